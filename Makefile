@@ -1,0 +1,26 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+# uv is installed with pip when missing; .python-version pins Python 3.13.
+PY ?= python3
+UV := $(PY) -m uv
+
+.PHONY: setup demo test lint bench
+
+setup:
+	@$(PY) -m uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check uv
+	@$(UV) sync --frozen --quiet
+
+demo: setup
+	$(UV) run --frozen agentjobs demo
+
+test: setup
+	$(UV) run --frozen pytest
+
+lint: setup
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen pyright
+	terraform fmt -check -recursive terraform
+
+bench: setup
+	$(UV) run --frozen python benchmarks/cold_start.py
+	$(UV) run --frozen python benchmarks/protocol_accuracy.py

@@ -1,0 +1,270 @@
+"""Firestore (Native mode) implementations of the tenant, job, idempotency and rejection ports.
+
+Layout::
+
+    tenants/{tenant_id}                       tenant record
+    tenants/{tenant_id}/jobs/{job_id}         jobs
+    tenants/{tenant_id}/idempotency/{key}     idempotency keys (sha256 of the caller's key)
+    api_keys/{sha256(api key)}                -> {tenant_id}
+    rejections/{message id}                   deliveries that could never form a job
+
+Every job path is built from the tenant id the store was constructed with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from google.api_core import exceptions as gexc
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from common.adapters.sdk_errors import translate
+from common.errors import Conflict, NotFound
+from common.jobs.codec import callback_to_doc, job_from_doc, job_to_doc, tenant_from_doc, tenant_to_doc
+from common.jobs.models import CallbackAttempt, Job, JobStatus
+from common.tenants.models import Tenant
+
+__all__ = [
+    "FirestoreIdempotencyStore",
+    "FirestoreJobStore",
+    "FirestoreRejectionLog",
+    "FirestoreTenantDirectory",
+]
+
+
+class FirestoreJobStore:
+    """One tenant's jobs in Firestore. Implements :class:`common.ports.JobStore`."""
+
+    def __init__(self, client: firestore.Client, tenant_id: str):
+        if not tenant_id:
+            raise ValueError("a job store needs a tenant id")
+        self._client = client
+        self._tenant_id = tenant_id
+        self._jobs = client.collection("tenants").document(tenant_id).collection("jobs")
+
+    @property
+    def tenant_id(self) -> str:
+        """The tenant every call is scoped to."""
+        return self._tenant_id
+
+    def create(self, job: Job) -> tuple[Job, bool]:
+        """Store ``job`` unless its id exists; returns ``(stored, created)``."""
+        if job.tenant_id != self._tenant_id:
+            raise ValueError("job belongs to another tenant")
+        ref = self._jobs.document(job.job_id)
+        try:
+            ref.create(job_to_doc(job))
+            return job, True
+        except gexc.AlreadyExists:
+            existing = self.get(job.job_id)
+            if existing is None:  # deleted in between; extremely unlikely, let the caller retry
+                raise translate(gexc.Aborted("job vanished"), what="create job") from None
+            return existing, False
+        except Exception as e:
+            raise translate(e, what="create job") from e
+
+    def get(self, job_id: str) -> Job | None:
+        """The job, or ``None``."""
+        try:
+            snapshot = self._jobs.document(job_id).get()
+        except Exception as e:
+            raise translate(e, what="read job") from e
+        return job_from_doc(cast(dict[str, Any], snapshot.to_dict())) if snapshot.exists else None
+
+    def update(self, job_id: str, transition: Callable[[Job], Job]) -> Job:
+        """Atomically apply ``transition`` inside a Firestore transaction."""
+        ref = self._jobs.document(job_id)
+
+        @firestore.transactional
+        def run(transaction: firestore.Transaction) -> Job:
+            snapshot = ref.get(transaction=transaction)
+            if not snapshot.exists:
+                raise NotFound(f"job {job_id} not found", code="job_not_found")
+            current = job_from_doc(cast(dict[str, Any], snapshot.to_dict()))
+            updated = transition(current)
+            if updated is not current:
+                transaction.set(ref, job_to_doc(updated))
+            return updated
+
+        try:
+            return run(self._client.transaction())
+        except NotFound:
+            raise
+        except gexc.GoogleAPICallError as e:
+            raise translate(e, what="update job") from e
+        except (OSError, ValueError) as e:
+            # ValueError: the transaction exhausted its optimistic retries under contention.
+            raise translate(e, what="update job") from e
+
+    def delete(self, job_id: str) -> None:
+        """Remove the job document."""
+        try:
+            self._jobs.document(job_id).delete()
+        except Exception as e:
+            raise translate(e, what="delete job") from e
+
+    def list(self, *, status: JobStatus | None = None, limit: int = 20) -> list[Job]:
+        """Newest jobs first, optionally of one status."""
+        query: Any = self._jobs
+        if status is not None:
+            query = query.where(filter=FieldFilter("status", "==", status.value))
+        query = query.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
+        try:
+            return [job_from_doc(cast(dict[str, Any], s.to_dict())) for s in query.stream()]
+        except Exception as e:
+            raise translate(e, what="list jobs") from e
+
+    def add_callback_attempt(self, job_id: str, attempt: CallbackAttempt) -> None:
+        """Append to the job's ``callbacks`` array without a read."""
+        try:
+            self._jobs.document(job_id).update(
+                {"callbacks": firestore.ArrayUnion([callback_to_doc(attempt)]), "updated_at": attempt.at}
+            )
+        except Exception as e:
+            raise translate(e, what="record callback attempt") from e
+
+
+class FirestoreTenantDirectory:
+    """Tenants and API keys in Firestore. Implements :class:`common.ports.TenantDirectory`."""
+
+    def __init__(self, client: firestore.Client):
+        self._client = client
+
+    def create(self, tenant: Tenant, api_key_hash: str) -> None:
+        """Create the tenant and its key together; ``Conflict(tenant_exists)`` if taken."""
+        batch = self._client.batch()
+        batch.create(self._client.collection("tenants").document(tenant.tenant_id), tenant_to_doc(tenant))
+        batch.create(
+            self._client.collection("api_keys").document(api_key_hash),
+            {"tenant_id": tenant.tenant_id, "created_at": tenant.created_at},
+        )
+        try:
+            batch.commit()
+        except gexc.AlreadyExists as e:
+            raise Conflict(f"tenant {tenant.tenant_id} already exists", code="tenant_exists") from e
+        except Exception as e:
+            raise translate(e, what="create tenant") from e
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        """The tenant, or ``None``."""
+        try:
+            snapshot = self._client.collection("tenants").document(tenant_id).get()
+        except Exception as e:
+            raise translate(e, what="read tenant") from e
+        return tenant_from_doc(cast(dict[str, Any], snapshot.to_dict())) if snapshot.exists else None
+
+    def save(self, tenant: Tenant) -> None:
+        """Overwrite the tenant's record."""
+        try:
+            self._client.collection("tenants").document(tenant.tenant_id).set(tenant_to_doc(tenant))
+        except Exception as e:
+            raise translate(e, what="save tenant") from e
+
+    def tenant_id_for_key(self, api_key_hash: str) -> str | None:
+        """The tenant owning the key hash, or ``None``."""
+        try:
+            snapshot = self._client.collection("api_keys").document(api_key_hash).get()
+        except Exception as e:
+            raise translate(e, what="read api key") from e
+        if not snapshot.exists:
+            return None
+        return cast(str | None, cast(dict[str, Any], snapshot.to_dict()).get("tenant_id"))
+
+    def jobs(self, tenant_id: str) -> FirestoreJobStore:
+        """The job store of ``tenant_id``."""
+        return FirestoreJobStore(self._client, tenant_id)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIdempotencyRecord:
+    """An idempotency key's record."""
+
+    job_id: str
+    request_hash: str
+    completed: bool
+    created_at: datetime
+
+
+class FirestoreIdempotencyStore:
+    """One tenant's idempotency keys. Implements :class:`common.ports.IdempotencyStore`.
+
+    Keys are stored under the SHA-256 of the caller's key so any string is a valid document id.
+    """
+
+    def __init__(self, client: firestore.Client, tenant_id: str):
+        self._keys = client.collection("tenants").document(tenant_id).collection("idempotency")
+
+    @staticmethod
+    def _doc_id(key: str) -> str:
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+    def put_if_absent(
+        self, key: str, *, job_id: str, request_hash: str, now: datetime
+    ) -> StoredIdempotencyRecord | None:
+        """Reserve ``key``; return the existing record when it was taken."""
+        ref = self._keys.document(self._doc_id(key))
+        try:
+            ref.create(
+                {"job_id": job_id, "request_hash": request_hash, "completed": False, "created_at": now}
+            )
+            return None
+        except gexc.AlreadyExists:
+            pass
+        except Exception as e:
+            raise translate(e, what="reserve idempotency key") from e
+        try:
+            snapshot = ref.get()
+        except Exception as e:
+            raise translate(e, what="read idempotency key") from e
+        doc = cast(dict[str, Any], snapshot.to_dict() or {})
+        return StoredIdempotencyRecord(
+            job_id=str(doc.get("job_id", "")),
+            request_hash=str(doc.get("request_hash", "")),
+            completed=bool(doc.get("completed", False)),
+            created_at=cast(datetime, doc.get("created_at") or now),
+        )
+
+    def mark_completed(self, key: str) -> None:
+        """Mark the request under ``key`` as fully created."""
+        try:
+            self._keys.document(self._doc_id(key)).update({"completed": True})
+        except Exception as e:
+            raise translate(e, what="complete idempotency key") from e
+
+    def delete(self, key: str) -> None:
+        """Forget ``key``."""
+        try:
+            self._keys.document(self._doc_id(key)).delete()
+        except Exception as e:
+            raise translate(e, what="delete idempotency key") from e
+
+
+class FirestoreRejectionLog:
+    """Rejected deliveries at ``rejections/{id}``. Implements :class:`common.ports.RejectionLog`."""
+
+    def __init__(self, client: firestore.Client):
+        self._rejections = client.collection("rejections")
+
+    def record(
+        self, message_id: str, *, code: str, reason: str, tenant_id: str | None, now: datetime
+    ) -> None:
+        """Store (or overwrite, on redelivery) the rejection of ``message_id``."""
+        doc_id = hashlib.sha256(message_id.encode("utf-8")).hexdigest() if message_id else None
+        ref = self._rejections.document(doc_id) if doc_id else self._rejections.document()
+        try:
+            ref.set(
+                {
+                    "message_id": message_id,
+                    "code": code,
+                    "reason": reason,
+                    "tenant_id": tenant_id,
+                    "received_at": now,
+                }
+            )
+        except Exception as e:
+            raise translate(e, what="record rejection") from e

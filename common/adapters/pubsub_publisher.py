@@ -1,0 +1,40 @@
+"""Pub/Sub implementation of :class:`common.ports.JobPublisher`."""
+
+from __future__ import annotations
+
+import json
+
+from google.cloud import pubsub_v1
+
+from common.adapters.sdk_errors import translate
+from common.messaging.parse import JOB_QUEUED_KIND
+
+__all__ = ["PubSubJobPublisher"]
+
+
+class PubSubJobPublisher:
+    """Publishes ``{"tenant_id", "job_id"}`` with attribute ``kind=job.queued`` to the jobs topic.
+
+    Args:
+        client: A publisher client.
+        topic_path: ``projects/P/topics/T``.
+        timeout_seconds: How long to wait for the server's ack (s).
+    """
+
+    def __init__(self, client: pubsub_v1.PublisherClient, topic_path: str, *, timeout_seconds: float = 10.0):
+        self._client = client
+        self._topic = topic_path
+        self._timeout = timeout_seconds
+
+    def publish_job(self, tenant_id: str, job_id: str) -> str:
+        """Publish and wait for the ack; returns the message id.
+
+        Raises:
+            TransientError: Pub/Sub is unavailable or did not ack in time.
+        """
+        data = json.dumps({"tenant_id": tenant_id, "job_id": job_id}).encode("utf-8")
+        try:
+            future = self._client.publish(self._topic, data, kind=JOB_QUEUED_KIND, tenant_id=tenant_id)
+            return str(future.result(timeout=self._timeout))
+        except Exception as e:
+            raise translate(e, what="publish job") from e

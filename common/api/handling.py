@@ -1,0 +1,79 @@
+"""The one place HTTP handlers turn exceptions into responses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from common.api.responses import Response, error_response, json_response
+from common.errors import AgentJobsError, InvalidRequest, TransientError
+from common.telemetry.log import log, where
+
+__all__ = ["MethodNotAllowed", "RouteNotFound", "ack_or_retry", "respond"]
+
+
+class RouteNotFound(InvalidRequest):
+    """No endpoint at that path."""
+
+    code = "route_not_found"
+    http_status = 404
+
+
+class MethodNotAllowed(InvalidRequest):
+    """The endpoint exists but not for that method."""
+
+    code = "method_not_allowed"
+    http_status = 405
+
+
+def respond(function: str, call: Callable[[], Response]) -> Response:
+    """Run ``call`` and map errors: agentjobs errors to their status, anything else to 500.
+
+    Args:
+        function: The function's name, for logs.
+        call: Produces the success response.
+    """
+    try:
+        return call()
+    except AgentJobsError as e:
+        if e.http_status >= 500:
+            log("http.backend_error", severity="WARNING", function=function, code=e.error_code)
+        return error_response(e)
+    except Exception as e:
+        log(
+            "http.unexpected_error",
+            severity="ERROR",
+            function=function,
+            error_type=type(e).__name__,
+            where=where(e),
+        )
+        return json_response({"error": {"code": "internal_error", "message": "unexpected server error"}}, 500)
+
+
+def ack_or_retry(function: str, call: Callable[[], Response]) -> Response:
+    """Map a push delivery's outcome to ack (2xx) or redelivery (non-2xx).
+
+    Pub/Sub push and Cloud Tasks redeliver on any non-2xx answer. A
+    :class:`~common.errors.TransientError` answers its status (503, or 429 for a busy job) so the
+    message comes back; any other agentjobs error can never succeed and is acked (200) with its
+    code; an unexpected exception answers 500 and is bounded by the subscription's dead-letter
+    policy and the job's attempt limit.
+    """
+    try:
+        return call()
+    except TransientError as e:
+        log("delivery.retry", severity="WARNING", function=function, code=e.error_code)
+        return error_response(e)
+    except AgentJobsError as e:
+        log("delivery.dropped", severity="WARNING", function=function, code=e.error_code)
+        return json_response({"outcome": "rejected", "code": e.error_code})
+    except Exception as e:
+        log(
+            "delivery.unexpected_error",
+            severity="ERROR",
+            function=function,
+            error_type=type(e).__name__,
+            where=where(e),
+        )
+        return json_response(
+            {"error": {"code": "internal_error", "message": "unexpected error; will retry"}}, 500
+        )

@@ -1,0 +1,172 @@
+"""The OpenAPI 3.1 document of ``submit`` and ``status``, generated from the pydantic models.
+
+Served at ``GET /v1/openapi.json`` by both HTTP functions; imported only on that request so
+neither function pays for it at cold start.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from common.agents.registry import AGENT_NAMES, load_agent
+from common.api import schemas
+from common.api.queries import MAX_LIST_LIMIT
+
+__all__ = ["openapi_document"]
+
+_REF = "#/components/schemas/{model}"
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": _REF.format(model="ErrorBody")}}},
+    }
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document as a JSON-ready dict."""
+    agents = {name: load_agent(name) for name in sorted(AGENT_NAMES)}
+    models: list[type[BaseModel]] = [
+        schemas.ErrorBody,
+        schemas.SubmitAccepted,
+        schemas.SubmitEnvelope,
+        schemas.JobView,
+        schemas.JobList,
+    ]
+    for agent in agents.values():
+        models += [agent.input_model, agent.output_model]
+    _, defs = models_json_schema([(m, "validation") for m in models], ref_template=_REF)
+    components: dict[str, Any] = defs.get("$defs", {})
+
+    paths: dict[str, Any] = {}
+    bearer = [{"apiKey": []}]
+    for name, agent in agents.items():
+        input_name = agent.input_model.__name__
+        paths[f"/v1/agents/{name}/jobs"] = {
+            "post": {
+                "operationId": f"submit_{name.replace('-', '_')}",
+                "summary": f"Submit a {name} job",
+                "description": f"Body: {input_name} fields plus the optional envelope fields. "
+                f"On success the job's result is a {agent.output_model.__name__}.",
+                "security": bearer,
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                        "description": "Same key + same body replays the job (200); a different body answers 422; "
+                        "a request whose original is still being created answers 409.",
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "allOf": [
+                                    {"$ref": _REF.format(model=input_name)},
+                                    {"$ref": _REF.format(model="SubmitEnvelope")},
+                                ]
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "content": {
+                            "application/json": {"schema": {"$ref": _REF.format(model="SubmitAccepted")}}
+                        },
+                    },
+                    "200": {
+                        "description": "Replayed by Idempotency-Key",
+                        "content": {
+                            "application/json": {"schema": {"$ref": _REF.format(model="SubmitAccepted")}}
+                        },
+                    },
+                    "400": _error("Malformed JSON"),
+                    "401": _error("Missing or invalid API key"),
+                    "403": _error("file_uri outside the tenant prefix, or model not allowed"),
+                    "404": _error("Unknown agent"),
+                    "409": _error("The original request with this Idempotency-Key is still being created"),
+                    "413": _error("Body over the size limit"),
+                    "422": _error(
+                        "Invalid fields, refused callback URL, or Idempotency-Key reused with another body"
+                    ),
+                    "503": _error("A backend is unavailable; retry"),
+                },
+            }
+        }
+    paths["/v1/jobs/{job_id}"] = {
+        "get": {
+            "operationId": "get_job",
+            "summary": "A job's status and result",
+            "security": bearer,
+            "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": {
+                    "description": "The job",
+                    "content": {"application/json": {"schema": {"$ref": _REF.format(model="JobView")}}},
+                },
+                "401": _error("Missing or invalid API key"),
+                "404": _error("No such job in your tenant"),
+                "503": _error("A backend is unavailable; retry"),
+            },
+        }
+    }
+    paths["/v1/jobs"] = {
+        "get": {
+            "operationId": "list_jobs",
+            "summary": "Your recent jobs, newest first",
+            "security": bearer,
+            "parameters": [
+                {
+                    "name": "status",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"enum": ["pending", "running", "success", "failed"]},
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIST_LIMIT, "default": 20},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "Jobs",
+                    "content": {"application/json": {"schema": {"$ref": _REF.format(model="JobList")}}},
+                },
+                "400": _error("Malformed query parameters"),
+                "401": _error("Missing or invalid API key"),
+                "503": _error("A backend is unavailable; retry"),
+            },
+        }
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "agentjobs",
+            "version": "1",
+            "description": "Run LLM agents as asynchronous, tenant-isolated jobs.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "apiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Authorization: Bearer <api key>",
+                }
+            },
+        },
+    }

@@ -1,0 +1,128 @@
+"""Pydantic models of the HTTP API's envelopes, for the OpenAPI document.
+
+The handlers build these shapes as plain dicts (``status`` must not import pydantic at cold
+start); ``tests/unit/api/test_openapi.py`` validates real responses against these models so the
+document and the code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "CallbackAttemptView",
+    "ErrorBody",
+    "ErrorDetail",
+    "JobErrorView",
+    "JobList",
+    "JobLinks",
+    "JobView",
+    "SubmitAccepted",
+    "SubmitEnvelope",
+    "UsageView",
+]
+
+
+class ErrorDetail(BaseModel):
+    """A machine-readable error."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(examples=["invalid_api_key"])
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx answer: ``{"error": {"code", "message", ...}}``."""
+
+    error: ErrorDetail
+
+
+class JobLinks(BaseModel):
+    """Where to find the job."""
+
+    self: str = Field(description="Status URL of the job (GET with the API key).")
+
+
+class SubmitEnvelope(BaseModel):
+    """Fields accepted beside any agent's input fields."""
+
+    callback_url: str | None = Field(
+        default=None, description="https URL to receive a Standard Webhooks-signed event when the job ends."
+    )
+    metadata: dict[str, str] | None = Field(default=None, description="Up to 32 string labels, echoed back.")
+    model: str | None = Field(
+        default=None,
+        description="provider/model override; must be on the tenant's allow-list.",
+        examples=["openai/gpt-4o-mini"],
+    )
+
+
+class SubmitAccepted(BaseModel):
+    """``202`` (created) or ``200`` (replayed by Idempotency-Key)."""
+
+    job_id: str
+    status: Literal["pending", "running", "success", "failed"]
+    links: JobLinks
+
+
+class JobErrorView(BaseModel):
+    """Why a job failed."""
+
+    code: str
+    message: str
+
+
+class UsageView(BaseModel):
+    """Model token usage."""
+
+    input_tokens: int
+    output_tokens: int
+    document_tokens: int | None = None
+    calls: int
+
+
+class CallbackAttemptView(BaseModel):
+    """One callback delivery attempt (never the body)."""
+
+    at: str | None
+    event: str
+    http_status: int | None
+    latency_ms: float
+    error: str | None = None
+
+
+class JobView(BaseModel):
+    """A job as ``GET /v1/jobs/{job_id}`` returns it."""
+
+    job_id: str
+    agent: str
+    status: Literal["pending", "running", "success", "failed"]
+    created_at: str | None
+    updated_at: str | None
+    attempts: int
+    source: Literal["gcs", "https", "pubsub"]
+    started_at: str | None = None
+    finished_at: str | None = None
+    timings: dict[str, float] = Field(description="Stage durations in seconds.")
+    links: JobLinks
+    metadata: dict[str, str] | None = None
+    model: str | None = None
+    usage: UsageView | None = None
+    error: JobErrorView | None = None
+    result: dict[str, Any] | None = Field(
+        default=None, description="The agent's output (see its schema) on success."
+    )
+    result_ref: str | None = Field(
+        default=None, description="gs:// URI when the result was too large to inline."
+    )
+    callbacks: list[CallbackAttemptView] | None = None
+
+
+class JobList(BaseModel):
+    """``GET /v1/jobs``: newest first."""
+
+    jobs: list[JobView]
+    count: int

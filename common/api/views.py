@@ -1,0 +1,81 @@
+"""JSON views of jobs, as the HTTP API returns them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from common.jobs.models import Job
+
+__all__ = ["iso", "job_links", "job_view"]
+
+
+def iso(value: datetime | None) -> str | None:
+    """RFC 3339 UTC timestamp, or ``None``."""
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def job_links(base_url: str, job_id: str) -> dict[str, str]:
+    """``{"self": <status URL of the job>}``."""
+    return {"self": f"{base_url}/v1/jobs/{job_id}"}
+
+
+def job_view(
+    job: Job, *, base_url: str, result: dict[str, Any] | None = None, summary: bool = False
+) -> dict[str, Any]:
+    """The job as the API shows it.
+
+    Args:
+        job: The job.
+        base_url: Public base URL of the HTTP API, for ``links``.
+        result: The result loaded from storage when the job's result was offloaded.
+        summary: Omit ``result`` and callback history (for listings).
+
+    Returns:
+        ``{job_id, agent, status, created_at, updated_at, attempts, ...}`` with ``result`` on
+        success and ``error`` on failure. Internal lease fields are never shown.
+    """
+    view: dict[str, Any] = {
+        "job_id": job.job_id,
+        "agent": job.agent,
+        "status": job.status.value,
+        "created_at": iso(job.created_at),
+        "updated_at": iso(job.updated_at),
+        "attempts": job.attempts,
+        "source": job.source.value,
+        "started_at": iso(job.started_at),
+        "finished_at": iso(job.finished_at),
+        "timings": job.timings,
+        "links": job_links(base_url, job.job_id),
+    }
+    if job.metadata:
+        view["metadata"] = job.metadata
+    if job.model:
+        view["model"] = job.model
+    if job.usage is not None:
+        view["usage"] = {
+            "input_tokens": job.usage.input_tokens,
+            "output_tokens": job.usage.output_tokens,
+            "document_tokens": job.usage.document_tokens,
+            "calls": job.usage.calls,
+        }
+    if job.error is not None:
+        view["error"] = {"code": job.error.code, "message": job.error.message}
+    if job.result_ref is not None:
+        view["result_ref"] = job.result_ref
+    if summary:
+        return view
+    if job.result is not None or result is not None:
+        view["result"] = job.result if job.result is not None else result
+    if job.callbacks:
+        view["callbacks"] = [
+            {
+                "at": iso(c.at),
+                "event": c.event,
+                "http_status": c.http_status,
+                "latency_ms": c.latency_ms,
+                "error": c.error,
+            }
+            for c in job.callbacks
+        ]
+    return view

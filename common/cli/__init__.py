@@ -1,0 +1,1 @@
+"""The ``agentjobs`` command line."""

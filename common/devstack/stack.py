@@ -1,0 +1,405 @@
+"""The local stack: emulators, the four functions, and the same wiring Terraform makes.
+
+Parts:
+
+* Pub/Sub emulator and Firestore emulator (Google Cloud SDK components);
+* fake-gcs-server, publishing real GCS object notifications into the Pub/Sub emulator;
+* the Cloud Tasks emulator (PyPI ``gcloud-tasks-emulator``, run in its own tool environment
+  through ``uvx`` because it pins an old protobuf);
+* ``status``, ``run_agent``, ``submit`` and ``notify``, each served by functions-framework in its
+  own process, as in production.
+
+Wiring: the GCS notification topic, the jobs topic and the requests topic each get a push
+subscription to ``run_agent``; the callbacks queue targets ``notify``.
+
+Ports are picked free; every process logs to ``{state_dir}/logs``; ``state.json`` records what
+was started so :func:`stop_stack` stops exactly those process groups.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Self
+
+from common.devstack.processes import (
+    ManagedProcess,
+    StartupFailed,
+    free_port,
+    start_process,
+    stop_process_group,
+    wait_http,
+)
+from common.devstack.sdk import MissingEmulators, find_emulators, find_fake_gcs_server
+
+__all__ = [
+    "ALL_FUNCTIONS",
+    "PROJECT_ROOT",
+    "StackInfo",
+    "StackSettings",
+    "default_state_dir",
+    "load_stack",
+    "reset_firestore",
+    "start_stack",
+    "stop_stack",
+]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ALL_FUNCTIONS = ("status", "run_agent", "submit", "notify")
+TASKS_EMULATOR = "gcloud-tasks-emulator==0.6.2"
+
+
+def default_state_dir() -> Path:
+    """``$AGENTJOBS_DEV_DIR``, else ``.agentjobs/dev`` in the project root."""
+    return Path(os.environ.get("AGENTJOBS_DEV_DIR") or PROJECT_ROOT / ".agentjobs" / "dev")
+
+
+@dataclass(frozen=True, slots=True)
+class StackSettings:
+    """What to start.
+
+    Attributes:
+        project: Project id used on every emulator.
+        bucket: The tenants' bucket.
+        functions: Which functions to serve (``()`` for emulators only, as integration tests do).
+        with_tasks: Start the Cloud Tasks emulator and the callbacks queue.
+        tasks_max_retries: The Tasks emulator's retry cap (it retries every ~0.1 s otherwise forever).
+        extra_env: Extra environment for the functions (e.g. model settings).
+    """
+
+    project: str = "agentjobs-dev"
+    bucket: str = "agentjobs-dev"
+    functions: tuple[str, ...] = ALL_FUNCTIONS
+    with_tasks: bool = True
+    tasks_max_retries: int = 20
+    extra_env: Mapping[str, str] = field(default_factory=dict[str, str])
+
+
+@dataclass(slots=True)
+class StackInfo:
+    """A running stack.
+
+    Attributes:
+        state_dir: Where ``state.json`` and ``logs/`` live.
+        project: Project id.
+        bucket: Bucket name.
+        endpoints: Part name -> URL or ``host:port``.
+        env: Environment a client needs to reach the stack (emulator hosts, settings).
+        processes: What was started, in start order.
+        startup_seconds: Wall time of :func:`start_stack` (s).
+    """
+
+    state_dir: Path
+    project: str
+    bucket: str
+    endpoints: dict[str, str] = field(default_factory=dict[str, str])
+    env: dict[str, str] = field(default_factory=dict[str, str])
+    processes: list[ManagedProcess] = field(default_factory=list[ManagedProcess])
+    startup_seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-serialisable form written to ``state.json``."""
+        return {
+            "state_dir": str(self.state_dir),
+            "project": self.project,
+            "bucket": self.bucket,
+            "endpoints": self.endpoints,
+            "env": self.env,
+            "processes": [{**asdict(p), "log_path": str(p.log_path)} for p in self.processes],
+            "startup_seconds": self.startup_seconds,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StackInfo:
+        """Inverse of :meth:`to_json`."""
+        return cls(
+            state_dir=Path(data["state_dir"]),
+            project=data["project"],
+            bucket=data["bucket"],
+            endpoints=dict(data["endpoints"]),
+            env=dict(data["env"]),
+            processes=[
+                ManagedProcess(name=p["name"], pid=p["pid"], port=p["port"], log_path=Path(p["log_path"]))
+                for p in data["processes"]
+            ],
+            startup_seconds=float(data.get("startup_seconds", 0.0)),
+        )
+
+    @contextlib.contextmanager
+    def client_env(self) -> Iterable[Self]:
+        """Temporarily export :attr:`env` into ``os.environ`` (for in-process clients)."""
+        saved = {k: os.environ.get(k) for k in self.env}
+        os.environ.update(self.env)
+        try:
+            yield self
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def _state_file(state_dir: Path) -> Path:
+    return state_dir / "state.json"
+
+
+def load_stack(state_dir: Path | None = None) -> StackInfo | None:
+    """The stack recorded in ``state_dir``, if its processes are still alive."""
+    path = _state_file(state_dir or default_state_dir())
+    if not path.exists():
+        return None
+    info = StackInfo.from_json(json.loads(path.read_text()))
+    if not all(_alive(p.pid) for p in info.processes):
+        return None
+    return info
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def stop_stack(state_dir: Path | None = None) -> list[str]:
+    """Stop the process groups recorded in ``state_dir`` and forget them.
+
+    Returns:
+        Names of the parts that were still running.
+    """
+    path = _state_file(state_dir or default_state_dir())
+    if not path.exists():
+        return []
+    info = StackInfo.from_json(json.loads(path.read_text()))
+    stopped = _stop(info.processes)
+    path.unlink(missing_ok=True)
+    return stopped
+
+
+def _stop(processes: list[ManagedProcess]) -> list[str]:
+    # Functions first, emulators last, so nothing logs connection errors while stopping.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda p: (p.name, stop_process_group(p.pid)), reversed(processes)))
+    return [name for name, existed in results if existed]
+
+
+def reset_firestore(info: StackInfo) -> None:
+    """Delete every document in the Firestore emulator (its documented reset endpoint)."""
+    host = info.endpoints["firestore"]
+    url = f"http://{host}/emulator/v1/projects/{info.project}/databases/(default)/documents"
+    req = urllib.request.Request(url, method="DELETE")
+    with urllib.request.urlopen(req, timeout=10):  # noqa: S310 - loopback emulator URL
+        pass
+
+
+def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None = None) -> StackInfo:
+    """Start the stack and wait until every part is ready.
+
+    On any failure, everything already started is stopped before the error propagates.
+
+    Returns:
+        The running stack, also written to ``{state_dir}/state.json``.
+
+    Raises:
+        MissingEmulators: An emulator is not installed (the message says what to install).
+        StartupFailed: A part died or was not ready in time (the message names its log).
+    """
+    s = settings or StackSettings()
+    state_dir = state_dir or default_state_dir()
+    if load_stack(state_dir) is not None:
+        raise StartupFailed(f"a stack is already running from {state_dir}; stop it with `agentjobs dev down`")
+    emulators = find_emulators()
+    fake_gcs = find_fake_gcs_server()
+    uvx = shutil.which("uvx") if s.with_tasks else None
+    if s.with_tasks and uvx is None:
+        raise MissingEmulators(
+            "The Cloud Tasks emulator runs through `uvx`; install uv with `pip install uv`."
+        )
+
+    log_dir = state_dir / "logs"
+    if log_dir.exists():
+        shutil.rmtree(log_dir)
+    started = time.monotonic()
+    info = StackInfo(state_dir=state_dir, project=s.project, bucket=s.bucket)
+    popens: dict[str, subprocess.Popen[bytes]] = {}
+
+    def launch(name: str, argv: list[str], port: int, env: Mapping[str, str] | None = None) -> ManagedProcess:
+        process, popen = start_process(name, argv, port=port, log_dir=log_dir, env=env, cwd=PROJECT_ROOT)
+        info.processes.append(process)
+        popens[name] = popen
+        return process
+
+    try:
+        ports = {name: free_port() for name in ("pubsub", "firestore", "storage", "tasks", *s.functions)}
+        pubsub = launch(
+            "pubsub",
+            [str(emulators.pubsub), "--host=127.0.0.1", f"--port={ports['pubsub']}"],
+            ports["pubsub"],
+        )
+        firestore = launch(
+            "firestore",
+            [str(emulators.firestore), "start", "--host=127.0.0.1", f"--port={ports['firestore']}"],
+            ports["firestore"],
+        )
+        waits: list[tuple[ManagedProcess, str]] = [
+            (pubsub, f"http://127.0.0.1:{pubsub.port}/"),
+            (firestore, f"http://127.0.0.1:{firestore.port}/"),
+        ]
+        if s.with_tasks and uvx is not None:
+            tasks = launch(
+                "tasks",
+                [
+                    uvx,
+                    "--quiet",
+                    "--from",
+                    TASKS_EMULATOR,
+                    "gcloud-tasks-emulator",
+                    "start",
+                    f"--port={ports['tasks']}",
+                    f"--max-retries={s.tasks_max_retries}",
+                ],
+                ports["tasks"],
+            )
+            info.endpoints["tasks"] = f"127.0.0.1:{tasks.port}"
+        _wait_all(waits, popens)
+        info.endpoints |= {"pubsub": f"127.0.0.1:{pubsub.port}", "firestore": f"127.0.0.1:{firestore.port}"}
+        info.env |= {
+            "AGENTJOBS_PROJECT": s.project,
+            "GOOGLE_CLOUD_PROJECT": s.project,
+            "AGENTJOBS_BUCKET": s.bucket,
+            "AGENTJOBS_JOBS_TOPIC": "agentjobs-jobs",
+            "PUBSUB_EMULATOR_HOST": info.endpoints["pubsub"],
+            "FIRESTORE_EMULATOR_HOST": info.endpoints["firestore"],
+            "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{ports['storage']}",
+            "AGENTJOBS_DEV_ALLOW_LOOPBACK_CALLBACKS": "1",
+        }
+        with info.client_env():
+            from common.adapters import provisioning
+
+            for topic in (
+                "agentjobs-gcs-notifications",
+                "agentjobs-jobs",
+                "agentjobs-requests",
+                "agentjobs-dead-letter",
+            ):
+                provisioning.ensure_topic(s.project, topic)
+            storage = launch(
+                "storage",
+                [
+                    str(fake_gcs),
+                    "-scheme=http",
+                    "-host=127.0.0.1",
+                    f"-port={ports['storage']}",
+                    "-backend=memory",
+                    f"-event.pubsub-project-id={s.project}",
+                    "-event.pubsub-topic=agentjobs-gcs-notifications",
+                    "-event.list=finalize",
+                ],
+                ports["storage"],
+                env={"PUBSUB_EMULATOR_HOST": info.endpoints["pubsub"]},
+            )
+            wait_http(storage, popens["storage"], f"http://127.0.0.1:{storage.port}/storage/v1/b", timeout=30)
+            info.endpoints["storage"] = f"http://127.0.0.1:{storage.port}"
+            provisioning.ensure_bucket(s.project, s.bucket)
+
+            if s.with_tasks:
+                queue = f"projects/{s.project}/locations/local/queues/agentjobs-callbacks"
+                info.env |= {
+                    "CLOUD_TASKS_EMULATOR_HOST": info.endpoints["tasks"],
+                    "AGENTJOBS_CALLBACKS_QUEUE": queue,
+                }
+                wait_http_tasks(info, popens)
+                provisioning.ensure_queue(queue, emulator_host=info.endpoints["tasks"])
+
+            function_urls = {name: f"http://127.0.0.1:{ports[name]}" for name in s.functions}
+            if "status" in function_urls:
+                info.env["AGENTJOBS_PUBLIC_BASE_URL"] = function_urls["status"]
+            if "notify" in function_urls:
+                info.env["AGENTJOBS_NOTIFY_URL"] = function_urls["notify"] + "/"
+            function_env = {**info.env, **s.extra_env}
+            function_waits: list[tuple[ManagedProcess, str]] = []
+            for name in s.functions:
+                process = launch(
+                    name,
+                    [
+                        sys.executable,
+                        "-m",
+                        "functions_framework",
+                        f"--target={name}",
+                        f"--source={PROJECT_ROOT / 'functions' / name / 'main.py'}",
+                        "--host=127.0.0.1",
+                        f"--port={ports[name]}",
+                    ],
+                    ports[name],
+                    env=function_env,
+                )
+                function_waits.append((process, function_urls[name] + "/healthz"))
+                info.endpoints[name] = function_urls[name]
+            _wait_all(function_waits, popens, timeout=120)
+
+            if "run_agent" in function_urls:
+                for topic in ("agentjobs-gcs-notifications", "agentjobs-jobs", "agentjobs-requests"):
+                    provisioning.ensure_push_subscription(
+                        s.project,
+                        f"{topic}-to-run-agent",
+                        topic=topic,
+                        endpoint=function_urls["run_agent"] + "/",
+                        dead_letter_topic="agentjobs-dead-letter",
+                    )
+    except BaseException:
+        _stop(info.processes)
+        raise
+    info.startup_seconds = time.monotonic() - started
+    state_dir.mkdir(parents=True, exist_ok=True)
+    _state_file(state_dir).write_text(json.dumps(info.to_json(), indent=2))
+    return info
+
+
+def wait_http_tasks(
+    info: StackInfo, popens: Mapping[str, subprocess.Popen[bytes]], timeout: float = 120.0
+) -> None:
+    """Wait for the Cloud Tasks emulator, a gRPC server: probe it with ListQueues.
+
+    The first start may take a while: ``uvx`` builds the emulator's tool environment once.
+    """
+    from common.adapters.cloud_tasks import tasks_client
+
+    process = next(p for p in info.processes if p.name == "tasks")
+    client = tasks_client(info.endpoints["tasks"])
+    deadline = time.monotonic() + timeout
+    while True:
+        popen = popens.get("tasks")
+        if popen is not None and popen.poll() is not None:
+            raise StartupFailed(f"tasks exited with code {popen.returncode}; see {process.log_path}")
+        try:
+            client.list_queues(parent=f"projects/{info.project}/locations/local", timeout=2)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise StartupFailed(
+                    f"tasks was not ready after {timeout:.0f} s; see {process.log_path}"
+                ) from None
+            time.sleep(0.2)
+
+
+def _wait_all(
+    waits: list[tuple[ManagedProcess, str]],
+    popens: Mapping[str, subprocess.Popen[bytes]],
+    timeout: float = 90.0,
+) -> None:
+    with ThreadPoolExecutor(max_workers=max(1, len(waits))) as pool:
+        futures = [pool.submit(wait_http, p, popens.get(p.name), url, timeout=timeout) for p, url in waits]
+        for future in futures:
+            future.result()

@@ -1,0 +1,145 @@
+"""Study arms, when the synopsis or the design section lists them explicitly.
+
+Two phrasings are recognised, in the synopsis first, then in the study design section:
+
+* a labelled list: "Treatment Arms ...:" followed by "Name: description" lines;
+* a sentence that enumerates them: "The treatment arms will include a placebo arm, a low-dose
+  X arm (50 mg), and a high-dose X arm (100 mg)." Every enumerated item must itself say "arm"
+  or "group", so ordinary sentences that happen to contain "groups are" yield nothing.
+
+Anything less explicit yields no arms: a wrong arm list is worse than none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from common.documents.document import Document, Line
+from common.documents.layout import join_lines
+from common.documents.sections import Section, sections_of
+
+__all__ = ["ParsedArm", "extract_arms"]
+
+_LIST_LABEL = re.compile(
+    r"^(?:treatment|study|trial|intervention)?\s*(?:arms?|groups?|treatment arms?|treatment groups?)\b"
+    r"[^:.]{0,70}:\s*$",
+    re.IGNORECASE,
+)
+_ENTRY = re.compile(r"^(?P<name>[A-Z0-9][^:]{0,60}?)\s*:\s+(?P<desc>\S.*)$")
+_ENUMERATION = re.compile(
+    r"\b(?:treatment |study |trial )?(?:arms|groups)\s+(?:will\s+)?"
+    r"(?:include|includes|are|consist of|comprise)\s*:?\s+",
+    re.IGNORECASE,
+)
+_ARM_ITEM = re.compile(
+    r"^(?:and\s+|or\s+)?(?:an?\s+|the\s+|one\s+)?(?P<name>.+?)\s+(?:arm|group)s?\s*(?:\((?P<desc>[^()]*)\))?$",
+    re.IGNORECASE,
+)
+_MIN_ARMS = 2
+_MAX_ARMS = 12
+_MAX_NAME_WORDS = 8
+_MAX_ENTRY_LINES = 40
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedArm:
+    """A study arm: its name and, if printed, a short description (dose, regimen)."""
+
+    name: str
+    description: str | None = None
+
+
+def extract_arms(doc: Document, sections: Sequence[Section]) -> list[ParsedArm]:
+    """Arms listed in the synopsis or the study design section.
+
+    Args:
+        doc: The document.
+        sections: Its sections, from :func:`common.documents.sections.locate_sections`.
+
+    Returns:
+        The arms in printed order; empty when the protocol does not list them in a
+        recognised way.
+    """
+    for kind in ("synopsis", "study_design"):
+        for section in sections_of(sections, kind):
+            lines = doc.lines[section.start_line + 1 : section.end_line]
+            arms = _labelled_list(lines) or _enumeration(lines)
+            if arms:
+                return arms
+    return []
+
+
+def _labelled_list(lines: Sequence[Line]) -> list[ParsedArm]:
+    texts = [line.text for line in lines if line.text]
+    for start, text in enumerate(texts):
+        if not _LIST_LABEL.match(text):
+            continue
+        entries: list[tuple[str, list[str]]] = []
+        for following in texts[start + 1 : start + 1 + _MAX_ENTRY_LINES]:
+            entry = _ENTRY.match(following)
+            if entry is not None and len(entry["name"].split()) <= _MAX_NAME_WORDS:
+                entries.append((entry["name"].strip(), [entry["desc"]]))
+            elif entries and not following[0].isupper():
+                entries[-1][1].append(following)  # a wrapped description
+            else:
+                break
+        if _MIN_ARMS <= len(entries) <= _MAX_ARMS:
+            return [ParsedArm(name=name, description=join_lines(desc) or None) for name, desc in entries]
+    return []
+
+
+def _enumeration(lines: Sequence[Line]) -> list[ParsedArm]:
+    text = join_lines(line.text for line in lines)
+    for match in _ENUMERATION.finditer(text):
+        listed = _until_sentence_end(text[match.end() :])
+        arms: list[ParsedArm] = []
+        for part in _split_top_level(listed):
+            item = _ARM_ITEM.match(part.strip())
+            if item is None:
+                arms = []
+                break
+            name = item["name"].strip()
+            if len(name.split()) > _MAX_NAME_WORDS:
+                arms = []
+                break
+            desc = (item["desc"] or "").strip() or None
+            arms.append(ParsedArm(name=name[0].upper() + name[1:], description=desc))
+        if _MIN_ARMS <= len(arms) <= _MAX_ARMS:
+            return arms
+    return []
+
+
+def _until_sentence_end(text: str) -> str:
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif ch == "." and depth == 0 and (i + 1 == len(text) or text[i + 1] == " "):
+            return text[:i]
+    return text
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts: list[str] = []
+    depth = 0
+    current = ""
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        if ch in ",;" and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        current += ch
+    parts.append(current)
+    out: list[str] = []
+    for part in parts:
+        # "a placebo arm and a high-dose arm" without a serial comma.
+        out.extend(p for p in re.split(r"\s+and\s+(?=(?:an?|the)\s)", part.strip()) if p.strip())
+    return out

@@ -1,0 +1,207 @@
+"""Inclusion and exclusion criteria from the located sections.
+
+For each of inclusion and exclusion, every section of that kind is parsed as a list
+(:func:`common.documents.list_parser.parse_list`) and the richest parse wins: a synopsis often
+repeats the criteria in short form, the body section has them in full. When the document has no
+separate inclusion/exclusion headings, the eligibility section is split at its "Inclusion
+Criteria" / "Exclusion Criteria" lines. Criteria printed as plain paragraphs, without any list
+marker, are taken paragraph by paragraph as a last resort.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from common.documents.document import Document, Line
+from common.documents.headings import is_capitalised_heading
+from common.documents.layout import join_lines
+from common.documents.list_markers import match_marker
+from common.documents.list_parser import parse_list
+from common.documents.section_kinds import classify_heading
+from common.documents.sections import Section, sections_of
+
+__all__ = ["CriteriaKind", "ParsedCriteria", "ParsedCriterion", "parse_criteria", "parse_criteria_lines"]
+
+CriteriaKind = Literal["inclusion", "exclusion"]
+
+_PSEUDO_HEADING = re.compile(
+    r"^(?:key\s+|main\s+)?(?P<kind>inclusion|exclusion)\s+criteria\b\s*[:.]?\s*$|"
+    r"^(?:key\s+|main\s+)?(?P<kind2>inclusion|exclusion)\s+criteria\s*:",
+    re.IGNORECASE,
+)
+_INTRO = re.compile(
+    r"(?::\s*$|\bfollowing\b|\bcriteria\b.*\b(?:all|any)\b|\b(?:all|any)\b.*\bcriteria\b)", re.IGNORECASE
+)
+_ENDS_PARAGRAPH = (".", ";", ":")
+# "6.3. Lifestyle Requirements": a numbered sub-section heading, never a criterion.
+_SUBSECTION_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,3}){1,5}\.?\s+(?P<title>[A-Z].*)$")
+_MINOR_WORDS = frozenset(
+    {"a", "an", "and", "and/or", "or", "of", "the", "to", "for", "in", "on", "with", "from", "by"}
+)
+_MAX_PSEUDO_WORDS = 12
+_PREFIX: dict[CriteriaKind, str] = {"inclusion": "I", "exclusion": "E"}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCriterion:
+    """One criterion.
+
+    Attributes:
+        id: The label as printed (``"16b"``, ``"I3"``), or ``"I<n>"``/``"E<n>"`` for bullets and
+            paragraphs.
+        text: Full text, nested items folded in, whitespace normalised.
+        page: 1-based PDF page on which the criterion starts.
+    """
+
+    id: str
+    text: str
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCriteria:
+    """Both criteria lists, in document order."""
+
+    inclusion: tuple[ParsedCriterion, ...]
+    exclusion: tuple[ParsedCriterion, ...]
+
+
+def parse_criteria(doc: Document, sections: Sequence[Section]) -> ParsedCriteria:
+    """Inclusion and exclusion criteria of a document.
+
+    Args:
+        doc: The document.
+        sections: Its sections, from :func:`common.documents.sections.locate_sections`.
+
+    Returns:
+        The criteria; a list is empty when it could not be found.
+    """
+    return ParsedCriteria(
+        inclusion=tuple(_best(doc, sections, "inclusion")),
+        exclusion=tuple(_best(doc, sections, "exclusion")),
+    )
+
+
+def parse_criteria_lines(lines: Sequence[Line], kind: CriteriaKind) -> list[ParsedCriterion]:
+    """Criteria from the body lines of one inclusion or exclusion section.
+
+    Args:
+        lines: The section's lines after its heading.
+        kind: Which list this is; used for the ids of unnumbered items and to stop at the
+            heading of the other list.
+
+    Returns:
+        The criteria in order, the introductory sentence dropped.
+    """
+    other: CriteriaKind = "exclusion" if kind == "inclusion" else "inclusion"
+    end = next(
+        (i for i, line in enumerate(lines) if line.text and _pseudo_heading(line.text) == other), len(lines)
+    )
+    # Once the list has started, a heading the section locator missed ("STUDY PROCEDURES",
+    # "6.3. Lifestyle Requirements") ends it rather than joining the last criterion.
+    first = next((i for i in range(end) if match_marker(lines[i].text) is not None), end)
+    end = next((i for i in range(first + 1, end) if _is_heading_line(lines[i].text)), end)
+    items = parse_list(lines[:end])
+    prefix = _PREFIX[kind]
+    if items:
+        return [
+            ParsedCriterion(id=item.label or f"{prefix}{n}", text=item.text, page=item.page)
+            for n, item in enumerate(items, start=1)
+        ]
+    return [
+        ParsedCriterion(id=f"{prefix}{n}", text=text, page=page)
+        for n, (text, page) in enumerate(_paragraphs(lines[:end]), start=1)
+    ]
+
+
+def _best(doc: Document, sections: Sequence[Section], kind: CriteriaKind) -> list[ParsedCriterion]:
+    best: list[ParsedCriterion] = []
+    best_size = 0
+    for section in sections_of(sections, kind):
+        parsed = parse_criteria_lines(doc.lines[section.start_line + 1 : section.end_line], kind)
+        # The richest parse wins: a synopsis restates criteria briefly, the body in full.
+        size = sum(len(c.text) for c in parsed)
+        if size > best_size:
+            best, best_size = parsed, size
+    # Without its own heading, the list sits in the eligibility section under an
+    # "Inclusion Criteria:" line. Those ranges end less precisely, so they only win with more
+    # items, never with merely longer text.
+    for start, end in _ranges_in_eligibility(doc, sections, kind):
+        parsed = parse_criteria_lines(doc.lines[start:end], kind)
+        if len(parsed) > len(best):
+            best = parsed
+    return best
+
+
+def _is_heading_line(text: str) -> bool:
+    if not text:
+        return False
+    if is_capitalised_heading(text):
+        return True
+    match = _SUBSECTION_HEADING.match(text)
+    if match is None:
+        return False
+    title = match["title"]
+    words = [w for w in title.split() if w.lower() not in _MINOR_WORDS]
+    return (
+        0 < len(words) <= 12
+        and title[-1] not in ".,;"
+        and all(w[0].isupper() for w in words if w[0].isalpha())
+    )
+
+
+def _pseudo_heading(text: str) -> CriteriaKind | None:
+    if len(text.split()) > _MAX_PSEUDO_WORDS:
+        return None
+    match = _PSEUDO_HEADING.match(text)
+    if match is not None:
+        word = (match["kind"] or match["kind2"]).lower()
+        return "inclusion" if word == "inclusion" else "exclusion"
+    kind = classify_heading(text, strict=True)
+    if kind in {"inclusion", "exclusion"}:
+        return "inclusion" if kind == "inclusion" else "exclusion"
+    return None
+
+
+def _ranges_in_eligibility(
+    doc: Document, sections: Sequence[Section], kind: CriteriaKind
+) -> list[tuple[int, int]]:
+    ranges: list[tuple[int, int]] = []
+    for section in sections_of(sections, "eligibility"):
+        marks = [
+            (i, found)
+            for i in range(section.start_line + 1, section.end_line)
+            if (found := _pseudo_heading(doc.lines[i].text)) is not None
+        ]
+        for k, (i, found) in enumerate(marks):
+            if found == kind:
+                end = marks[k + 1][0] if k + 1 < len(marks) else section.end_line
+                ranges.append((i + 1, end))
+    return ranges
+
+
+def _paragraphs(lines: Sequence[Line]) -> list[tuple[str, int]]:
+    paragraphs: list[tuple[list[str], int]] = []
+    current: list[str] = []
+    page = 0
+    for line in lines:
+        if not line.text:
+            if current:
+                paragraphs.append((current, page))
+                current = []
+            continue
+        if not current:
+            page = line.page
+        current.append(line.text)
+        if line.text.endswith(_ENDS_PARAGRAPH):
+            paragraphs.append((current, page))
+            current = []
+    if current:
+        paragraphs.append((current, page))
+    texts = [(join_lines(parts), p) for parts, p in paragraphs]
+    if texts and _INTRO.search(texts[0][0]):
+        texts = texts[1:]
+    return [(t, p) for t, p in texts if t]

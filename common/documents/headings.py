@@ -1,0 +1,404 @@
+"""Finding heading lines in the body of a document.
+
+Three kinds of heading line are recognised:
+
+* numbered headings ("6.1. Inclusion Criteria", "5.1 Overall Design"), kept only when they form
+  a plausible outline: the longest chain in which each number validly follows the previous one
+  (a child "6.1" -> "6.1.1", a sibling "6.1" -> "6.2", or a return to a parent level
+  "6.2.3" -> "7"). Numbered list items ("1. Make a fist.") and headings re-printed out of order
+  (an amendment summary repeating "6.2. Exclusion Criteria" after section 11) fall out of it;
+* appendix headings ("Appendix 2. Clinical Laboratory Tests", "Protocol Attachment ABC.1"), which
+  are top-level boundaries; a bare label takes the next line as its title;
+* unnumbered key-section headings: a line that is nothing but a heading phrase of a known kind
+  ("Inclusion Criteria", "Schedule of Activities").
+
+It also matches a heading known from elsewhere (outline, table of contents) to its body line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from common.documents.document import Document
+from common.documents.section_kinds import classify_heading, is_continuation
+
+__all__ = [
+    "Heading",
+    "HeadingMatcher",
+    "HeadingSource",
+    "body_headings",
+    "is_capitalised_heading",
+    "parse_number",
+    "title_key",
+]
+
+HeadingSource = Literal["outline", "toc", "body"]
+
+_NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,3}){0,6})\.?(?:\s+(?P<title>.*))?$")
+_NUMBER_ONLY = re.compile(r"^\d{1,2}(?:\.\d{1,3}){0,6}\.?$")
+_APPENDIX = re.compile(
+    r"^(?:protocol\s+)?(?P<word>appendix|appendices|attachment|annex|supplement)\s+"
+    r"(?P<label>[a-z0-9]{1,8}(?:[.-][a-z0-9]{1,4}){0,3})\s*(?:[:.\u2013\u2014-]\s*|\s+|$)(?P<title>.*)$",
+    re.IGNORECASE,
+)
+_NON_KEY = re.compile(r"[^a-z0-9]+")
+_LEADERS = re.compile(r"\.{4,}|(?:\.\s){4,}|…{2,}")
+_MAX_TITLE_WORDS = 16
+_MAX_PHRASE_WORDS = 10
+_MAX_TOP_NUMBER = 40
+# How far a sibling number may jump (a missed or deleted heading in between).
+_MAX_STEP = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading located in the document.
+
+    Attributes:
+        line: Index of the heading's first line in ``Document.lines``.
+        page: 1-based PDF page of that line.
+        number: The heading number without a trailing dot (``"6.1"``), if any.
+        title: The heading title without its number.
+        level: Outline depth, 1 for top-level headings (a numbered heading's level is the
+            number of its parts).
+        source: Where the heading was learnt: the PDF outline, the printed table of contents,
+            or the body text.
+    """
+
+    line: int
+    page: int
+    number: str | None
+    title: str
+    level: int
+    source: HeadingSource
+
+
+def title_key(text: str) -> str:
+    """A heading title reduced to lower-case letters and digits, for loose comparison."""
+    return _NON_KEY.sub("", text.lower())
+
+
+def parse_number(text: str) -> tuple[str | None, str]:
+    """Split a heading into its number and title.
+
+    Args:
+        text: A heading as printed, e.g. ``"6.1. Inclusion Criteria"``.
+
+    Returns:
+        ``(number, title)``, e.g. ``("6.1", "Inclusion Criteria")``; ``(None, text)`` when the
+        heading is not numbered.
+    """
+    match = _NUMBERED.match(text.strip())
+    if match is None:
+        return None, text.strip()
+    return match["num"], (match["title"] or "").strip()
+
+
+def _number_parts(number: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in number.split("."))
+
+
+def _next_text(doc: Document, index: int) -> tuple[int, str]:
+    for j in range(index + 1, min(index + 3, len(doc.lines))):
+        if doc.lines[j].text:
+            return j, doc.lines[j].text
+    return -1, ""
+
+
+def _looks_like_title(title: str) -> bool:
+    if not title or not title[0].isupper():
+        return False
+    if title[-1] in ".,;" or _LEADERS.search(title):
+        return False
+    words = title.split()
+    if len(words) > _MAX_TITLE_WORDS:
+        return False
+    return any(sum(ch.isalpha() for ch in word) >= 3 for word in words)
+
+
+def _keys_match(line_key: str, next_key: str, target: str) -> bool:
+    if not target or not line_key:
+        return False
+    if line_key == target:
+        return True
+    if line_key.startswith(target) and len(target) >= 8:
+        return True
+    # The title wraps onto the next line.
+    return (
+        target.startswith(line_key)
+        and len(line_key) >= min(8, len(target))
+        and (line_key + next_key).startswith(target)
+    )
+
+
+class HeadingMatcher:
+    """Finds the body line that prints a heading known from the outline or the contents.
+
+    Builds a per-line index once, so that matching a table of contents of a few hundred entries
+    against a few thousand lines stays cheap.
+
+    Args:
+        doc: The document.
+        skip_pages: Pages never to match (the table of contents itself).
+    """
+
+    def __init__(self, doc: Document, skip_pages: frozenset[int]) -> None:
+        self._doc = doc
+        self._full: list[str] = []
+        self._rest: list[str] = []
+        self._next: list[str] = []
+        self._by_number: dict[str, list[int]] = {}
+        texts = [line.text if line.page not in skip_pages else "" for line in doc.lines]
+        following = [""] * len(texts)
+        upcoming = ""
+        for i in range(len(texts) - 1, -1, -1):
+            following[i] = upcoming
+            if texts[i]:
+                upcoming = texts[i]
+        for i, text in enumerate(texts):
+            number, rest = parse_number(text) if text else (None, "")
+            nxt = following[i]
+            if number is not None and not rest:
+                rest, nxt = nxt, ""
+            self._full.append(title_key(text))
+            self._rest.append(title_key(rest))
+            self._next.append(title_key(nxt))
+            if number is not None:
+                self._by_number.setdefault(number, []).append(i)
+
+    def find(self, number: str | None, title: str, start: int = 0, end: int | None = None) -> int | None:
+        """The first line in ``[start, end)`` that prints the heading.
+
+        Args:
+            number: The heading number (``"6.1"``), or ``None`` for an unnumbered heading
+                (whose title is then compared with the whole line, and with the line after its
+                number if it has one).
+            title: The heading title as listed in the outline or the table of contents.
+            start: First line index to consider.
+            end: Line index to stop before; the end of the document when ``None``.
+
+        Returns:
+            The line index, or ``None`` when the heading is not printed in that range.
+        """
+        target = title_key(title)
+        stop = len(self._full) if end is None else min(end, len(self._full))
+        if not target:
+            return None
+        if number is not None:
+            for i in self._by_number.get(number, []):
+                if start <= i < stop and _keys_match(self._rest[i], self._next[i], target):
+                    return i
+            return None
+        for i in range(max(0, start), stop):
+            full = self._full[i]
+            # An unnumbered outline entry may still point at a numbered heading.
+            if full and (
+                _keys_match(full, self._next[i], target) or _keys_match(self._rest[i], self._next[i], target)
+            ):
+                return i
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    line: int
+    number: tuple[int, ...]
+    title: str
+
+
+def _numbered_candidates(doc: Document, skip_pages: frozenset[int]) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    lines = doc.lines
+    for i, line in enumerate(lines):
+        text = line.text
+        if not text or line.page in skip_pages or not text[0].isdigit():
+            continue
+        match = _NUMBERED.match(text)
+        if match is None:
+            continue
+        title = (match["title"] or "").strip()
+        if not title and _NUMBER_ONLY.match(text):
+            _, title = _next_text(doc, i)
+        if not _looks_like_title(title):
+            continue
+        parts = _number_parts(match["num"])
+        if parts[0] == 0 or parts[0] > _MAX_TOP_NUMBER:
+            continue
+        out.append(_Candidate(line=i, number=parts, title=title))
+    return out
+
+
+def _predecessors(b: tuple[int, ...]) -> list[tuple[bool, tuple[int, ...]]]:
+    """What a heading numbered ``b`` may directly follow, as ``(exact, number or prefix)`` keys.
+
+    * its parent, skipping at most one level, when ``b`` is a first child ("6" or "6.1" before
+      "6.1.1"; small numbers are tolerated for a missed first child): exact numbers;
+    * the previous sibling at some depth, or anything below it ("6.1.3.2" before "6.2", "5.3"
+      before "6" or "6.1"); one missed sibling is tolerated: prefixes.
+    """
+    keys: list[tuple[bool, tuple[int, ...]]] = []
+    if len(b) >= 2 and b[-1] <= _MAX_STEP:
+        keys.append((True, b[:-1]))
+        if len(b) >= 3 and b[-2] <= _MAX_STEP:
+            keys.append((True, b[:-2]))
+    for depth in range(1, len(b) + 1):
+        if len(b) - depth > 1 or any(x != 1 for x in b[depth:]):
+            continue
+        for previous in range(max(0, b[depth - 1] - _MAX_STEP), b[depth - 1]):
+            keys.append((False, (*b[: depth - 1], previous)))
+    return keys
+
+
+def _longest_chain(candidates: list[_Candidate]) -> list[_Candidate]:
+    """The longest run of candidates whose numbers each validly follow the previous one.
+
+    Linear time: for every number and every prefix of a number, the best chain ending at a
+    candidate with that number (or under that prefix) is kept, the latest candidate winning
+    ties, so a heading links to the nearest plausible predecessor (the real heading, not an
+    earlier list item that happens to carry the same number).
+    """
+    if not candidates:
+        return []
+    exact: dict[tuple[int, ...], tuple[int, int]] = {}
+    under: dict[tuple[int, ...], tuple[int, int]] = {}
+    best = [1] * len(candidates)
+    previous = [-1] * len(candidates)
+    for i, cand in enumerate(candidates):
+        for is_exact, key in _predecessors(cand.number):
+            found = (exact if is_exact else under).get(key)
+            if found is None:
+                continue
+            length, index = found
+            if length + 1 > best[i] or (length + 1 == best[i] and index > previous[i]):
+                best[i], previous[i] = length + 1, index
+        exact[cand.number] = (
+            (best[i], i) if best[i] >= exact.get(cand.number, (0, -1))[0] else exact[cand.number]
+        )
+        for depth in range(1, len(cand.number) + 1):
+            prefix = cand.number[:depth]
+            if best[i] >= under.get(prefix, (0, -1))[0]:
+                under[prefix] = (best[i], i)
+    end = max(range(len(candidates)), key=lambda k: (best[k], -k))
+    chain: list[_Candidate] = []
+    while end >= 0:
+        chain.append(candidates[end])
+        end = previous[end]
+    chain.reverse()
+    return chain
+
+
+def _appendix_headings(doc: Document, skip_pages: frozenset[int]) -> tuple[list[Heading], set[int]]:
+    out: list[Heading] = []
+    title_lines: set[int] = set()
+    last_label = ""
+    for i, line in enumerate(doc.lines):
+        text = line.text
+        if not text or line.page in skip_pages or len(text.split()) > _MAX_TITLE_WORDS:
+            continue
+        match = _APPENDIX.match(text)
+        if match is None or not (text[0].isupper()):
+            continue
+        title = match["title"].strip()
+        label = f"{match['word']} {match['label']}".lower()
+        if title and not _looks_like_title(title):
+            continue
+        if not title:
+            j, following = _next_text(doc, i)
+            if _looks_like_title(following) and not _APPENDIX.match(following):
+                title = following
+                # The title line is part of this heading, never a heading of its own.
+                title_lines.add(j)
+        if label == last_label or is_continuation(title):
+            continue  # the same appendix re-titled on each of its pages
+        last_label = label
+        full = text if match["title"].strip() or not title else f"{text} {title}"
+        out.append(Heading(line=i, page=line.page, number=None, title=full, level=1, source="body"))
+    return out, title_lines
+
+
+def _phrase_headings(doc: Document, skip_pages: frozenset[int]) -> list[Heading]:
+    out: list[Heading] = []
+    for i, line in enumerate(doc.lines):
+        text = line.text
+        if not text or line.page in skip_pages or not text[0].isupper() or text[-1] in ".,;":
+            continue
+        if len(text.split()) > _MAX_PHRASE_WORDS or is_continuation(text):
+            continue
+        if classify_heading(text, strict=True) is None:
+            continue
+        out.append(
+            Heading(
+                line=i, page=line.page, number=None, title=text.rstrip(":").strip(), level=0, source="body"
+            )
+        )
+    return out
+
+
+def _capital_headings(doc: Document, skip_pages: frozenset[int]) -> list[Heading]:
+    out: list[Heading] = []
+    for i, line in enumerate(doc.lines):
+        if line.text and line.page not in skip_pages and is_capitalised_heading(line.text):
+            out.append(Heading(line=i, page=line.page, number=None, title=line.text, level=0, source="body"))
+    return out
+
+
+def is_capitalised_heading(text: str) -> bool:
+    """True for a short line in capitals that reads as a heading ("STUDY PROCEDURES").
+
+    Args:
+        text: One line.
+
+    Returns:
+        Whether the line has 2 to 10 words, at least two of three or more letters, no lower-case
+        letter and no sentence punctuation at its end.
+    """
+    words = text.split()
+    if not text[0].isalpha() or not 2 <= len(words) <= _MAX_PHRASE_WORDS or text[-1] in ".,;":
+        return False
+    if any(ch.islower() for ch in text):
+        return False
+    letters = sum(ch.isalpha() for ch in text)
+    # Table rows in capitals ("VISIT 1 2 3 4") are mostly numbers.
+    if letters < 0.8 * sum(not ch.isspace() for ch in text):
+        return False
+    return sum(1 for w in words if sum(ch.isalpha() for ch in w) >= 3) >= 2
+
+
+def body_headings(doc: Document, skip_pages: frozenset[int] = frozenset()) -> list[Heading]:
+    """Headings found by scanning the body text.
+
+    Args:
+        doc: The document.
+        skip_pages: Pages not to scan (the table of contents).
+
+    Returns:
+        Headings in document order: the chain of numbered headings (level = number of parts),
+        appendix headings (level 1), and unnumbered key-section phrases and lines in capitals
+        (level 0, meaning "below whatever section encloses it"; callers assign the real level).
+    """
+    appendices, title_lines = _appendix_headings(doc, skip_pages)
+    candidates = _numbered_candidates(doc, skip_pages)
+    if len(appendices) >= 2:
+        # Past the first of several appendices, numbered lines are the appendices' own
+        # sub-headings or lists (questionnaire items, scale sections), not the body outline.
+        region = appendices[0].line
+        candidates = [c for c in candidates if c.line < region]
+    chain = _longest_chain(candidates)
+    numbered = [
+        Heading(
+            line=c.line,
+            page=doc.lines[c.line].page,
+            number=".".join(str(p) for p in c.number),
+            title=c.title,
+            level=len(c.number),
+            source="body",
+        )
+        for c in chain
+    ]
+    taken = {h.line for h in numbered} | {h.line for h in appendices} | title_lines
+    phrases = [h for h in _phrase_headings(doc, skip_pages) if h.line not in taken]
+    taken |= {h.line for h in phrases}
+    capitals = [h for h in _capital_headings(doc, skip_pages) if h.line not in taken]
+    return sorted([*numbered, *appendices, *phrases, *capitals], key=lambda h: h.line)

@@ -1,0 +1,230 @@
+"""Parse a run of lines into top-level list items, nested items folded into their parent.
+
+Protocols nest lists freely (``[5]`` > ``a)`` > ``1)``; ``[1]`` > ``[1a]`` > ``[A]`` > ``[i]``), and a
+nested list may even use the same marker style as the top level. The parser:
+
+1. finds the marker of each line (:mod:`common.documents.list_markers`);
+2. picks the top-level style: the first style in the text that forms a list of at least two
+   items (a stray bullet in the introduction does not win);
+3. keeps as top-level only the markers of that style that continue the numbering (previous + 1,
+   a letter suffix allowed: ``[15]`` then ``[16b]``; a gap of one only when the missing number
+   never comes). A marker that restarts lower (``1)`` under
+   item ``3)``) opens a nested run; when a nested run reaches the number the top level expects
+   next, it stays nested if a later marker can still take that number;
+4. folds everything else (nested items, wrapped lines, notes) into the current item, drops the
+   introduction before the first item, and drops sub-headings between items (the TransCelerate
+   template's "Age", "Sex", "Informed Consent").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from common.documents.document import Line
+from common.documents.layout import join_lines
+from common.documents.list_markers import BARE_STYLE, Marker, match_marker
+
+__all__ = ["ListItem", "parse_list"]
+
+# A top-level number may skip this many (a criterion deleted by an amendment).
+_MAX_SKIP = 2
+_MIN_BARE_ITEMS = 3
+_MAX_SUBHEADING_WORDS = 8
+_SUBHEADINGS = frozenset(
+    {
+        "age",
+        "sex",
+        "gender",
+        "weight",
+        "informed consent",
+        "type of participant and disease characteristics",
+        "type of patient and disease characteristics",
+        "type of subject and disease characteristics",
+        "disease characteristics",
+        "sex and contraceptive/barrier requirements",
+        "sex and contraceptive requirements",
+        "contraception",
+        "reproductive status",
+        "medical conditions",
+        "prior/concomitant therapy",
+        "prior/concurrent clinical study experience",
+        "prior therapy",
+        "concomitant therapy",
+        "diagnostic assessments",
+        "laboratory values",
+        "other exclusions",
+        "other exclusion criteria",
+        "other inclusion criteria",
+        "other inclusions",
+        "other",
+        "general",
+        "lifestyle considerations",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """One top-level item.
+
+    Attributes:
+        label: The label as printed (``"16b"``, ``"I3"``), ``""`` for a bullet.
+        style: The marker style of the list (see :class:`~common.documents.list_markers.Marker`).
+        text: The item's text without its own marker, nested items and wrapped lines joined.
+        page: 1-based page of the marker line.
+        line: Index (into the lines given to :func:`parse_list`) of the marker line.
+    """
+
+    label: str
+    style: str
+    text: str
+    page: int
+    line: int
+
+
+def parse_list(lines: Sequence[Line], *, stop: Callable[[str], bool] | None = None) -> list[ListItem]:
+    """Top-level items of the list in ``lines``.
+
+    Args:
+        lines: The lines of a section body, heading excluded.
+        stop: Optional predicate on a line's text; the list ends before the first line for
+            which it is true (e.g. an "Exclusion Criteria" line inside an inclusion section).
+
+    Returns:
+        The items in order; empty when the lines contain no list.
+    """
+    end = len(lines)
+    if stop is not None:
+        end = next((i for i, line in enumerate(lines) if line.text and stop(line.text)), end)
+    markers = _markers(lines[:end])
+    top = _top_level(markers)
+    if not top:
+        return []
+    groups: list[list[int]] = []
+    for i in range(end):
+        if not lines[i].text:
+            continue
+        if i in top:
+            groups.append([i])
+        elif groups:
+            groups[-1].append(i)
+    for k in range(len(groups) - 1):
+        _drop_trailing_subheading(groups[k], lines, markers)
+    items: list[ListItem] = []
+    for group in groups:
+        first = group[0]
+        marker = markers[first]
+        texts = [lines[first].text[marker.end :], *(lines[i].text for i in group[1:])]
+        text = join_lines(texts)
+        if text:
+            items.append(
+                ListItem(
+                    label=marker.label, style=marker.style, text=text, page=lines[first].page, line=first
+                )
+            )
+    return items
+
+
+def _markers(lines: Sequence[Line]) -> dict[int, Marker]:
+    found: dict[int, Marker] = {}
+    last_by_style: dict[str, Marker] = {}
+    for i, line in enumerate(lines):
+        marker = match_marker(line.text)
+        if marker is None:
+            continue
+        if marker.ambiguous_roman:
+            letter = marker.as_letter()
+            previous = last_by_style.get(letter.style)
+            # "h)" then "i)" is a letter list; "i)" out of nowhere is a roman one.
+            if previous is not None and previous.value == (letter.value or 0) - 1:
+                marker = letter
+        found[i] = marker
+        last_by_style[marker.style] = marker
+    return found
+
+
+def _top_level(markers: dict[int, Marker]) -> set[int]:
+    styles: list[str] = []
+    for marker in markers.values():
+        if marker.style not in styles:
+            styles.append(marker.style)
+    if not styles:
+        return set()
+    by_style = {
+        style: _continuing(sorted((i, m) for i, m in markers.items() if m.style == style)) for style in styles
+    }
+    for style in styles:
+        if style != BARE_STYLE and len(by_style[style]) >= 2:
+            return by_style[style]
+    # Bare numbers ("12 Text") also start wrapped lines, so they need a longer run to count.
+    if len(by_style.get(BARE_STYLE, ())) >= _MIN_BARE_ITEMS:
+        return by_style[BARE_STYLE]
+    first = next((style for style in styles if style != BARE_STYLE), None)
+    return by_style[first] if first is not None else set()
+
+
+def _continuing(ordered: list[tuple[int, Marker]]) -> set[int]:
+    """Line indexes of the markers that continue the top-level numbering."""
+    if ordered and ordered[0][1].value is None:
+        return {i for i, _ in ordered}  # bullets: same glyph, same level
+    top: set[int] = set()
+    current: int | None = None
+    nested: int | None = None
+    for k, (index, marker) in enumerate(ordered):
+        value = marker.value or 0
+        if current is None:
+            top.add(index)
+            current = value
+            continue
+        if nested is not None and value == nested + 1:
+            later_claim = any(m.value == current + 1 for _, m in ordered[k + 1 :])
+            if value == current + 1 and not later_claim:
+                top.add(index)
+                current, nested = value, None
+            else:
+                nested = value
+            continue
+        if value == current + 1 or (
+            current < value <= current + _MAX_SKIP and _skips(ordered[k + 1 :], current, nested)
+        ):
+            top.add(index)
+            current, nested = value, None
+        elif value < current or (value == current and not marker.suffix):
+            nested = value  # a nested list restarting its numbering
+        # value == current with a suffix ("[1a]" under "[1]") is a sub-item; a bigger jump is a
+        # number that happens to start a wrapped line. Both stay in the current item.
+    return top
+
+
+def _skips(later: list[tuple[int, Marker]], current: int, nested: int | None) -> bool:
+    """True when the numbering may jump past ``current + 1`` here.
+
+    Only when no nested run is open and no later marker still carries the skipped number: a
+    wrapped line that happens to start with "3." must not overtake the real item 2.
+    """
+    return nested is None and not any(m.value == current + 1 for _, m in later)
+
+
+def _drop_trailing_subheading(group: list[int], lines: Sequence[Line], markers: dict[int, Marker]) -> None:
+    if len(group) < 2:
+        return
+    last = group[-1]
+    if last in markers:
+        return
+    previous = lines[group[-2]].text
+    if _is_subheading(lines[last].text, previous):
+        group.pop()
+
+
+def _is_subheading(text: str, previous: str) -> bool:
+    words = text.rstrip(":").split()
+    if not words or len(words) > _MAX_SUBHEADING_WORDS or not text[0].isupper() or text[-1] in ".,;":
+        return False
+    if " ".join(words).lower() in _SUBHEADINGS:
+        return True
+    long_words = [w for w in words if sum(ch.isalpha() for ch in w) >= 4]
+    if not long_words:
+        return False
+    capitalised = sum(1 for w in long_words if w[0].isupper())
+    return capitalised / len(long_words) >= 0.6 and previous.rstrip()[-1:] in {".", ";", ":"}

@@ -1,0 +1,134 @@
+"""Jobs and tenants to and from plain document dictionaries (Firestore's shape).
+
+Datetimes stay ``datetime`` (Firestore stores them as timestamps); everything else is JSON
+types. Unknown fields are ignored on read so documents written by newer code stay readable.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from common.jobs.models import CallbackAttempt, Job, JobError, JobStatus, Source, Usage
+from common.tenants.models import Tenant
+
+__all__ = ["job_from_doc", "job_to_doc", "tenant_from_doc", "tenant_to_doc"]
+
+
+def job_to_doc(job: Job) -> dict[str, Any]:
+    """The document stored at ``tenants/{tenant_id}/jobs/{job_id}``."""
+    return {
+        "job_id": job.job_id,
+        "tenant_id": job.tenant_id,
+        "agent": job.agent,
+        "status": job.status.value,
+        "input": job.input,
+        "source": job.source.value,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "attempts": job.attempts,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "lease_token": job.lease_token,
+        "lease_expires_at": job.lease_expires_at,
+        "result": job.result,
+        "result_ref": job.result_ref,
+        "error": None if job.error is None else {"code": job.error.code, "message": job.error.message},
+        "timings": job.timings,
+        "callback_url": job.callback_url,
+        "metadata": job.metadata,
+        "model": job.model,
+        "usage": None if job.usage is None else _usage_to_doc(job.usage),
+        "callbacks": [callback_to_doc(a) for a in job.callbacks],
+    }
+
+
+def callback_to_doc(attempt: CallbackAttempt) -> dict[str, Any]:
+    """One callback attempt as stored in the job's ``callbacks`` array."""
+    return {
+        "at": attempt.at,
+        "event": attempt.event,
+        "http_status": attempt.http_status,
+        "latency_ms": attempt.latency_ms,
+        "error": attempt.error,
+    }
+
+
+def _usage_to_doc(usage: Usage) -> dict[str, Any]:
+    return {
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "document_tokens": usage.document_tokens,
+        "calls": usage.calls,
+    }
+
+
+def job_from_doc(doc: dict[str, Any]) -> Job:
+    """Rebuild a :class:`Job` from its stored document."""
+    error = cast(dict[str, Any] | None, doc.get("error"))
+    usage = cast(dict[str, Any] | None, doc.get("usage"))
+    callbacks = cast(list[dict[str, Any]], doc.get("callbacks") or [])
+    return Job(
+        job_id=doc["job_id"],
+        tenant_id=doc["tenant_id"],
+        agent=doc["agent"],
+        status=JobStatus(doc["status"]),
+        input=cast(dict[str, Any], doc.get("input") or {}),
+        source=Source(doc.get("source", Source.HTTPS.value)),
+        created_at=cast(datetime, doc["created_at"]),
+        updated_at=cast(datetime, doc["updated_at"]),
+        attempts=int(doc.get("attempts", 0)),
+        started_at=doc.get("started_at"),
+        finished_at=doc.get("finished_at"),
+        lease_token=doc.get("lease_token"),
+        lease_expires_at=doc.get("lease_expires_at"),
+        result=doc.get("result"),
+        result_ref=doc.get("result_ref"),
+        error=None if error is None else JobError(str(error.get("code", "")), str(error.get("message", ""))),
+        timings={str(k): float(v) for k, v in cast(dict[str, Any], doc.get("timings") or {}).items()},
+        callback_url=doc.get("callback_url"),
+        metadata={str(k): str(v) for k, v in cast(dict[str, Any], doc.get("metadata") or {}).items()},
+        model=doc.get("model"),
+        usage=None
+        if usage is None
+        else Usage(
+            input_tokens=int(usage.get("input_tokens", 0)),
+            output_tokens=int(usage.get("output_tokens", 0)),
+            document_tokens=usage.get("document_tokens"),
+            calls=int(usage.get("calls", 0)),
+        ),
+        callbacks=tuple(
+            CallbackAttempt(
+                at=c["at"],
+                event=str(c.get("event", "")),
+                http_status=c.get("http_status"),
+                latency_ms=float(c.get("latency_ms", 0.0)),
+                error=c.get("error"),
+            )
+            for c in callbacks
+        ),
+    )
+
+
+def tenant_to_doc(tenant: Tenant) -> dict[str, Any]:
+    """The document stored at ``tenants/{tenant_id}``."""
+    return {
+        "tenant_id": tenant.tenant_id,
+        "name": tenant.name,
+        "created_at": tenant.created_at,
+        "webhook_secret": tenant.webhook_secret,
+        "webhook_url": tenant.webhook_url,
+        "allowed_models": list(tenant.allowed_models),
+    }
+
+
+def tenant_from_doc(doc: dict[str, Any]) -> Tenant:
+    """Rebuild a :class:`Tenant` from its stored document."""
+    return Tenant(
+        tenant_id=doc["tenant_id"],
+        name=str(doc.get("name", doc["tenant_id"])),
+        created_at=doc["created_at"],
+        webhook_secret=str(doc.get("webhook_secret", "")),
+        webhook_url=doc.get("webhook_url"),
+        allowed_models=tuple(cast(list[str], doc.get("allowed_models") or [])),
+    )

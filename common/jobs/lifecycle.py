@@ -1,0 +1,255 @@
+"""The job state machine, as pure functions ``(job, ...) -> job``.
+
+Statuses move ``pending -> running -> success | failed``. Delivery is at-least-once, so a job
+may be claimed more than once: every claim takes a *lease* (a token and an expiry). A second
+delivery that finds a live lease backs off; one that finds an expired lease takes the job over
+and counts another attempt. Completing or failing a running job requires the lease token, so a
+stale worker whose lease was taken over cannot overwrite the newer attempt's outcome. A
+transient failure *releases* the job back to ``pending`` so the next delivery starts clean.
+
+Allowed transitions::
+
+    pending -> running            claim
+    pending -> failed             reject (the job can never start, e.g. unknown agent)
+    running -> running            claim after the lease expired (takeover)
+    running -> success | failed   complete / fail, with the lease token
+    running -> pending            release, with the lease token (transient error)
+    running | pending -> failed   claim when attempts are exhausted
+
+``success`` and ``failed`` are terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from common.errors import Conflict
+from common.jobs.models import Job, JobError, JobStatus, Source, Usage
+
+__all__ = [
+    "ATTEMPTS_EXHAUSTED",
+    "LeaseLost",
+    "claim",
+    "complete",
+    "fail",
+    "holds_lease",
+    "new_job",
+    "reject",
+    "release",
+]
+
+ATTEMPTS_EXHAUSTED = "attempts_exhausted"
+
+
+class LeaseLost(Conflict):
+    """The caller's lease token no longer matches the job: another worker took it over."""
+
+    code = "lease_lost"
+
+
+def new_job(
+    *,
+    job_id: str,
+    tenant_id: str,
+    agent: str,
+    input: Mapping[str, Any],
+    source: Source,
+    now: datetime,
+    callback_url: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    model: str | None = None,
+) -> Job:
+    """A fresh ``pending`` job.
+
+    Args:
+        job_id: The job's id within the tenant.
+        tenant_id: Owning tenant.
+        agent: Agent name.
+        input: Agent input as JSON.
+        source: How the job arrived.
+        now: Creation time (UTC).
+        callback_url: Optional callback URL.
+        metadata: Optional caller labels.
+        model: Optional requested model (``provider/model``) overriding the default.
+
+    Returns:
+        The new job, not yet stored.
+    """
+    return Job(
+        job_id=job_id,
+        tenant_id=tenant_id,
+        agent=agent,
+        status=JobStatus.PENDING,
+        input=dict(input),
+        source=source,
+        created_at=now,
+        updated_at=now,
+        callback_url=callback_url,
+        metadata=dict(metadata or {}),
+        model=model,
+    )
+
+
+def holds_lease(job: Job, token: str) -> bool:
+    """True when ``job`` is running under the lease ``token``."""
+    return job.status is JobStatus.RUNNING and job.lease_token == token
+
+
+def claim(job: Job, *, token: str, now: datetime, lease_seconds: float, max_attempts: int) -> Job:
+    """Try to start an attempt of ``job`` under the lease ``token``.
+
+    The caller compares the returned job with its token to learn the outcome:
+    :func:`holds_lease` true means it owns the attempt; a terminal status means there is nothing
+    to do (ack); ``running`` under another token means another worker is busy with it (retry
+    later).
+
+    Args:
+        job: The job as stored.
+        token: A fresh unique token for this attempt.
+        now: Current time (UTC).
+        lease_seconds: How long the attempt may run before another delivery may take over (s).
+        max_attempts: Claims allowed in total; the claim beyond it fails the job with
+            ``attempts_exhausted`` instead.
+
+    Returns:
+        The job after the claim (unchanged when terminal or leased by another live worker).
+    """
+    if job.status.terminal:
+        return job
+    lease_live = job.lease_expires_at is not None and job.lease_expires_at > now
+    if job.status is JobStatus.RUNNING and lease_live:
+        return job
+    if job.attempts >= max_attempts:
+        return _finish(
+            job,
+            now=now,
+            status=JobStatus.FAILED,
+            error=JobError(ATTEMPTS_EXHAUSTED, f"gave up after {job.attempts} attempts"),
+        )
+    return job.replace(
+        status=JobStatus.RUNNING,
+        attempts=job.attempts + 1,
+        started_at=now,
+        updated_at=now,
+        lease_token=token,
+        lease_expires_at=now + timedelta(seconds=lease_seconds),
+    )
+
+
+def complete(
+    job: Job,
+    *,
+    token: str,
+    now: datetime,
+    result: Mapping[str, Any] | None,
+    result_ref: str | None = None,
+    timings: Mapping[str, float] | None = None,
+    model: str | None = None,
+    usage: Usage | None = None,
+) -> Job:
+    """``running -> success`` with the agent's output.
+
+    Args:
+        job: The job as stored.
+        token: The lease token of the attempt that produced the result.
+        now: Current time (UTC).
+        result: The output as JSON, or ``None`` when it lives at ``result_ref``.
+        result_ref: ``gs://`` URI of an output too large for the job document.
+        timings: Stage durations in seconds, merged into the job's timings.
+        model: The ``provider/model`` used, if any.
+        usage: Token usage, if a model was called.
+
+    Returns:
+        The finished job.
+
+    Raises:
+        LeaseLost: The token does not hold the job's lease any more.
+    """
+    _require_lease(job, token)
+    return _finish(
+        job,
+        now=now,
+        status=JobStatus.SUCCESS,
+        result=dict(result) if result is not None else None,
+        result_ref=result_ref,
+        timings={**job.timings, **(timings or {})},
+        model=model or job.model,
+        usage=usage,
+        error=None,
+    )
+
+
+def fail(
+    job: Job,
+    *,
+    token: str,
+    now: datetime,
+    error: JobError,
+    timings: Mapping[str, float] | None = None,
+    model: str | None = None,
+    usage: Usage | None = None,
+) -> Job:
+    """``running -> failed`` after a permanent error.
+
+    Raises:
+        LeaseLost: The token does not hold the job's lease any more.
+    """
+    _require_lease(job, token)
+    return _finish(
+        job,
+        now=now,
+        status=JobStatus.FAILED,
+        error=error,
+        timings={**job.timings, **(timings or {})},
+        model=model or job.model,
+        usage=usage or job.usage,
+    )
+
+
+def reject(job: Job, *, now: datetime, error: JobError) -> Job:
+    """``pending -> failed`` for a job that can never start (unknown agent, invalid input).
+
+    Terminal jobs are returned unchanged, so a redelivered event cannot rewrite an outcome.
+
+    Raises:
+        LeaseLost: The job is running under some worker's lease.
+    """
+    if job.status.terminal:
+        return job
+    if job.status is JobStatus.RUNNING:
+        raise LeaseLost("the job is running; only its lease holder may fail it")
+    return _finish(job, now=now, status=JobStatus.FAILED, error=error)
+
+
+def release(job: Job, *, token: str, now: datetime, error: JobError) -> Job:
+    """``running -> pending`` after a transient error, so the next delivery retries at once.
+
+    Raises:
+        LeaseLost: The token does not hold the job's lease any more.
+    """
+    _require_lease(job, token)
+    return job.replace(
+        status=JobStatus.PENDING,
+        updated_at=now,
+        lease_token=None,
+        lease_expires_at=None,
+        error=error,
+    )
+
+
+def _require_lease(job: Job, token: str) -> None:
+    if not holds_lease(job, token):
+        raise LeaseLost(f"job {job.job_id} is no longer leased to this worker")
+
+
+def _finish(job: Job, *, now: datetime, status: JobStatus, **changes: Any) -> Job:
+    return job.replace(
+        status=status,
+        updated_at=now,
+        finished_at=now,
+        lease_token=None,
+        lease_expires_at=None,
+        **changes,
+    )

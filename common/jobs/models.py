@@ -1,0 +1,145 @@
+"""The job record.
+
+A job is stored at ``tenants/{tenant_id}/jobs/{job_id}``. The record is a frozen dataclass so the
+lifecycle functions in :mod:`common.jobs.lifecycle` stay pure (``old job -> new job``) and so
+that the ``status`` function can read jobs without importing pydantic (cold start is measured).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["CallbackAttempt", "Job", "JobError", "JobStatus", "Source", "Usage"]
+
+
+class JobStatus(StrEnum):
+    """Job statuses, as named in the design notes."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+
+    @property
+    def terminal(self) -> bool:
+        """True for ``success`` and ``failed``, which never change again."""
+        return self in (JobStatus.SUCCESS, JobStatus.FAILED)
+
+
+class Source(StrEnum):
+    """How the job reached the system."""
+
+    GCS = "gcs"
+    HTTPS = "https"
+    PUBSUB = "pubsub"
+
+
+@dataclass(frozen=True, slots=True)
+class JobError:
+    """Why a job failed (or why its last attempt was released for retry).
+
+    Attributes:
+        code: Stable snake_case code, e.g. ``no_text_layer``.
+        message: Human explanation. Never contains document or patient content.
+    """
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Model token usage of one job, summed over its model calls.
+
+    Attributes:
+        input_tokens: Tokens sent to the model.
+        output_tokens: Tokens received from the model.
+        document_tokens: Estimated tokens of the whole source document, when the agent reads
+            one, so the saving of sending only selected pages can be seen.
+        calls: Number of model calls.
+    """
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    document_tokens: int | None = None
+    calls: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackAttempt:
+    """One delivery attempt of a job's callback. Never holds the body.
+
+    Attributes:
+        at: When the attempt started (UTC).
+        event: ``job.completed`` or ``job.failed``.
+        http_status: The receiver's HTTP status, or ``None`` when no answer came.
+        latency_ms: Round trip in milliseconds.
+        error: Short reason when no answer came (``timeout``, ``connect_error``).
+    """
+
+    at: datetime
+    event: str
+    http_status: int | None
+    latency_ms: float
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A job and everything the system knows about its progress.
+
+    Attributes:
+        job_id: Unique within the tenant; deterministic for GCS drops and idempotent requests.
+        tenant_id: Owner. Every store is scoped to it.
+        agent: Agent name, e.g. ``protocol-processor``.
+        status: See :class:`JobStatus`.
+        input: The agent's input as JSON (validated by the agent's input model).
+        source: How the job arrived.
+        created_at: Creation time (UTC).
+        updated_at: Last change (UTC).
+        attempts: Number of times a worker claimed the job.
+        started_at: When the latest attempt started.
+        finished_at: When the job reached a terminal status.
+        lease_token: Token of the worker holding the current attempt; fences stale workers.
+        lease_expires_at: After this time another delivery may take the job over.
+        result: The agent's output as JSON, when small enough to live in the document.
+        result_ref: ``gs://`` URI of the output when it was too large for the document.
+        error: Why the job failed, or why the last attempt was released.
+        timings: Stage durations in seconds, e.g. ``{"extract_text": 0.41}``.
+        callback_url: Where to deliver the signed completion event, if anywhere.
+        metadata: Caller-supplied string labels, echoed back, never interpreted.
+        model: ``provider/model`` used, when the agent called a model.
+        usage: Token usage, when the agent called a model.
+        callbacks: Callback delivery attempts, oldest first.
+    """
+
+    job_id: str
+    tenant_id: str
+    agent: str
+    status: JobStatus
+    input: dict[str, Any]
+    source: Source
+    created_at: datetime
+    updated_at: datetime
+    attempts: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    lease_token: str | None = None
+    lease_expires_at: datetime | None = None
+    result: dict[str, Any] | None = None
+    result_ref: str | None = None
+    error: JobError | None = None
+    timings: dict[str, float] = field(default_factory=dict[str, float])
+    callback_url: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict[str, str])
+    model: str | None = None
+    usage: Usage | None = None
+    callbacks: tuple[CallbackAttempt, ...] = ()
+
+    def replace(self, **changes: Any) -> Job:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)

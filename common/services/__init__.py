@@ -1,0 +1,1 @@
+"""Services: orchestration over the ports. One service per function; no SDK imports."""

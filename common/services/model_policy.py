@@ -1,0 +1,46 @@
+"""Which model a job uses.
+
+One setting picks the default (``AGENTJOBS_MODEL``, mirascope's ``provider/model`` form), an
+agent may override it (``AGENTJOBS_MODEL__<AGENT>``), and a request may pick another model only
+from its tenant's allow-list.
+"""
+
+from __future__ import annotations
+
+import re
+
+from common.config import Settings
+from common.errors import Forbidden, UnprocessableEntity
+from common.tenants.models import Tenant
+
+__all__ = ["MODEL_ID_PATTERN", "ModelPolicy"]
+
+MODEL_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]*(:[a-z]+)?/[A-Za-z0-9._:/-]{1,128}$")
+
+
+class ModelPolicy:
+    """Selects the model of a job from settings, the request and the tenant's allow-list."""
+
+    def __init__(self, settings: Settings):
+        self._settings = settings
+
+    def select(self, agent: str, requested: str | None, tenant: Tenant) -> str:
+        """The ``provider/model`` for a job, or ``""`` when none is configured.
+
+        Args:
+            agent: Agent name.
+            requested: The request's model override, if any.
+            tenant: The requesting tenant.
+
+        Raises:
+            UnprocessableEntity: ``invalid_model`` when ``requested`` is not ``provider/model``.
+            Forbidden: ``model_not_allowed`` when ``requested`` is not on the tenant's allow-list.
+        """
+        default = self._settings.model_for(agent)
+        if requested is None or requested == default:
+            return default
+        if not MODEL_ID_PATTERN.fullmatch(requested):
+            raise UnprocessableEntity("model must have the form provider/model", code="invalid_model")
+        if requested not in tenant.allowed_models:
+            raise Forbidden("this model is not on the tenant's allow-list", code="model_not_allowed")
+        return requested

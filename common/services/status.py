@@ -1,0 +1,69 @@
+"""The ``status`` service: a tenant looks up its own jobs.
+
+Another tenant's job id answers exactly like an unknown id (404 ``job_not_found``): the lookup
+goes through the caller's tenant-scoped store, so the other tenant's job is never read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, cast
+
+from common.api.queries import ListJobsQuery
+from common.api.views import job_view
+from common.errors import NotFound
+from common.jobs.ids import is_job_id
+from common.ports import BlobStore, TenantDirectory
+
+__all__ = ["JobNotFound", "StatusService"]
+
+_MAX_RESULT_BYTES = 32 * 1024 * 1024
+
+
+class JobNotFound(NotFound):
+    """No job with that id in the caller's tenant."""
+
+    code = "job_not_found"
+
+
+class StatusService:
+    """Job lookups for one authenticated tenant at a time.
+
+    Args:
+        tenants: The tenant directory (job stores come from it).
+        blobs_for: Builds a tenant's blob store; called only for results offloaded to storage,
+            so ``status`` loads the Cloud Storage SDK only when it needs it.
+        base_url: Public base URL of the HTTP API, for ``links``.
+    """
+
+    def __init__(self, *, tenants: TenantDirectory, blobs_for: Callable[[str], BlobStore], base_url: str):
+        self._tenants = tenants
+        self._blobs_for = blobs_for
+        self._base_url = base_url
+
+    def get_job(self, tenant_id: str, job_id: str) -> dict[str, Any]:
+        """The job's view, including its result.
+
+        Raises:
+            JobNotFound: No such job in this tenant (also for malformed ids).
+            TransientError: A backend is unavailable.
+        """
+        job = self._tenants.jobs(tenant_id).get(job_id) if is_job_id(job_id) else None
+        if job is None:
+            raise JobNotFound("no job with that id")
+        result: dict[str, Any] | None = None
+        if job.result is None and job.result_ref is not None:
+            raw = self._blobs_for(tenant_id).read(job.result_ref, max_bytes=_MAX_RESULT_BYTES)
+            result = cast(dict[str, Any], json.loads(raw))
+        return job_view(job, base_url=self._base_url, result=result)
+
+    def list_jobs(self, tenant_id: str, query: ListJobsQuery) -> dict[str, Any]:
+        """``{"jobs": [summary views], "count": n}``, newest first.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        jobs = self._tenants.jobs(tenant_id).list(status=query.status, limit=query.limit)
+        views = [job_view(j, base_url=self._base_url, summary=True) for j in jobs]
+        return {"jobs": views, "count": len(views)}

@@ -1,0 +1,264 @@
+"""The ``submit`` service: validate a job request, store it ``pending``, publish it.
+
+``POST /v1/agents/{agent}/jobs`` with the agent's input fields plus optional ``callback_url``,
+``metadata`` and ``model``. With an ``Idempotency-Key`` header:
+
+* same key, same body: the same job again (``200``);
+* same key, different body: ``422 idempotency_key_reused``;
+* same key while the original is still being created: ``409 request_in_progress``.
+
+The key is reserved before anything else happens; a reservation older than
+:data:`STALE_RESERVATION_SECONDS` whose request died half-way is taken over (the job id is
+derived from the key, so taking over cannot create a second job).
+
+Publishing happens after the job is stored. If publishing fails, the job and the key are
+removed again and the caller gets ``503`` to retry, so no job is left ``pending`` with no
+message on its way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, cast
+
+from pydantic import ValidationError
+
+from common.agents.registry import load_agent
+from common.config import Settings
+from common.errors import Conflict, Forbidden, InvalidRequest, TransientError, UnprocessableEntity
+from common.jobs import lifecycle
+from common.jobs.ids import new_job_id, request_job_id
+from common.jobs.inbox import tenant_prefix
+from common.jobs.models import Job, Source
+from common.ports import Clock, IdempotencyStore, JobPublisher, TenantDirectory
+from common.services.model_policy import ModelPolicy
+from common.telemetry.log import log
+from common.webhooks.url_policy import check_callback_url
+
+__all__ = [
+    "STALE_RESERVATION_SECONDS",
+    "SubmitResult",
+    "SubmitService",
+    "parse_json_body",
+    "validation_details",
+]
+
+STALE_RESERVATION_SECONDS = 60.0
+_ENVELOPE = ("callback_url", "metadata", "model")
+_MAX_IDEMPOTENCY_KEY = 255
+_MAX_METADATA = 32
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    """The accepted job and whether this call created it (``202``) or found it (``200``)."""
+
+    job: Job
+    created: bool
+
+
+def parse_json_body(body: bytes, *, max_bytes: int) -> dict[str, Any]:
+    """Parse a request body that must be a JSON object.
+
+    Raises:
+        PayloadTooLarge: Over ``max_bytes``.
+        InvalidRequest: ``invalid_json`` when not a JSON object.
+    """
+    from common.errors import PayloadTooLarge
+
+    if len(body) > max_bytes:
+        raise PayloadTooLarge(
+            f"request body is over the {max_bytes} byte limit", details={"limit_bytes": max_bytes}
+        )
+    try:
+        payload: object = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequest("request body is not valid JSON", code="invalid_json") from None
+    if not isinstance(payload, dict):
+        raise InvalidRequest("request body must be a JSON object", code="invalid_json")
+    return cast(dict[str, Any], payload)
+
+
+def validation_details(error: ValidationError) -> list[dict[str, str]]:
+    """Field errors as ``[{"field", "type", "message"}]``, without the offending values (may be patient data)."""
+    return [
+        {"field": ".".join(str(p) for p in e["loc"]) or "(body)", "type": e["type"], "message": e["msg"]}
+        for e in error.errors(include_input=False, include_url=False)[:20]
+    ]
+
+
+class SubmitService:
+    """Accepts job requests for authenticated tenants.
+
+    Args:
+        settings: Runtime settings (bucket, limits, models, loopback dev flag).
+        tenants: Tenant directory (job stores come from it).
+        idempotency_for: Builds a tenant's idempotency store.
+        publisher: Publishes job messages.
+        clock: Current UTC time.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        tenants: TenantDirectory,
+        idempotency_for: Callable[[str], IdempotencyStore],
+        publisher: JobPublisher,
+        clock: Clock,
+    ):
+        self._settings = settings
+        self._tenants = tenants
+        self._idempotency_for = idempotency_for
+        self._publisher = publisher
+        self._clock = clock
+        self._models = ModelPolicy(settings)
+
+    def submit(
+        self, tenant_id: str, agent_name: str, body: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> SubmitResult:
+        """Validate, store and publish a job.
+
+        Args:
+            tenant_id: The authenticated tenant.
+            agent_name: Agent from the path.
+            body: The parsed JSON body.
+            idempotency_key: The ``Idempotency-Key`` header, if any.
+
+        Raises:
+            UnknownAgent: 404 ``unknown_agent``.
+            UnprocessableEntity: 422 ``validation_error`` (with ``errors``), ``invalid_model``,
+                ``callback_url_refused``, ``idempotency_key_reused``, ``invalid_idempotency_key``.
+            Forbidden: 403 ``outside_tenant_prefix``, ``model_not_allowed``.
+            Conflict: 409 ``request_in_progress``.
+            TransientError: 503 when a backend is unavailable (nothing was left behind).
+        """
+        agent = load_agent(agent_name)
+        tenant = self._tenants.get(tenant_id)
+        if tenant is None:  # the key outlived its tenant
+            raise Forbidden("the tenant of this API key no longer exists", code="unknown_tenant")
+        payload = {k: v for k, v in body.items() if k not in _ENVELOPE}
+        try:
+            validated = agent.input_model.model_validate(payload)
+        except ValidationError as e:
+            raise UnprocessableEntity(
+                "the request does not match the agent's input schema",
+                details={"errors": validation_details(e)},
+            ) from e
+        job_input = validated.model_dump(mode="json", exclude_none=True)
+        self._check_uris(tenant_id, job_input)
+        callback_url, metadata, model = self._envelope(body)
+        if callback_url is not None:
+            check_callback_url(callback_url, allow_loopback=self._settings.allow_loopback_callbacks)
+        model = self._models.select(agent_name, model, tenant)
+
+        store = self._tenants.jobs(tenant_id)
+        now = self._clock()
+        job_id = new_job_id()
+        keys = self._idempotency_for(tenant_id) if idempotency_key is not None else None
+        if idempotency_key is not None and keys is not None:
+            if not 1 <= len(idempotency_key) <= _MAX_IDEMPOTENCY_KEY:
+                raise UnprocessableEntity(
+                    "Idempotency-Key must be 1-255 characters", code="invalid_idempotency_key"
+                )
+            job_id = request_job_id(tenant_id, agent_name, idempotency_key)
+            request_hash = _request_hash(agent_name, body)
+            existing = keys.put_if_absent(idempotency_key, job_id=job_id, request_hash=request_hash, now=now)
+            if existing is not None:
+                if existing.request_hash != request_hash:
+                    raise UnprocessableEntity(
+                        "this Idempotency-Key was used with a different request body",
+                        code="idempotency_key_reused",
+                    )
+                if existing.completed:
+                    found = store.get(existing.job_id)
+                    if found is not None:
+                        return SubmitResult(found, created=False)
+                elif now - existing.created_at < timedelta(seconds=STALE_RESERVATION_SECONDS):
+                    raise Conflict(
+                        "the original request with this Idempotency-Key is still being created",
+                        code="request_in_progress",
+                    )
+
+        job, created = store.create(
+            lifecycle.new_job(
+                job_id=job_id,
+                tenant_id=tenant_id,
+                agent=agent_name,
+                input=job_input,
+                source=Source.HTTPS,
+                now=now,
+                callback_url=callback_url,
+                metadata=metadata,
+                model=model or None,
+            )
+        )
+        try:
+            if created or job.status.value == "pending":
+                self._publisher.publish_job(tenant_id, job_id)
+        except TransientError:
+            if created:
+                store.delete(job_id)
+            if keys is not None and idempotency_key is not None:
+                keys.delete(idempotency_key)
+            raise
+        if keys is not None and idempotency_key is not None:
+            keys.mark_completed(idempotency_key)
+        log("job.submitted", tenant_id=tenant_id, job_id=job_id, agent=agent_name, created=created)
+        return SubmitResult(job, created=created)
+
+    def _check_uris(self, tenant_id: str, job_input: Mapping[str, Any]) -> None:
+        prefix = f"gs://{self._settings.bucket}/{tenant_prefix(tenant_id)}"
+        for value in _strings(job_input):
+            if value.startswith("gs://") and (not value.startswith(prefix) or "/../" in value):
+                raise Forbidden(f"gs:// URIs must lie inside {prefix}", code="outside_tenant_prefix")
+
+    @staticmethod
+    def _envelope(body: Mapping[str, Any]) -> tuple[str | None, dict[str, str], str | None]:
+        callback_url, metadata, model = body.get("callback_url"), body.get("metadata"), body.get("model")
+        errors: list[dict[str, str]] = []
+        if callback_url is not None and not isinstance(callback_url, str):
+            errors.append({"field": "callback_url", "type": "string_type", "message": "must be a string"})
+        if model is not None and not isinstance(model, str):
+            errors.append({"field": "model", "type": "string_type", "message": "must be a string"})
+        if metadata is None:
+            metadata = {}
+        if (
+            not isinstance(metadata, dict)
+            or len(cast(dict[Any, Any], metadata)) > _MAX_METADATA
+            or not all(
+                isinstance(k, str) and isinstance(v, str) and len(k) <= 64 and len(v) <= 512
+                for k, v in cast(dict[Any, Any], metadata).items()
+            )
+        ):
+            errors.append(
+                {
+                    "field": "metadata",
+                    "type": "metadata_type",
+                    "message": "up to 32 string keys (≤64) to strings (≤512)",
+                }
+            )
+        if errors:
+            raise UnprocessableEntity("the request envelope is invalid", details={"errors": errors})
+        return cast(str | None, callback_url), cast(dict[str, str], metadata), cast(str | None, model)
+
+
+def _request_hash(agent: str, body: Mapping[str, Any]) -> str:
+    canonical = json.dumps(
+        {"agent": agent, "body": body}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in cast(dict[Any, Any], value).values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in cast(list[Any], value) for s in _strings(v)]
+    return []

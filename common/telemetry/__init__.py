@@ -1,0 +1,1 @@
+"""Telemetry: structured logs that carry ids, counts and timings, never content."""

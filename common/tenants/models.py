@@ -1,0 +1,89 @@
+"""The tenant record and the rules for tenant ids, API keys and webhook secrets.
+
+API keys are shown once, at creation; only their SHA-256 is stored. SHA-256 (rather than a slow
+password hash) is appropriate because keys carry 256 bits of randomness, so they cannot be
+guessed from the hash, and lookups must stay cheap on the hot path.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from common.errors import UnprocessableEntity
+
+__all__ = [
+    "API_KEY_PREFIX",
+    "TENANT_ID_PATTERN",
+    "Tenant",
+    "hash_api_key",
+    "new_api_key",
+    "new_webhook_secret",
+    "validate_tenant_id",
+]
+
+TENANT_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+API_KEY_PREFIX = "aj_"
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """A tenant.
+
+    Attributes:
+        tenant_id: Slug used in storage paths (``tenants/{tenant_id}/...``).
+        name: Display name.
+        created_at: Creation time (UTC).
+        webhook_secret: Standard Webhooks signing secret, ``whsec_`` + base64.
+        webhook_url: Default callback URL for jobs that do not give one.
+        allowed_models: ``provider/model`` ids a request may select; empty means only defaults.
+    """
+
+    tenant_id: str
+    name: str
+    created_at: datetime
+    webhook_secret: str
+    webhook_url: str | None = None
+    allowed_models: tuple[str, ...] = field(default_factory=tuple[str, ...])
+
+    def replace(self, **changes: Any) -> Tenant:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+
+def validate_tenant_id(tenant_id: str) -> str:
+    """Check a tenant id: 3-40 characters, lowercase letters, digits and inner hyphens.
+
+    Raises:
+        UnprocessableEntity: ``invalid_tenant_id`` when the id does not match.
+    """
+    if not TENANT_ID_PATTERN.fullmatch(tenant_id):
+        raise UnprocessableEntity(
+            "tenant ids are 3-40 characters: lowercase letters, digits and inner hyphens, starting with a letter",
+            code="invalid_tenant_id",
+        )
+    return tenant_id
+
+
+def new_api_key() -> str:
+    """A fresh API key: ``aj_`` + 43 url-safe characters (256 random bits)."""
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_api_key(api_key: str) -> str:
+    """Hex SHA-256 of an API key: what is stored and looked up."""
+    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` + base64 of 32 random bytes.
+
+    Source: Standard Webhooks spec, "Signature scheme" (https://www.standardwebhooks.com/).
+    """
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")

@@ -1,0 +1,1 @@
+"""Callbacks: URL policy (SSRF refusal), the thin event, and Standard Webhooks signing."""

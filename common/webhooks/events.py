@@ -1,0 +1,35 @@
+"""The thin callback event: enough to know what happened and where to read the result.
+
+The event carries no result and no input (results may hold patient data); the receiver fetches
+the job through ``links.self`` with its API key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from common.api.views import job_links
+from common.jobs.models import Job
+
+__all__ = ["callback_body", "webhook_message_id"]
+
+
+def webhook_message_id(tenant_id: str, job_id: str, event: str) -> str:
+    """The ``webhook-id`` of a job event: stable across retries, so receivers can dedupe."""
+    return "msg_" + hashlib.sha256(f"{tenant_id}\x1f{job_id}\x1f{event}".encode()).hexdigest()[:32]
+
+
+def callback_body(job: Job, event: str, *, base_url: str) -> str:
+    """The exact JSON text POSTed: ``{type, job_id, agent, status, links}``."""
+    body: dict[str, Any] = {
+        "type": event,
+        "job_id": job.job_id,
+        "agent": job.agent,
+        "status": job.status.value,
+        "links": job_links(base_url, job.job_id),
+    }
+    if job.error is not None:
+        body["error"] = {"code": job.error.code}
+    return json.dumps(body, separators=(",", ":"))

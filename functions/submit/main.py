@@ -1,0 +1,75 @@
+"""``submit``: HTTPS job submission.
+
+Routes:
+    ``POST /v1/agents/{agent}/jobs``: validate, store the job ``pending``, publish it; ``202``
+    with ``{job_id, status, links}`` (``200`` when an ``Idempotency-Key`` replays a job).
+    ``GET /v1/openapi.json``: the OpenAPI 3.1 document.
+
+Authentication: ``Authorization: Bearer <api key>``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import flask
+import functions_framework
+
+from common.adapters.clients import firestore_client, publisher_client
+from common.adapters.firestore_store import FirestoreIdempotencyStore, FirestoreTenantDirectory
+from common.adapters.pubsub_publisher import PubSubJobPublisher
+from common.api.auth import Authenticator
+from common.api.handling import MethodNotAllowed, RouteNotFound, respond
+from common.api.responses import Response, json_response
+from common.api.views import job_links
+from common.config import Settings
+from common.errors import PayloadTooLarge
+from common.services.submit import SubmitService, parse_json_body
+
+_ROUTE = re.compile(r"^/v1/agents/(?P<agent>[a-z0-9-]{1,64})/jobs/?$")
+_settings = Settings.from_env()
+_firestore = firestore_client(_settings.project)
+_tenants = FirestoreTenantDirectory(_firestore)
+_auth = Authenticator(_tenants)
+_publisher = publisher_client()
+_service = SubmitService(
+    settings=_settings,
+    tenants=_tenants,
+    idempotency_for=lambda tenant_id: FirestoreIdempotencyStore(_firestore, tenant_id),
+    publisher=PubSubJobPublisher(_publisher, _publisher.topic_path(_settings.project, _settings.jobs_topic)),
+    clock=lambda: datetime.now(UTC),
+)
+
+
+def _route(request: flask.Request) -> Response:
+    if request.path.rstrip("/") == "/v1/openapi.json":
+        from common.api.openapi import openapi_document
+
+        return json_response(openapi_document())
+    match = _ROUTE.fullmatch(request.path)
+    if match is None:
+        raise RouteNotFound("no such endpoint; POST /v1/agents/{agent}/jobs (see /v1/openapi.json)")
+    if request.method != "POST":
+        raise MethodNotAllowed("submit jobs with POST")
+    tenant_id = _auth.authenticate(request.headers.get("Authorization"))
+    limit = _settings.max_request_bytes
+    if (request.content_length or 0) > limit:
+        raise PayloadTooLarge(f"request body is over the {limit} byte limit", details={"limit_bytes": limit})
+    body = parse_json_body(request.get_data(cache=False), max_bytes=limit)
+    result = _service.submit(
+        tenant_id, match["agent"], body, idempotency_key=request.headers.get("Idempotency-Key")
+    )
+    base_url = _settings.public_base_url or request.host_url.rstrip("/")
+    links = job_links(base_url, result.job.job_id)
+    return json_response(
+        {"job_id": result.job.job_id, "status": result.job.status.value, "links": links},
+        202 if result.created else 200,
+        {"Location": links["self"]},
+    )
+
+
+@functions_framework.http
+def submit(request: flask.Request) -> Response:
+    """Entry point: route, authenticate, submit, map errors."""
+    return respond("submit", lambda: _route(request))

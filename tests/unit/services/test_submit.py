@@ -1,0 +1,165 @@
+"""The submit service over fakes: validation, tenant prefix, idempotency keys, rollback."""
+
+from __future__ import annotations
+
+import pytest
+
+from common.config import Settings
+from common.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    TransientError,
+    UnprocessableEntity,
+    InvalidRequest,
+)
+from common.jobs.models import JobStatus
+from common.services.submit import SubmitService, parse_json_body
+from common.tenants.models import Tenant
+from tests.support.fakes import FakeClock, FakePublisher, InMemoryIdempotencyStore, InMemoryTenantDirectory
+
+URI = "gs://bkt/tenants/acme/inbox/protocol-processor/p.pdf"
+
+
+@pytest.fixture
+def env():
+    class Env:
+        clock = FakeClock()
+        tenants = InMemoryTenantDirectory()
+        publisher = FakePublisher()
+        keys: dict = {}
+
+        def service(self, **settings):
+            return SubmitService(
+                settings=Settings(bucket="bkt", **settings),
+                tenants=self.tenants,
+                idempotency_for=lambda t: InMemoryIdempotencyStore(self.keys.setdefault(t, {})),
+                publisher=self.publisher,
+                clock=self.clock,
+            )
+
+    e = Env()
+    e.tenants.create(Tenant("acme", "Acme", e.clock(), "whsec_x", allowed_models=("openai/gpt-4o",)), "h1")
+    return e
+
+
+def test_submit_stores_a_pending_job_and_publishes_it(env):
+    result = env.service().submit("acme", "protocol-processor", {"file_uri": URI, "metadata": {"batch": "1"}})
+    assert result.created
+    job = env.tenants.jobs("acme").get(result.job.job_id)
+    assert (
+        job.status is JobStatus.PENDING and job.input == {"file_uri": URI} and job.metadata == {"batch": "1"}
+    )
+    assert env.publisher.published == [("acme", job.job_id)]
+
+
+def test_unknown_agent_is_404(env):
+    with pytest.raises(NotFound) as info:
+        env.service().submit("acme", "nope", {})
+    assert info.value.error_code == "unknown_agent"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"file_uri": "s3://x/y"},
+        {"file_uri": URI, "extra": 1},
+        {"file_uri": 5},
+        {"file_uri": URI, "metadata": {"a": 1}},
+        {"file_uri": URI, "callback_url": 7},
+    ],
+)
+def test_invalid_bodies(env, body):
+    with pytest.raises(UnprocessableEntity) as info:
+        env.service().submit("acme", "protocol-processor", body)
+    assert info.value.http_status == 422
+    assert info.value.details["errors"]
+    assert env.publisher.published == []
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "gs://bkt/tenants/other/inbox/p.pdf",
+        "gs://other-bucket/tenants/acme/p.pdf",
+        "gs://bkt/tenants/acme/../other/p.pdf",
+    ],
+)
+def test_file_uri_outside_the_tenant_prefix_is_403(env, uri):
+    with pytest.raises(Forbidden) as info:
+        env.service().submit("acme", "protocol-processor", {"file_uri": uri})
+    assert info.value.error_code == "outside_tenant_prefix"
+
+
+def test_model_must_be_on_the_allow_list(env):
+    with pytest.raises(Forbidden) as info:
+        env.service().submit("acme", "protocol-processor", {"file_uri": URI, "model": "anthropic/claude-x"})
+    assert info.value.error_code == "model_not_allowed"
+    result = env.service().submit("acme", "protocol-processor", {"file_uri": URI, "model": "openai/gpt-4o"})
+    assert result.job.model == "openai/gpt-4o"
+
+
+def test_callback_url_to_a_private_address_is_refused(env):
+    with pytest.raises(UnprocessableEntity) as info:
+        env.service().submit(
+            "acme", "protocol-processor", {"file_uri": URI, "callback_url": "https://127.0.0.1/x"}
+        )
+    assert info.value.error_code == "callback_url_refused"
+
+
+def test_idempotency_key_replays_the_same_job(env):
+    service = env.service()
+    first = service.submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
+    again = service.submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
+    assert first.created and not again.created
+    assert first.job.job_id == again.job.job_id
+    assert len(env.publisher.published) == 1
+
+
+def test_idempotency_key_with_another_body_is_422(env):
+    service = env.service()
+    service.submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
+    with pytest.raises(UnprocessableEntity) as info:
+        service.submit("acme", "protocol-processor", {"file_uri": URI + "x"}, idempotency_key="k1")
+    assert info.value.error_code == "idempotency_key_reused"
+
+
+def test_idempotency_key_whose_original_is_in_flight_is_409_until_stale(env):
+    service = env.service()
+    store = InMemoryIdempotencyStore(env.keys.setdefault("acme", {}))
+    from common.services.submit import _request_hash
+
+    store.put_if_absent(
+        "k1",
+        job_id="job_x",
+        request_hash=_request_hash("protocol-processor", {"file_uri": URI}),
+        now=env.clock(),
+    )
+    with pytest.raises(Conflict) as info:
+        service.submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
+    assert info.value.http_status == 409
+    env.clock.advance(120)
+    taken = service.submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
+    assert taken.job.status is JobStatus.PENDING and env.publisher.published
+
+
+def test_publish_failure_leaves_nothing_behind(env):
+    env.publisher.fail = True
+    with pytest.raises(TransientError):
+        env.service().submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
+    assert env.tenants.jobs("acme").list() == []
+    assert env.keys["acme"] == {}
+    env.publisher.fail = False
+    assert env.service().submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1").created
+
+
+def test_body_parsing():
+    assert parse_json_body(b'{"a": 1}', max_bytes=100) == {"a": 1}
+    with pytest.raises(PayloadTooLarge):
+        parse_json_body(b'{"a": "' + b"x" * 200 + b'"}', max_bytes=100)
+    for bad in (b"", b"{", b"[1]", b"\xff\xfe", b'"s"'):
+        with pytest.raises(InvalidRequest) as info:
+            parse_json_body(bad, max_bytes=100)
+        assert info.value.error_code == "invalid_json"
