@@ -102,8 +102,7 @@ def parse_criteria_lines(lines: Sequence[Line], kind: CriteriaKind) -> list[Pars
     )
     # Once the list has started, a heading the section locator missed ("STUDY PROCEDURES",
     # "6.3. Lifestyle Requirements") ends it rather than joining the last criterion.
-    first = next((i for i in range(end) if match_marker(lines[i].text) is not None), end)
-    end = next((i for i in range(first + 1, end) if _is_heading_line(lines[i].text)), end)
+    end = _list_end(lines, end)
     items = parse_list(lines[:end])
     prefix = _PREFIX[kind]
     if items:
@@ -136,6 +135,27 @@ def _best(doc: Document, sections: Sequence[Section], kind: CriteriaKind) -> lis
     return best
 
 
+def _list_end(lines: Sequence[Line], end: int) -> int:
+    """Where the list ends: at a heading the section locator missed, once the list has begun.
+
+    "STUDY PROCEDURES" or "6.3. Lifestyle Requirements" after the last criterion ends the list
+    instead of joining that criterion. A capitalised line followed by the next item in the list's
+    own style is a sub-heading inside the list ("MEDICAL CONDITIONS"), not its end.
+    """
+    opening = next(((i, m) for i in range(end) if (m := match_marker(lines[i].text)) is not None), None)
+    if opening is None:
+        return end
+    first, style = opening[0], opening[1].style
+    for i in range(first + 1, end):
+        if not _is_heading_line(lines[i].text):
+            continue
+        following = next((j for j in range(i + 1, end) if lines[j].text), None)
+        marker = match_marker(lines[following].text) if following is not None else None
+        if marker is None or marker.style != style:
+            return i
+    return end
+
+
 def _is_heading_line(text: str) -> bool:
     if not text:
         return False
@@ -154,7 +174,8 @@ def _is_heading_line(text: str) -> bool:
 
 
 def _pseudo_heading(text: str) -> CriteriaKind | None:
-    if len(text.split()) > _MAX_PSEUDO_WORDS:
+    # A wrapped sentence may start a line with "inclusion criteria."; a heading is capitalised.
+    if not text[:1].isupper() or len(text.split()) > _MAX_PSEUDO_WORDS:
         return None
     match = _PSEUDO_HEADING.match(text)
     if match is not None:

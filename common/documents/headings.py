@@ -10,7 +10,8 @@ Three kinds of heading line are recognised:
 * appendix headings ("Appendix 2. Clinical Laboratory Tests", "Protocol Attachment ABC.1"), which
   are top-level boundaries; a bare label takes the next line as its title;
 * unnumbered key-section headings: a line that is nothing but a heading phrase of a known kind
-  ("Inclusion Criteria", "Schedule of Activities").
+  ("Inclusion Criteria", "Schedule of Activities");
+* short lines in capitals ("STUDY PROCEDURES"), which only serve as boundaries.
 
 It also matches a heading known from elsewhere (outline, table of contents) to its body line.
 """
@@ -145,7 +146,6 @@ class HeadingMatcher:
     """
 
     def __init__(self, doc: Document, skip_pages: frozenset[int]) -> None:
-        self._doc = doc
         self._full: list[str] = []
         self._rest: list[str] = []
         self._next: list[str] = []
@@ -167,6 +167,11 @@ class HeadingMatcher:
             self._next.append(title_key(nxt))
             if number is not None:
                 self._by_number.setdefault(number, []).append(i)
+
+    @property
+    def line_count(self) -> int:
+        """Number of lines in the indexed document."""
+        return len(self._full)
 
     def find(self, number: str | None, title: str, start: int = 0, end: int | None = None) -> int | None:
         """The first line in ``[start, end)`` that prints the heading.
@@ -206,6 +211,7 @@ class _Candidate:
     line: int
     number: tuple[int, ...]
     title: str
+    title_line: int
 
 
 def _numbered_candidates(doc: Document, skip_pages: frozenset[int]) -> list[_Candidate]:
@@ -218,15 +224,15 @@ def _numbered_candidates(doc: Document, skip_pages: frozenset[int]) -> list[_Can
         match = _NUMBERED.match(text)
         if match is None:
             continue
-        title = (match["title"] or "").strip()
+        title, title_line = (match["title"] or "").strip(), i
         if not title and _NUMBER_ONLY.match(text):
-            _, title = _next_text(doc, i)
+            title_line, title = _next_text(doc, i)
         if not _looks_like_title(title):
             continue
         parts = _number_parts(match["num"])
         if parts[0] == 0 or parts[0] > _MAX_TOP_NUMBER:
             continue
-        out.append(_Candidate(line=i, number=parts, title=title))
+        out.append(_Candidate(line=i, number=parts, title=title, title_line=title_line))
     return out
 
 
@@ -273,9 +279,8 @@ def _longest_chain(candidates: list[_Candidate]) -> list[_Candidate]:
             length, index = found
             if length + 1 > best[i] or (length + 1 == best[i] and index > previous[i]):
                 best[i], previous[i] = length + 1, index
-        exact[cand.number] = (
-            (best[i], i) if best[i] >= exact.get(cand.number, (0, -1))[0] else exact[cand.number]
-        )
+        if best[i] >= exact.get(cand.number, (0, -1))[0]:
+            exact[cand.number] = (best[i], i)
         for depth in range(1, len(cand.number) + 1):
             prefix = cand.number[:depth]
             if best[i] >= under.get(prefix, (0, -1))[0]:
@@ -397,7 +402,12 @@ def body_headings(doc: Document, skip_pages: frozenset[int] = frozenset()) -> li
         )
         for c in chain
     ]
-    taken = {h.line for h in numbered} | {h.line for h in appendices} | title_lines
+    taken = (
+        {h.line for h in numbered}
+        | {c.title_line for c in chain}
+        | {h.line for h in appendices}
+        | title_lines
+    )
     phrases = [h for h in _phrase_headings(doc, skip_pages) if h.line not in taken]
     taken |= {h.line for h in phrases}
     capitals = [h for h in _capital_headings(doc, skip_pages) if h.line not in taken]

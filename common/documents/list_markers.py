@@ -29,7 +29,7 @@ _ROMAN = {
 _BRACKETS = {"[": "]", "(": ")"}
 
 _ENCLOSED = re.compile(r"^(?P<open>[\[(])\s?(?P<label>\d{1,3}[a-z]?|[a-zA-Z]|[ivxIVX]{1,5})\s?[\])][.:]?\s*")
-_CLOSED = re.compile(r"^(?P<label>\d{1,3}[a-z]?|[a-zA-Z]|[ivx]{1,5})(?P<close>[.)])(?:\s+|$)")
+_CLOSED = re.compile(r"^(?P<label>\d{1,3}[a-z]?|[a-zA-Z]|[ivx]{1,5})(?P<close>\.\)|[.)]|(?<=\d):)(?:\s+|$)")
 # Upper case only: "in 2 weeks" at the start of a wrapped line is not a marker.
 _PREFIXED = re.compile(
     r"^(?P<prefix>INC|EXC|IN|EX|IC|EC|[IE])-?(?P<label>\d{1,3}[a-z]?)(?:[.:)]\s*|\s+)(?=\S)"
@@ -151,7 +151,7 @@ def match_marker(text: str) -> Marker | None:
         )
     match = _CLOSED.match(text)
     if match is not None:
-        return _with_end(_label_kind(match["label"], "x" + match["close"]), match.end())
+        return _with_end(_label_kind(match["label"], "x" + match["close"][-1]), match.end())
     match = _BULLET.match(text) or _DASH_OR_O.match(text)
     if match is not None:
         return Marker(style="bullet:" + match["glyph"], label="", value=None, suffix="", end=match.end())

@@ -31,11 +31,12 @@ ObjectiveLevel = Literal["primary", "secondary", "exploratory", "other"]
 _LEVEL_LINE = re.compile(
     r"^(?:\d{1,2}(?:\.\d{1,3})*\.?\s+)?(?P<level>primary|key secondary|secondary|exploratory|tertiary|other|"
     r"tertiary/exploratory|exploratory/tertiary)"
-    r"(?:\s+(?:and\s+|/\s*)?(?:efficacy\s+|safety\s+|study\s+)?(?:objectives?|endpoints?|estimands?|"
+    r"(?:\s+(?:and\s+|/\s*)?(?:efficacy\s+|safety\s+|study\s+)?(?:objectives?|endpoints?|"
     r"objective\(s\)|endpoint\(s\)|outcomes?|outcome measures?))*\s*:?$",
     re.IGNORECASE,
 )
 _STOP_LINE = re.compile(r"^(?:abbreviations?|notes?|footnotes?|source)\s*:|^key\s*:", re.IGNORECASE)
+_ESTIMAND = re.compile(r"^(?:(?:primary|secondary|key secondary)\s+)?estimands?\b", re.IGNORECASE)
 _TABLE_HEADER = re.compile(
     r"^(?:objectives?|endpoints?|estimands?|outcome measures?|[\s/|&]|and)+$", re.IGNORECASE
 )
@@ -121,19 +122,22 @@ def parse_objectives_lines(lines: Sequence[Line], heading: str = "") -> Objectiv
     blocks: list[tuple[ObjectiveLevel, list[Line]]] = []
     level = _level_of(heading)
     current: list[Line] = []
+    in_estimand = False
     for line in lines:
         text = line.text
         if not text:
             continue
-        if _STOP_LINE.match(text) and blocks:
+        if _STOP_LINE.match(text) and (blocks or current):
             break
         found = _level_of(text)
         if found is not None:
             if level is not None and current:
                 blocks.append((level, current))
-            level, current = found, []
+            level, current, in_estimand = found, [], False
             continue
-        if _TABLE_HEADER.match(text):
+        # Estimand descriptions (CPT tables) are neither objectives nor endpoints.
+        in_estimand = in_estimand or _ESTIMAND.match(text) is not None
+        if in_estimand or _TABLE_HEADER.match(text):
             continue
         current.append(line)
     if level is not None and current:

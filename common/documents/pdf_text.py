@@ -11,7 +11,7 @@ import io
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pypdf import PdfReader
 from pypdf.generic import Destination
@@ -204,7 +204,7 @@ def _outline(reader: PdfReader) -> tuple[OutlineEntry, ...]:
 def _walk_outline(reader: PdfReader, nodes: list[Any], depth: int, out: list[OutlineEntry]) -> None:
     for node in nodes:
         if isinstance(node, list):
-            _walk_outline(reader, node, depth + 1, out)  # pyright: ignore[reportUnknownArgumentType]
+            _walk_outline(reader, cast(list[Any], node), depth + 1, out)
             continue
         if not isinstance(node, Destination):
             continue
@@ -213,6 +213,6 @@ def _walk_outline(reader: PdfReader, nodes: list[Any], depth: int, out: list[Out
         except Exception:  # a bookmark pointing nowhere is skipped, not fatal
             index = -1
         title = " ".join(str(node.title or "").split())
-        if index is None or index < 0 or not title:  # pyright: ignore[reportUnnecessaryComparison]
+        if index is None or index < 0 or not title:
             continue
         out.append(OutlineEntry(title=title, page=index + 1, depth=depth))

@@ -29,9 +29,10 @@ _TITLE_LABEL = re.compile(
     r"\s*[:\u2013-]\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
-_FIELD_LABEL = re.compile(r"^[A-Z][A-Za-z/()' -]{1,60}:(?:\s|$)")
+# "Sponsor:", "Protocol Number:", "Rationale:"; a title may contain a colon after many words.
+_FIELD_LABEL = re.compile(r"^[A-Z][A-Za-z/()'-]*(?: [A-Za-z/()'-]+){0,4}:(?:\s|$)")
 # What follows a labelled title: the next label or a numbered heading.
-_ENDS_TITLE = re.compile(r"^[A-Z][A-Za-z/()' -]{1,60}:(?:\s|$)|^\d{1,2}(?:\.\d{1,3})*\.?\s+[A-Z]")
+_ENDS_TITLE = re.compile(_FIELD_LABEL.pattern + r"|^\d{1,2}(?:\.\d{1,3})*\.?\s+[A-Z]")
 _TITLE_WORDS = re.compile(
     r"\b(?:study|trial|phase|randomi[sz]ed|double[- ]blind|open[- ]label|placebo|efficacy|safety|evaluat\w*|"
     r"compar\w*|versus|vs\.?|patients|participants|subjects|treatment|multicent\w*|investigat\w*|"

@@ -29,7 +29,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from common.documents.document import Document
-from common.documents.headings import Heading, HeadingMatcher, body_headings, parse_number
+from common.documents.headings import Heading, HeadingMatcher, body_headings, parse_number, title_key
 from common.documents.section_kinds import SECTION_KINDS, SectionKind, classify_heading, is_broad_heading
 from common.documents.toc import TocEntry, find_toc_pages, parse_toc
 
@@ -212,6 +212,10 @@ def _outline_headings(doc: Document, matcher: HeadingMatcher, toc_pages: frozens
             line = start  # the bookmark is right about the page even when the text differs
         else:
             located += 1
+            if number is None:
+                # Bookmarks often drop the heading number that the page prints.
+                printed, rest = parse_number(doc.lines[line].text)
+                number = printed if printed is not None and title_key(rest) == title_key(title) else None
         if number is not None:
             level = number.count(".") + 1
         elif entry.depth == 0 or _APPENDIX_TITLE.match(title):
@@ -277,6 +281,7 @@ def _match_in_order(
     body_start: int,
     offset: int | None,
 ) -> list[int | None]:
+    total = matcher.line_count
     found: list[int | None] = []
     # The contents list what follows them: headings printed before (a summary of changes table
     # on the first pages) are look-alikes.
@@ -285,8 +290,8 @@ def _match_in_order(
         start, end = cursor, None
         if offset is not None and entry.printed_page > 0:
             expected = entry.printed_page + offset
-            start = max(cursor, _line_at_page(first_line, expected - _PAGE_SLACK))
-            end = _line_at_page(first_line, expected + _PAGE_SLACK + 1)
+            start = max(cursor, _line_at_page(first_line, expected - _PAGE_SLACK, total))
+            end = _line_at_page(first_line, expected + _PAGE_SLACK + 1, total)
         line = matcher.find(entry.number, entry.title, start, end)
         found.append(line)
         if line is not None:
@@ -294,10 +299,9 @@ def _match_in_order(
     return found
 
 
-def _line_at_page(first_line: dict[int, int], page: int) -> int:
-    """First line index on ``page`` or on the next page that has lines."""
-    later = [i for p, i in first_line.items() if p >= page]
-    return min(later) if later else max(first_line.values(), default=0) + 1_000_000
+def _line_at_page(first_line: dict[int, int], page: int, total: int) -> int:
+    """First line index on ``page`` or on the next page that has lines; ``total`` if none."""
+    return min((i for p, i in first_line.items() if p >= page), default=total)
 
 
 def _page_offset(doc: Document, matches: list[tuple[TocEntry, int | None]]) -> int | None:
@@ -315,18 +319,21 @@ def _page_offset(doc: Document, matches: list[tuple[TocEntry, int | None]]) -> i
 
 
 def _assign_phrase_levels(headings: list[Heading]) -> list[Heading]:
-    # A bare key phrase sits below the numbered or appendix heading that encloses it.
+    # A bare key phrase sits below the numbered or appendix heading that encloses it, and a
+    # line in capitals below that: inside an unnumbered "Inclusion Criteria" section, a
+    # capitalised "MEDICAL CONDITIONS" is a sub-heading, not the section's end.
     out: list[Heading] = []
     enclosing = 0
     for heading in headings:
         if heading.level == 0:
+            depth = 1 if classify_heading(heading.title, strict=True) is not None else 2
             out.append(
                 Heading(
                     line=heading.line,
                     page=heading.page,
                     number=None,
                     title=heading.title,
-                    level=enclosing + 1,
+                    level=enclosing + depth,
                     source=heading.source,
                 )
             )

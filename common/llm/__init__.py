@@ -7,6 +7,6 @@ to real models, :mod:`common.llm.mirascope_adapter`, is imported lazily by the a
 
 from __future__ import annotations
 
-from common.llm.port import Generation, OutputRejected, StructuredModel
+from common.llm.port import Generation, OutputCheck, OutputRejected, StructuredModel
 
-__all__ = ["Generation", "OutputRejected", "StructuredModel"]
+__all__ = ["Generation", "OutputCheck", "OutputRejected", "StructuredModel"]

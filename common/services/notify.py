@@ -35,7 +35,7 @@ class CallbackFailed(TransientError):
 
 
 class Poster(Protocol):
-    """Posts a callback; see :class:`common.webhooks.http_post.HttpxPoster`."""
+    """Posts a callback; see :class:`common.webhooks.http_post.RequestsPoster`."""
 
     def post(self, url: str, body: str, headers: Mapping[str, str], *, timeout: float) -> PostResult:
         """POST and return the status or the failure reason. Never raises for network errors."""

@@ -20,12 +20,12 @@ from common.api.handling import MethodNotAllowed, ack_or_retry
 from common.api.responses import Response, error_response, json_response
 from common.config import Settings
 from common.services.notify import Notifier, parse_callback_task
-from common.webhooks.http_post import HttpxPoster
+from common.webhooks.http_post import RequestsPoster
 
 _settings = Settings.from_env()
 _notifier = Notifier(
     tenants=FirestoreTenantDirectory(firestore_client(_settings.project)),
-    poster=HttpxPoster(),
+    poster=RequestsPoster(),
     clock=lambda: datetime.now(UTC),
     base_url=_settings.public_base_url,
     timeout_seconds=_settings.callback_timeout_seconds,

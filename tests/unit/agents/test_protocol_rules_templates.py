@@ -57,15 +57,18 @@ _CPT_PAGES = [
     "a. Male participants:\nMale participants are eligible to participate if they agree to the following.\n"
     "b. Female participants:\ni. Is not a woman of childbearing potential (WOCBP)\nOR\n"
     "ii. Is a WOCBP and using a contraceptive method that is highly effective.",
-    "Informed Consent\n6. Capable of giving signed informed consent as described in Appendix 1 which includes\n"
+    "Informed Consent\n"
+    "6. Capable of giving signed informed consent as described in Appendix 1 which includes\n"
     "compliance with the requirements and restrictions listed in the informed consent form.\n"
-    "5.2. Exclusion Criteria\nParticipants are excluded from the study if any of the following criteria apply:\n"
+    "5.2. Exclusion Criteria\n"
+    "Participants are excluded from the study if any of the following criteria apply:\n"
     "Medical Conditions\n1. History or presence of erythrodermic, pustular or guttate psoriasis.\n"
     "2. Active infection requiring systemic treatment within 2 weeks of Day 1.\n"
     "3. Any malignancy within 5 years, except:\n1) adequately treated basal cell carcinoma\n"
     "2) cervical carcinoma in situ\n3) squamous cell carcinoma of the skin\n4. Known HIV infection.\n"
     "Prior/Concomitant Therapy\n5. Use of biologic therapy within 12 weeks prior to Day 1.",
-    "Prior/Concurrent Clinical Study Experience\n6. Participation in another interventional study within 30 days.\n"
+    "Prior/Concurrent Clinical Study Experience\n"
+    "6. Participation in another interventional study within 30 days.\n"
     "Other Exclusions\n7. History of alcohol or drug abuse within 1 year.\n5.3. Lifestyle Considerations\n"
     "Participants should avoid prolonged sun exposure.",
     "6. STUDY INTERVENTION\nDrugX tablets 10 mg.",
@@ -84,7 +87,8 @@ def _with_running_lines(pages: list[str]) -> list[str]:
 def test_transcelerate_template() -> None:
     summary = summarise_pages(_with_running_lines(_CPT_PAGES))
     assert summary.title == (
-        "A Phase 2, Randomized, Double-blind, Placebo-controlled Study to Evaluate the Efficacy and Safety of "
+        "A Phase 2, Randomized, Double-blind, Placebo-controlled Study to Evaluate the Efficacy and Safety "
+        "of "
         "DrugX in Adults with Moderate to Severe Plaque Psoriasis"
     )
     assert summary.phase == "Phase 2"
@@ -104,7 +108,7 @@ def test_transcelerate_template() -> None:
     )
     assert inclusion[4][2].startswith("Male or female Contraceptive use")
     assert inclusion[4][2].endswith("contraceptive method that is highly effective.")
-    assert not any("Informed Consent" == t or t.endswith("Informed Consent") for _, _, t in inclusion)
+    assert not any(t == "Informed Consent" or t.endswith("Informed Consent") for _, _, t in inclusion)
     exclusion = [(c.id, c.page, c.text) for c in summary.exclusion_criteria]
     assert [(i, p) for i, p, _ in exclusion] == [(str(n), 9) for n in range(1, 6)] + [("6", 10), ("7", 10)]
     assert exclusion[2][2].endswith("3) squamous cell carcinoma of the skin")
@@ -125,7 +129,8 @@ def test_transcelerate_template() -> None:
 
 def test_bulleted_criteria_with_dash_sub_items() -> None:
     pages = [
-        "PROTOCOL SYNOPSIS\nTITLE: A RANDOMIZED PHASE IIA STUDY OF DRUG Y IN PATIENTS WITH SJOGREN'S SYNDROME",
+        "PROTOCOL SYNOPSIS\n"
+        "TITLE: A RANDOMIZED PHASE IIA STUDY OF DRUG Y IN PATIENTS WITH SJOGREN'S SYNDROME",
         "4. MATERIALS AND METHODS\n4.1 PATIENTS\n4.1.1 Inclusion Criteria\n"
         "Patients must meet the following criteria for study entry:\n"
         "\u2022 Signed Informed Consent Form\n\u2022 Age 18\u201375 years at time of signing\n"
@@ -133,7 +138,8 @@ def test_bulleted_criteria_with_dash_sub_items() -> None:
         "defined as follows:\n\u2013 Abstinence is acceptable only if in line with lifestyle\n"
         "\u2013 Two methods for at least 28 days\n4.1.2 Exclusion Criteria\n"
         "Patients who meet any of the following criteria will be excluded from study entry:\n"
-        "\u2022 Pregnant or lactating\n\u2022 Prior treatment with drug Y\n4.2 METHOD OF TREATMENT ASSIGNMENT\nText.",
+        "\u2022 Pregnant or lactating\n\u2022 Prior treatment with drug Y\n"
+        "4.2 METHOD OF TREATMENT ASSIGNMENT\nText.",
     ]
     summary = summarise_pages(pages)
     assert summary.phase == "Phase 2a"

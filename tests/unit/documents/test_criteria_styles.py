@@ -33,6 +33,8 @@ def test_markers() -> None:
         "I2. Confirmed diagnosis": ("IE:I", "I2", 2, ""),
         "EX-03: Current smokers": ("IE:EX", "EX03", 3, ""),
         "Inclusion 4: Adults": ("word", "4", 4, ""),
+        "ii.) a woman 55 or older": ("i)", "ii", 2, ""),
+        "2: Adults": ("n:", "2", 2, ""),
     }
     for text, (style, label, value, suffix) in cases.items():
         marker = match_marker(text)
@@ -281,3 +283,18 @@ def test_page_of_each_item_is_its_first_line() -> None:
 
 def test_no_list_no_items() -> None:
     assert parse_list(_lines("Just a paragraph.\nAnother line.")) == []
+
+
+def test_capitalised_subheadings_inside_the_list_do_not_end_it() -> None:
+    lines = _lines(
+        "1. Adults.\nMEDICAL CONDITIONS\n2. No heart failure.\nSTUDY PROCEDURES\nVisits are monthly."
+    )
+    assert _texts(lines, "exclusion") == [("1", "Adults."), ("2", "No heart failure.")]
+
+
+def test_a_wrapped_mention_of_the_other_list_does_not_end_the_list() -> None:
+    lines = _lines("1. Patients who do not meet all\ninclusion criteria.\n2. Pregnancy.")
+    assert _texts(lines, "exclusion") == [
+        ("1", "Patients who do not meet all inclusion criteria."),
+        ("2", "Pregnancy."),
+    ]

@@ -12,7 +12,7 @@ from common.documents.criteria import ParsedCriteria, parse_criteria
 from common.documents.document import Document
 from common.documents.layout import build_document
 from common.documents.pdf_text import PdfText, read_pdf
-from common.documents.sections import Section, locate_sections, pages_for, sections_of
+from common.documents.sections import Section, locate_sections, pages_for
 from common.documents.toc import find_toc_pages
 from common.evaluation import score_criteria
 from tests.support.shared_data import protocol_gold, protocol_pdf
@@ -136,7 +136,7 @@ def test_nested_items_are_folded_into_their_parent() -> None:
     ],
 )
 def test_section_pages(name: str, kind: str, start: int, end: int) -> None:
-    found = sections_of(_parsed(name).sections, kind)  # type: ignore[arg-type]
+    found = [s for s in _parsed(name).sections if s.kind == kind]
     assert [(s.start_page, s.end_page) for s in found] == [(start, end)]
 
 

@@ -1,0 +1,128 @@
+"""Cold start of each function, as a ratio against the floor of the Google libraries it needs.
+
+Each sample is a fresh interpreter that loads ``functions/{name}/main.py`` the way
+functions-framework does (import + module-level init: settings, clients, services) and reports
+the seconds that took. Interpreter start-up itself is excluded from both sides. Beside each
+function, the same run measures its floor, the bare imports it cannot avoid:
+
+* status, notify:  functions_framework + google.cloud.firestore
+* submit:          functions_framework + google.cloud.firestore + google.cloud.pubsub_v1
+* run_agent:       functions_framework + google.cloud.firestore + google.cloud.storage
+
+Samples are interleaved (floor, function, floor, function, ...) so machine noise hits both
+alike; the medians' ratio is what the budget is about. It also reports which LLM provider SDKs
+each function has imported after start-up (budget: none without a model, and with an
+``openai/...`` model, no other provider's SDK).
+
+Usage: ``uv run python benchmarks/cold_start.py [--samples 9] [--json]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROVIDER_MODULES = ("mirascope", "openai", "anthropic", "google.genai", "mistralai", "groq", "cohere", "boto3", "ollama")
+FLOORS = {
+    "status": ["functions_framework", "google.cloud.firestore"],
+    "notify": ["functions_framework", "google.cloud.firestore"],
+    "submit": ["functions_framework", "google.cloud.firestore", "google.cloud.pubsub_v1"],
+    "run_agent": ["functions_framework", "google.cloud.firestore", "google.cloud.storage"],
+}
+BUDGETS = {"status": 1.3, "submit": 1.3}
+
+_LOAD_FUNCTION = """
+import importlib.util, json, sys, time
+t0 = time.perf_counter()
+spec = importlib.util.spec_from_file_location("main", {source!r})
+module = importlib.util.module_from_spec(spec)
+sys.modules["main"] = module
+spec.loader.exec_module(module)
+elapsed = time.perf_counter() - t0
+providers = sorted(m for m in {providers!r} if m in sys.modules)
+print(json.dumps({{"seconds": elapsed, "providers": providers}}))
+"""
+
+_LOAD_FLOOR = """
+import importlib, json, time
+t0 = time.perf_counter()
+for name in {modules!r}:
+    importlib.import_module(name)
+print(json.dumps({{"seconds": time.perf_counter() - t0, "providers": []}}))
+"""
+
+# Clients are lazy; pointing them at emulator hosts keeps init free of credential lookups.
+_ENV = {
+    "FIRESTORE_EMULATOR_HOST": "127.0.0.1:1",
+    "PUBSUB_EMULATOR_HOST": "127.0.0.1:1",
+    "STORAGE_EMULATOR_HOST": "http://127.0.0.1:1",
+    "AGENTJOBS_PROJECT": "bench",
+}
+
+
+def sample(code: str, extra_env: dict[str, str] | None = None) -> dict[str, object]:
+    env = {**os.environ, **_ENV, **(extra_env or {})}
+    env.pop("AGENTJOBS_MODEL", None) if extra_env is None or "AGENTJOBS_MODEL" not in extra_env else None
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(name: str, samples: int, extra_env: dict[str, str] | None = None) -> dict[str, object]:
+    source = str(ROOT / "functions" / name / "main.py")
+    function_code = _LOAD_FUNCTION.format(source=source, providers=PROVIDER_MODULES)
+    floor_code = _LOAD_FLOOR.format(modules=FLOORS[name])
+    sample(function_code, extra_env)  # warm the OS file cache once; not counted
+    function_times: list[float] = []
+    floor_times: list[float] = []
+    providers: set[str] = set()
+    for _ in range(samples):
+        floor_times.append(float(sample(floor_code)["seconds"]))  # type: ignore[arg-type]
+        result = sample(function_code, extra_env)
+        function_times.append(float(result["seconds"]))  # type: ignore[arg-type]
+        providers |= set(result["providers"])  # type: ignore[arg-type]
+    function_median = statistics.median(function_times)
+    floor_median = statistics.median(floor_times)
+    return {
+        "function": name,
+        "floor_modules": FLOORS[name],
+        "function_median_s": round(function_median, 4),
+        "floor_median_s": round(floor_median, 4),
+        "ratio": round(function_median / floor_median, 3),
+        "budget": BUDGETS.get(name),
+        "llm_modules_imported": sorted(providers),
+        "samples": samples,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samples", type=int, default=9)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args()
+    rows = [measure(name, args.samples) for name in ("status", "submit", "run_agent", "notify")]
+    rows.append(
+        {**measure("run_agent", args.samples, {"AGENTJOBS_MODEL": "openai/gpt-4o-mini"}), "function": "run_agent (openai model)"}
+    )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"{'function':<26}{'median s':>10}{'floor s':>10}{'ratio':>8}{'budget':>8}  LLM modules at start-up")
+        for row in rows:
+            budget = f"{row['budget']:.2f}" if row["budget"] else "-"
+            print(
+                f"{row['function']:<26}{row['function_median_s']:>10.3f}{row['floor_median_s']:>10.3f}"
+                f"{row['ratio']:>8.3f}{budget:>8}  {', '.join(row['llm_modules_imported']) or 'none'}"  # type: ignore[arg-type]
+            )
+    over = [r for r in rows if r["budget"] and float(r["ratio"]) > float(r["budget"])]  # type: ignore[arg-type]
+    leaked = [r for r in rows if r["function"] != "run_agent (openai model)" and r["llm_modules_imported"]]
+    return 1 if over or leaked else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""protocol_fields, objectives and arms on synthetic documents."""
+
+from __future__ import annotations
+
+from common.documents.arms import extract_arms
+from common.documents.document import Document, Line
+from common.documents.layout import build_document
+from common.documents.objectives import parse_objectives_lines
+from common.documents.protocol_fields import extract_fields, find_title
+from common.documents.sections import locate_sections
+
+
+def _lines(text: str, page: int = 1) -> list[Line]:
+    return [Line(text=t.strip(), page=page) for t in text.splitlines()]
+
+
+def _doc(*pages: str) -> Document:
+    return build_document(list(pages))
+
+
+def test_title_from_the_title_page_skips_boilerplate_and_codes() -> None:
+    doc = _doc(
+        "The information contained in this protocol is confidential.\n\nCompound (AB123)\n"
+        "Protocol AB-123-456\n\n"
+        "Safety and Efficacy of Compound in Patients\nwith Mild to Moderate Disease\n\nVersion 3.0\n"
+        "Date: 01 January 2020",
+        "Synopsis",
+    )
+    assert find_title(doc, []) == "Safety and Efficacy of Compound in Patients with Mild to Moderate Disease"
+
+
+def test_title_from_a_label_wins_and_stops_at_the_next_label() -> None:
+    doc = _doc(
+        "Sponsor Name\nStudy Code ABC",
+        "1. Synopsis\nTitle of Study:\nA Randomized Trial of Drug Z Versus Placebo in Adults\nwith Asthma\n"
+        "Rationale:\nDrug Z works.",
+    )
+    assert (
+        find_title(doc, locate_sections(doc))
+        == "A Randomized Trial of Drug Z Versus Placebo in Adults with Asthma"
+    )
+
+
+def test_no_title_rather_than_a_guess() -> None:
+    assert find_title(_doc("Confidential\nPage 1", "Introduction text."), []) is None
+
+
+def test_phase_from_the_design_section_when_the_title_has_none() -> None:
+    doc = _doc(
+        "Effect of Drug Q on Blood Pressure in Adults: a Randomised Trial",
+        "1. Study Design\nThis is a Phase IIb, multicentre study.\n2. Population\nAdults.",
+    )
+    fields = extract_fields(doc, locate_sections(doc))
+    assert fields.title == "Effect of Drug Q on Blood Pressure in Adults: a Randomised Trial"
+    assert fields.phase == "Phase 2b"
+
+
+def test_objectives_table_with_estimands_and_abbreviations() -> None:
+    found = parse_objectives_lines(
+        _lines(
+            "Objectives Endpoints\nPrimary\nTo assess the efficacy of drug X on\nHbA1c at Week 26\n"
+            "Change from baseline in HbA1c at\nWeek 26\nPrimary estimand: treatment policy\n"
+            "The intercurrent event of rescue is handled by ...\nSecondary\n\u2022 To assess weight\n"
+            "\u2022 Change from baseline in body weight\nExploratory\n\u2022 Explore biomarkers\n"
+            "\u2022 Biomarker levels\nAbbreviations: HbA1c = hemoglobin A1c."
+        )
+    )
+    assert [(o.level, o.text) for o in found.objectives] == [
+        ("primary", "To assess the efficacy of drug X on HbA1c at Week 26"),
+        ("secondary", "To assess weight"),
+        ("exploratory", "Explore biomarkers"),
+    ]
+    assert found.primary_endpoints == ("Change from baseline in HbA1c at Week 26",)
+    assert found.secondary_endpoints == ("Change from baseline in body weight",)
+
+
+def test_objectives_as_headed_lists_and_sentences() -> None:
+    found = parse_objectives_lines(
+        _lines(
+            "2.1. Primary Objective\n"
+            "The primary objective for this study is to evaluate the safety of drug Y.\n"
+            "2.2. Secondary Objectives\nThe secondary objectives of this study are:\n"
+            "\u2022 To evaluate pharmacokinetics\n\u2022 To evaluate immunogenicity"
+        )
+    )
+    assert [(o.level, o.text) for o in found.objectives] == [
+        ("primary", "To evaluate the safety of drug Y."),
+        ("secondary", "To evaluate pharmacokinetics"),
+        ("secondary", "To evaluate immunogenicity"),
+    ]
+    assert found.primary_endpoints == ()
+
+
+def test_objectives_need_a_level() -> None:
+    assert parse_objectives_lines(_lines("Some text about aims.\nTo do things.")).objectives == ()
+
+
+def test_arms_from_a_labelled_list() -> None:
+    doc = _doc(
+        "1. Synopsis\nTreatment Arms and Duration:\nDrug A: 10 mg once daily for\n12 weeks\n"
+        "Placebo: matching tablets once daily\nNumber of Patients:\n120",
+    )
+    arms = extract_arms(doc, locate_sections(doc))
+    assert [(a.name, a.description) for a in arms] == [
+        ("Drug A", "10 mg once daily for 12 weeks"),
+        ("Placebo", "matching tablets once daily"),
+    ]
+
+
+def test_arms_need_an_explicit_enumeration() -> None:
+    doc = _doc("1. Study Design\nPatients will be randomised. The groups are balanced for age and sex.")
+    assert extract_arms(doc, locate_sections(doc)) == []
