@@ -28,7 +28,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PROVIDER_MODULES = ("mirascope", "openai", "anthropic", "google.genai", "mistralai", "groq", "cohere", "boto3", "ollama")
+PROVIDER_MODULES = (
+    "mirascope",
+    "openai",
+    "anthropic",
+    "google.genai",
+    "mistralai",
+    "groq",
+    "cohere",
+    "boto3",
+    "ollama",
+)
 FLOORS = {
     "status": ["functions_framework", "google.cloud.firestore"],
     "notify": ["functions_framework", "google.cloud.firestore"],
@@ -101,13 +111,16 @@ def measure(name: str, samples: int, extra_env: dict[str, str] | None = None) ->
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--samples", type=int, default=9)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     rows = [measure(name, args.samples) for name in ("status", "submit", "run_agent", "notify")]
     rows.append(
-        {**measure("run_agent", args.samples, {"AGENTJOBS_MODEL": "openai/gpt-4o-mini"}), "function": "run_agent (openai model)"}
+        {
+            **measure("run_agent", args.samples, {"AGENTJOBS_MODEL": "openai/gpt-4o-mini"}),
+            "function": "run_agent (openai model)",
+        }
     )
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -37,9 +37,7 @@ def _gold_list(gold: dict[str, Any], key: str, sub: str) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threshold", type=float, default=0.5, help="token-overlap ratio for a match")
     parser.add_argument("--show-misses", action="store_true", help="print unmatched criteria")
     args = parser.parse_args()

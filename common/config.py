@@ -143,9 +143,7 @@ class Settings:
             model_api_key=e.get("AGENTJOBS_MODEL_API_KEY", ""),
             model_timeout_seconds=_float(e, "AGENTJOBS_MODEL_TIMEOUT_SECONDS", d.model_timeout_seconds),
             allow_loopback_callbacks=_bool(e, "AGENTJOBS_DEV_ALLOW_LOOPBACK_CALLBACKS"),
-            callback_timeout_seconds=_float(
-                e, "AGENTJOBS_CALLBACK_TIMEOUT_SECONDS", d.callback_timeout_seconds
-            ),
+            callback_timeout_seconds=_float(e, "AGENTJOBS_CALLBACK_TIMEOUT_SECONDS", d.callback_timeout_seconds),
         )
 
     def model_for(self, agent: str) -> str:

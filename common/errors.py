@@ -90,7 +90,7 @@ class NotFound(ClientError):
 
 
 class Conflict(ClientError):
-    """The resource is in a state that forbids the request, e.g. an idempotent original still being created (HTTP 409)."""
+    """The resource is in a state that forbids the request, e.g. an original still being created (HTTP 409)."""
 
     code = "conflict"
     http_status = 409

@@ -204,21 +204,30 @@ class IdempotencyRecord(Protocol):
     """What an idempotency key maps to."""
 
     @property
-    def job_id(self) -> str: ...
+    def job_id(self) -> str:
+        """The job the key maps to."""
+        ...
+
     @property
-    def request_hash(self) -> str: ...
+    def request_hash(self) -> str:
+        """SHA-256 of the canonical request, to detect a key reused with another body."""
+        ...
+
     @property
-    def completed(self) -> bool: ...
+    def completed(self) -> bool:
+        """Whether the original request finished creating its job."""
+        ...
+
     @property
-    def created_at(self) -> datetime: ...
+    def created_at(self) -> datetime:
+        """When the key was reserved (UTC)."""
+        ...
 
 
 class IdempotencyStore(Protocol):
     """One tenant's idempotency keys."""
 
-    def put_if_absent(
-        self, key: str, *, job_id: str, request_hash: str, now: datetime
-    ) -> IdempotencyRecord | None:
+    def put_if_absent(self, key: str, *, job_id: str, request_hash: str, now: datetime) -> IdempotencyRecord | None:
         """Reserve ``key`` for a request being created.
 
         Returns:
@@ -238,8 +247,6 @@ class IdempotencyStore(Protocol):
 class RejectionLog(Protocol):
     """Records messages that could never form a job, with the reason (never the payload)."""
 
-    def record(
-        self, message_id: str, *, code: str, reason: str, tenant_id: str | None, now: datetime
-    ) -> None:
+    def record(self, message_id: str, *, code: str, reason: str, tenant_id: str | None, now: datetime) -> None:
         """Store the rejection. Idempotent per ``message_id``."""
         ...

@@ -16,9 +16,7 @@ SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 def shared_data() -> Path:
     """``../shared/data``; fails (never skips) when missing."""
     if not (SHARED_DATA / "protocols").is_dir():
-        pytest.fail(
-            f"shared data not found at {SHARED_DATA}; the tests need ../shared/data beside the project root"
-        )
+        pytest.fail(f"shared data not found at {SHARED_DATA}; the tests need ../shared/data beside the project root")
     return SHARED_DATA
 
 

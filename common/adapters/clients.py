@@ -1,3 +1,4 @@
+# pyright: reportMissingTypeStubs=false
 """Google client construction, once per cold start, emulator-aware.
 
 The client libraries find the Firestore and Pub/Sub emulators through ``FIRESTORE_EMULATOR_HOST``

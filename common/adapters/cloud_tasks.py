@@ -1,3 +1,4 @@
+# pyright: reportMissingTypeStubs=false
 """Cloud Tasks implementation of :class:`common.ports.TaskQueue`: callback deliveries for ``notify``."""
 
 from __future__ import annotations
@@ -37,9 +38,7 @@ class CloudTasksQueue:
             ``notify`` can stay private (only Cloud Tasks may invoke it).
     """
 
-    def __init__(
-        self, client: tasks_v2.CloudTasksClient, *, queue: str, target_url: str, service_account: str = ""
-    ):
+    def __init__(self, client: tasks_v2.CloudTasksClient, *, queue: str, target_url: str, service_account: str = ""):
         self._client = client
         self._queue = queue
         self._url = target_url
@@ -72,11 +71,10 @@ class CloudTasksQueue:
                 "service_account_email": self._service_account,
                 "audience": self._url,
             }
+        task = {"name": f"{self._queue}/tasks/{task_id}", "http_request": http_request}
+        client: Any = self._client
         try:
-            self._client.create_task(
-                parent=self._queue,
-                task={"name": f"{self._queue}/tasks/{task_id}", "http_request": http_request},
-            )
+            client.create_task(parent=self._queue, task=task)
         except gexc.AlreadyExists:
             return False
         except Exception as e:

@@ -1,3 +1,4 @@
+# pyright: reportMissingTypeStubs=false
 """Firestore (Native mode) implementations of the tenant, job, idempotency and rejection ports.
 
 Layout::
@@ -29,6 +30,8 @@ from common.jobs.codec import callback_to_doc, job_from_doc, job_to_doc, tenant_
 from common.jobs.models import CallbackAttempt, Job, JobStatus
 from common.tenants.models import Tenant
 
+_transactional: Any = firestore.transactional  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+
 __all__ = [
     "FirestoreIdempotencyStore",
     "FirestoreJobStore",
@@ -43,9 +46,10 @@ class FirestoreJobStore:
     def __init__(self, client: firestore.Client, tenant_id: str):
         if not tenant_id:
             raise ValueError("a job store needs a tenant id")
-        self._client = client
+        self._client: Any = client
         self._tenant_id = tenant_id
-        self._jobs = client.collection("tenants").document(tenant_id).collection("jobs")
+        # The SDK is untyped here; Any marks the boundary instead of spreading "Unknown".
+        self._jobs: Any = client.collection("tenants").document(tenant_id).collection("jobs")
 
     @property
     def tenant_id(self) -> str:
@@ -56,7 +60,7 @@ class FirestoreJobStore:
         """Store ``job`` unless its id exists; returns ``(stored, created)``."""
         if job.tenant_id != self._tenant_id:
             raise ValueError("job belongs to another tenant")
-        ref = self._jobs.document(job.job_id)
+        ref: Any = self._jobs.document(job.job_id)
         try:
             ref.create(job_to_doc(job))
             return job, True
@@ -71,18 +75,18 @@ class FirestoreJobStore:
     def get(self, job_id: str) -> Job | None:
         """The job, or ``None``."""
         try:
-            snapshot = self._jobs.document(job_id).get()
+            snapshot: Any = self._jobs.document(job_id).get()
         except Exception as e:
             raise translate(e, what="read job") from e
         return job_from_doc(cast(dict[str, Any], snapshot.to_dict())) if snapshot.exists else None
 
     def update(self, job_id: str, transition: Callable[[Job], Job]) -> Job:
         """Atomically apply ``transition`` inside a Firestore transaction."""
-        ref = self._jobs.document(job_id)
+        ref: Any = self._jobs.document(job_id)
 
-        @firestore.transactional
-        def run(transaction: firestore.Transaction) -> Job:
-            snapshot = ref.get(transaction=transaction)
+        @_transactional
+        def run(transaction: Any) -> Job:
+            snapshot: Any = ref.get(transaction=transaction)
             if not snapshot.exists:
                 raise NotFound(f"job {job_id} not found", code="job_not_found")
             current = job_from_doc(cast(dict[str, Any], snapshot.to_dict()))
@@ -92,7 +96,7 @@ class FirestoreJobStore:
             return updated
 
         try:
-            return run(self._client.transaction())
+            return cast(Job, run(self._client.transaction()))
         except NotFound:
             raise
         except gexc.GoogleAPICallError as e:
@@ -133,11 +137,11 @@ class FirestoreTenantDirectory:
     """Tenants and API keys in Firestore. Implements :class:`common.ports.TenantDirectory`."""
 
     def __init__(self, client: firestore.Client):
-        self._client = client
+        self._client: Any = client
 
     def create(self, tenant: Tenant, api_key_hash: str) -> None:
         """Create the tenant and its key together; ``Conflict(tenant_exists)`` if taken."""
-        batch = self._client.batch()
+        batch: Any = self._client.batch()
         batch.create(self._client.collection("tenants").document(tenant.tenant_id), tenant_to_doc(tenant))
         batch.create(
             self._client.collection("api_keys").document(api_key_hash),
@@ -153,7 +157,7 @@ class FirestoreTenantDirectory:
     def get(self, tenant_id: str) -> Tenant | None:
         """The tenant, or ``None``."""
         try:
-            snapshot = self._client.collection("tenants").document(tenant_id).get()
+            snapshot: Any = self._client.collection("tenants").document(tenant_id).get()
         except Exception as e:
             raise translate(e, what="read tenant") from e
         return tenant_from_doc(cast(dict[str, Any], snapshot.to_dict())) if snapshot.exists else None
@@ -168,7 +172,7 @@ class FirestoreTenantDirectory:
     def tenant_id_for_key(self, api_key_hash: str) -> str | None:
         """The tenant owning the key hash, or ``None``."""
         try:
-            snapshot = self._client.collection("api_keys").document(api_key_hash).get()
+            snapshot: Any = self._client.collection("api_keys").document(api_key_hash).get()
         except Exception as e:
             raise translate(e, what="read api key") from e
         if not snapshot.exists:
@@ -197,7 +201,7 @@ class FirestoreIdempotencyStore:
     """
 
     def __init__(self, client: firestore.Client, tenant_id: str):
-        self._keys = client.collection("tenants").document(tenant_id).collection("idempotency")
+        self._keys: Any = client.collection("tenants").document(tenant_id).collection("idempotency")
 
     @staticmethod
     def _doc_id(key: str) -> str:
@@ -207,18 +211,16 @@ class FirestoreIdempotencyStore:
         self, key: str, *, job_id: str, request_hash: str, now: datetime
     ) -> StoredIdempotencyRecord | None:
         """Reserve ``key``; return the existing record when it was taken."""
-        ref = self._keys.document(self._doc_id(key))
+        ref: Any = self._keys.document(self._doc_id(key))
         try:
-            ref.create(
-                {"job_id": job_id, "request_hash": request_hash, "completed": False, "created_at": now}
-            )
+            ref.create({"job_id": job_id, "request_hash": request_hash, "completed": False, "created_at": now})
             return None
         except gexc.AlreadyExists:
             pass
         except Exception as e:
             raise translate(e, what="reserve idempotency key") from e
         try:
-            snapshot = ref.get()
+            snapshot: Any = ref.get()
         except Exception as e:
             raise translate(e, what="read idempotency key") from e
         doc = cast(dict[str, Any], snapshot.to_dict() or {})
@@ -248,14 +250,12 @@ class FirestoreRejectionLog:
     """Rejected deliveries at ``rejections/{id}``. Implements :class:`common.ports.RejectionLog`."""
 
     def __init__(self, client: firestore.Client):
-        self._rejections = client.collection("rejections")
+        self._rejections: Any = client.collection("rejections")
 
-    def record(
-        self, message_id: str, *, code: str, reason: str, tenant_id: str | None, now: datetime
-    ) -> None:
+    def record(self, message_id: str, *, code: str, reason: str, tenant_id: str | None, now: datetime) -> None:
         """Store (or overwrite, on redelivery) the rejection of ``message_id``."""
         doc_id = hashlib.sha256(message_id.encode("utf-8")).hexdigest() if message_id else None
-        ref = self._rejections.document(doc_id) if doc_id else self._rejections.document()
+        ref: Any = self._rejections.document(doc_id) if doc_id else self._rejections.document()
         try:
             ref.set(
                 {

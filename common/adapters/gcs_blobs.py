@@ -1,6 +1,9 @@
+# pyright: reportMissingTypeStubs=false
 """Cloud Storage implementation of :class:`common.ports.BlobStore`, scoped to one tenant's prefix."""
 
 from __future__ import annotations
+
+from typing import Any, cast
 
 from google.api_core import exceptions as gexc
 from google.cloud import storage
@@ -48,7 +51,8 @@ class GcsBlobStore:
         if not tenant_id:
             raise ValueError("a blob store needs a tenant id")
         self._bucket_name = bucket
-        self._bucket = client.bucket(bucket)
+        sdk: Any = client
+        self._bucket: Any = sdk.bucket(bucket)
         self._tenant_id = tenant_id
         self._prefix = tenant_prefix(tenant_id)
         # The library retries reads for 120 s by default; a delivery should give up sooner and
@@ -78,14 +82,12 @@ class GcsBlobStore:
         """
         name = self._own_name(uri)
         try:
-            blob = self._bucket.get_blob(name, generation=generation, retry=self._retry)
+            blob: Any = self._bucket.get_blob(name, generation=generation, retry=self._retry)
             if blob is None:
-                raise NotFound(
-                    "the file does not exist (or that generation was replaced)", code="object_not_found"
-                )
+                raise NotFound("the file does not exist (or that generation was replaced)", code="object_not_found")
             if blob.size is not None and blob.size > max_bytes:
                 raise DocumentTooLarge(f"the file is {blob.size} bytes; the limit is {max_bytes}")
-            return blob.download_as_bytes(retry=self._retry)
+            return cast(bytes, blob.download_as_bytes(retry=self._retry))
         except (NotFound, DocumentTooLarge):
             raise
         except gexc.NotFound as e:
@@ -96,7 +98,7 @@ class GcsBlobStore:
     def write(self, relative_name: str, data: bytes, *, content_type: str) -> StoredObject:
         """Write under the tenant prefix; returns the ``gs://`` URI and the new generation."""
         name = self._prefix + relative_name.lstrip("/")
-        blob = self._bucket.blob(name)
+        blob: Any = self._bucket.blob(name)
         try:
             blob.upload_from_string(data, content_type=content_type)
         except Exception as e:

@@ -1,3 +1,4 @@
+# pyright: reportMissingTypeStubs=false
 """Create the stack's topics, push subscriptions, bucket and queue (what Terraform does in production).
 
 Used by the local stack against the emulators. Every call is idempotent: an existing resource is
@@ -5,6 +6,9 @@ left as it is.
 """
 
 from __future__ import annotations
+
+import contextlib
+from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.cloud import pubsub_v1
@@ -16,12 +20,10 @@ __all__ = ["ensure_bucket", "ensure_push_subscription", "ensure_queue", "ensure_
 
 def ensure_topic(project: str, topic: str) -> str:
     """Create ``projects/{project}/topics/{topic}`` if missing; returns its path."""
-    publisher = publisher_client()
+    publisher: Any = publisher_client()
     path = publisher.topic_path(project, topic)
-    try:
+    with contextlib.suppress(gexc.AlreadyExists):
         publisher.create_topic(name=path)
-    except gexc.AlreadyExists:
-        pass
     return path
 
 
@@ -46,7 +48,7 @@ def ensure_push_subscription(
         dead_letter_topic: Topic id that receives messages after ``max_delivery_attempts``.
         max_delivery_attempts: Deliveries before dead-lettering (5-100).
     """
-    subscriber = pubsub_v1.SubscriberClient()
+    subscriber: Any = pubsub_v1.SubscriberClient()
     path = subscriber.subscription_path(project, name)
     request: dict[str, object] = {
         "name": path,
@@ -61,9 +63,8 @@ def ensure_push_subscription(
             "max_delivery_attempts": max_delivery_attempts,
         }
     try:
-        subscriber.create_subscription(request=request)
-    except gexc.AlreadyExists:
-        pass
+        with contextlib.suppress(gexc.AlreadyExists):
+            subscriber.create_subscription(request=request)
     finally:
         subscriber.close()
     return path
@@ -71,20 +72,16 @@ def ensure_push_subscription(
 
 def ensure_bucket(project: str, bucket: str) -> None:
     """Create ``bucket`` if missing."""
-    client = storage_client(project)
-    try:
+    client: Any = storage_client(project)
+    with contextlib.suppress(gexc.Conflict):
         client.create_bucket(bucket)
-    except gexc.Conflict:
-        pass
 
 
 def ensure_queue(queue_path: str, *, emulator_host: str) -> None:
     """Create the Cloud Tasks queue ``projects/P/locations/L/queues/Q`` on the emulator if missing."""
     from common.adapters.cloud_tasks import tasks_client
 
-    client = tasks_client(emulator_host)
+    client: Any = tasks_client(emulator_host)
     parent, _, _ = queue_path.rpartition("/queues/")
-    try:
+    with contextlib.suppress(gexc.AlreadyExists):
         client.create_queue(parent=parent, queue={"name": queue_path})
-    except gexc.AlreadyExists:
-        pass

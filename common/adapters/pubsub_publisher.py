@@ -1,8 +1,10 @@
+# pyright: reportMissingTypeStubs=false
 """Pub/Sub implementation of :class:`common.ports.JobPublisher`."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from google.cloud import pubsub_v1
 
@@ -22,7 +24,7 @@ class PubSubJobPublisher:
     """
 
     def __init__(self, client: pubsub_v1.PublisherClient, topic_path: str, *, timeout_seconds: float = 10.0):
-        self._client = client
+        self._client: Any = client
         self._topic = topic_path
         self._timeout = timeout_seconds
 
@@ -34,7 +36,7 @@ class PubSubJobPublisher:
         """
         data = json.dumps({"tenant_id": tenant_id, "job_id": job_id}).encode("utf-8")
         try:
-            future = self._client.publish(self._topic, data, kind=JOB_QUEUED_KIND, tenant_id=tenant_id)
+            future: Any = self._client.publish(self._topic, data, kind=JOB_QUEUED_KIND, tenant_id=tenant_id)
             return str(future.result(timeout=self._timeout))
         except Exception as e:
             raise translate(e, what="publish job") from e

@@ -19,15 +19,11 @@ def bearer_token(authorization: str | None) -> str:
         Unauthenticated: ``missing_api_key`` when absent or not a Bearer credential.
     """
     if not authorization:
-        raise Unauthenticated(
-            "send your API key as 'Authorization: Bearer <api key>'", code="missing_api_key"
-        )
+        raise Unauthenticated("send your API key as 'Authorization: Bearer <api key>'", code="missing_api_key")
     scheme, _, token = authorization.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated(
-            "send your API key as 'Authorization: Bearer <api key>'", code="missing_api_key"
-        )
+        raise Unauthenticated("send your API key as 'Authorization: Bearer <api key>'", code="missing_api_key")
     return token
 
 

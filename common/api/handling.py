@@ -74,6 +74,4 @@ def ack_or_retry(function: str, call: Callable[[], Response]) -> Response:
             error_type=type(e).__name__,
             where=where(e),
         )
-        return json_response(
-            {"error": {"code": "internal_error", "message": "unexpected error; will retry"}}, 500
-        )
+        return json_response({"error": {"code": "internal_error", "message": "unexpected error; will retry"}}, 500)

@@ -45,7 +45,7 @@ def openapi_document() -> dict[str, Any]:
     components: dict[str, Any] = defs.get("$defs", {})
 
     paths: dict[str, Any] = {}
-    bearer = [{"apiKey": []}]
+    bearer: list[dict[str, list[str]]] = [{"apiKey": []}]
     for name, agent in agents.items():
         input_name = agent.input_model.__name__
         paths[f"/v1/agents/{name}/jobs"] = {
@@ -81,15 +81,11 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {
                     "202": {
                         "description": "Accepted",
-                        "content": {
-                            "application/json": {"schema": {"$ref": _REF.format(model="SubmitAccepted")}}
-                        },
+                        "content": {"application/json": {"schema": {"$ref": _REF.format(model="SubmitAccepted")}}},
                     },
                     "200": {
                         "description": "Replayed by Idempotency-Key",
-                        "content": {
-                            "application/json": {"schema": {"$ref": _REF.format(model="SubmitAccepted")}}
-                        },
+                        "content": {"application/json": {"schema": {"$ref": _REF.format(model="SubmitAccepted")}}},
                     },
                     "400": _error("Malformed JSON"),
                     "401": _error("Missing or invalid API key"),
@@ -97,9 +93,7 @@ def openapi_document() -> dict[str, Any]:
                     "404": _error("Unknown agent"),
                     "409": _error("The original request with this Idempotency-Key is still being created"),
                     "413": _error("Body over the size limit"),
-                    "422": _error(
-                        "Invalid fields, refused callback URL, or Idempotency-Key reused with another body"
-                    ),
+                    "422": _error("Invalid fields, refused callback URL, or Idempotency-Key reused with another body"),
                     "503": _error("A backend is unavailable; retry"),
                 },
             }

@@ -16,8 +16,8 @@ __all__ = [
     "ErrorBody",
     "ErrorDetail",
     "JobErrorView",
-    "JobList",
     "JobLinks",
+    "JobList",
     "JobView",
     "SubmitAccepted",
     "SubmitEnvelope",
@@ -112,12 +112,8 @@ class JobView(BaseModel):
     model: str | None = None
     usage: UsageView | None = None
     error: JobErrorView | None = None
-    result: dict[str, Any] | None = Field(
-        default=None, description="The agent's output (see its schema) on success."
-    )
-    result_ref: str | None = Field(
-        default=None, description="gs:// URI when the result was too large to inline."
-    )
+    result: dict[str, Any] | None = Field(default=None, description="The agent's output (see its schema) on success.")
+    result_ref: str | None = Field(default=None, description="gs:// URI when the result was too large to inline.")
     callbacks: list[CallbackAttemptView] | None = None
 
 

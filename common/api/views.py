@@ -20,9 +20,7 @@ def job_links(base_url: str, job_id: str) -> dict[str, str]:
     return {"self": f"{base_url}/v1/jobs/{job_id}"}
 
 
-def job_view(
-    job: Job, *, base_url: str, result: dict[str, Any] | None = None, summary: bool = False
-) -> dict[str, Any]:
+def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, summary: bool = False) -> dict[str, Any]:
     """The job as the API shows it.
 
     Args:

@@ -33,12 +33,14 @@ class LocalContext:
     timings: dict[str, float] = field(default_factory=dict[str, float])
 
     def read_document(self, uri: str, *, generation: int | None = None) -> bytes:
+        """The local file's bytes, whatever ``uri`` says (the CLI maps its one input to it)."""
         started = time.perf_counter()
         data = self.path.read_bytes()
         self.record_stage("read_file", time.perf_counter() - started)
         return data
 
     def record_stage(self, name: str, seconds: float) -> None:
+        """Add ``seconds`` to stage ``name``."""
         self.timings[name] = self.timings.get(name, 0.0) + seconds
 
 
@@ -63,9 +65,7 @@ def run(
     """Run AGENT on a local file and print the result."""
     try:
         implementation = load_agent(agent)
-        ctx = LocalContext(
-            path=file, model=model if model is not None else Settings.from_env().model_for(agent)
-        )
+        ctx = LocalContext(path=file, model=model if model is not None else Settings.from_env().model_for(agent))
         payload_json: dict[str, Any] | None = implementation.input_from_file(_LOCAL_URI, "1")
         if payload_json is None:
             try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,7 +35,7 @@ def require(value: str | None, message: str) -> str:
 
 
 @contextlib.contextmanager
-def cloud_env(state_dir: Path | None = None) -> Iterator[tuple[Settings, StackInfo | None]]:
+def cloud_env(state_dir: Path | None = None) -> Generator[tuple[Settings, StackInfo | None]]:
     """Export the dev stack's environment (if one runs) and yield settings read from it."""
     info = load_stack(state_dir)
     if info is None:

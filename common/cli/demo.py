@@ -105,9 +105,7 @@ def _run(info: StackInfo, pdf: Path, timeout: float) -> int:
 
         blobs = GcsBlobStore(storage_client(info.project), info.bucket, tenant_id)
         uploaded_at = datetime.now(UTC)
-        stored = blobs.write(
-            f"inbox/protocol-processor/{pdf.name}", pdf.read_bytes(), content_type="application/pdf"
-        )
+        stored = blobs.write(f"inbox/protocol-processor/{pdf.name}", pdf.read_bytes(), content_type="application/pdf")
         console.print(f"uploaded {pdf.name} ({pdf.stat().st_size:,} bytes) -> {stored.uri}")
 
         job_id = gcs_job_id(info.bucket, stored.uri.split("/", 3)[3], stored.generation)

@@ -25,9 +25,7 @@ app = typer.Typer(
 )
 console = Console()
 
-StateDir = Annotated[
-    Path | None, typer.Option(help="Where state.json and logs/ go (default: .agentjobs/dev).")
-]
+StateDir = Annotated[Path | None, typer.Option(help="Where state.json and logs/ go (default: .agentjobs/dev).")]
 
 
 def print_stack(info: StackInfo) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import httpx
 import typer
@@ -15,12 +15,8 @@ from common.cli.render import print_criteria_evaluation, print_protocol_summary,
 console = Console()
 app = typer.Typer(help="List jobs.", no_args_is_help=True)
 
-ApiUrl = Annotated[
-    str | None, typer.Option(help="Status API base URL (default: $AGENTJOBS_API_URL or the dev stack).")
-]
-ApiKey = Annotated[
-    str | None, typer.Option(help="API key (default: $AGENTJOBS_API_KEY).", envvar="AGENTJOBS_API_KEY")
-]
+ApiUrl = Annotated[str | None, typer.Option(help="Status API base URL (default: $AGENTJOBS_API_URL or the dev stack).")]
+ApiKey = Annotated[str | None, typer.Option(help="API key (default: $AGENTJOBS_API_KEY).", envvar="AGENTJOBS_API_KEY")]
 
 
 def get_json(url: str, key: str, params: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
@@ -48,8 +44,9 @@ def print_job(job: dict[str, Any]) -> None:
     )
     if "error" in job:
         console.print(f"[red]{job['error']['code']}: {job['error']['message']}[/red]")
-    result = job.get("result")
+    result: Any = job.get("result")
     if isinstance(result, dict):
+        result = cast(dict[str, Any], result)
         if job["agent"] == "protocol-processor":
             print_protocol_summary(console, result)
         elif job["agent"] == "criteria-evaluator":
@@ -71,18 +68,14 @@ def status(
     elif code == 200:
         print_job(body)
     else:
-        console.print(
-            f"[red]{code} {body.get('error', {}).get('code')}: {body.get('error', {}).get('message')}[/red]"
-        )
+        console.print(f"[red]{code} {body.get('error', {}).get('code')}: {body.get('error', {}).get('message')}[/red]")
     if code != 200:
         raise typer.Exit(1)
 
 
 @app.command("list")
 def list_jobs(
-    status_: Annotated[
-        str | None, typer.Option("--status", help="pending, running, success or failed.")
-    ] = None,
+    status_: Annotated[str | None, typer.Option("--status", help="pending, running, success or failed.")] = None,
     limit: int = 20,
     api_url_: Annotated[str | None, typer.Option("--api-url", help="Status API base URL.")] = None,
     api_key_: ApiKey = None,
@@ -93,9 +86,7 @@ def list_jobs(
         params["status"] = status_
     code, body = get_json(f"{api_url(api_url_)}/v1/jobs", api_key(api_key_), params)
     if code != 200:
-        console.print(
-            f"[red]{code} {body.get('error', {}).get('code')}: {body.get('error', {}).get('message')}[/red]"
-        )
+        console.print(f"[red]{code} {body.get('error', {}).get('code')}: {body.get('error', {}).get('message')}[/red]")
         raise typer.Exit(1)
     for job in body["jobs"]:
         console.print(f"{job['created_at']}  {job['job_id']}  {job['agent']:<20} {job['status']}")

@@ -24,9 +24,7 @@ def print_protocol_summary(console: Console, summary: Mapping[str, Any], *, firs
     endpoints = cast(Mapping[str, Sequence[str]], summary.get("endpoints") or {})
     console.print(f"[bold]title[/bold]   {summary.get('title') or '(not found)'}", highlight=False)
     console.print(f"[bold]phase[/bold]   {summary.get('phase') or '(not found)'}", highlight=False)
-    console.print(
-        f"[bold]method[/bold]  {summary.get('method')}   pages: {summary.get('page_count')}", highlight=False
-    )
+    console.print(f"[bold]method[/bold]  {summary.get('method')}   pages: {summary.get('page_count')}", highlight=False)
     console.print(
         f"[bold]counts[/bold]  inclusion {len(inclusion)} · exclusion {len(exclusion)} · "
         f"arms {len(summary.get('arms') or [])} · objectives {len(summary.get('objectives') or [])} · "
@@ -58,9 +56,7 @@ def print_criteria_evaluation(console: Console, evaluation: Mapping[str, Any]) -
     table.add_column("status")
     table.add_column("criterion")
     for item in cast(Sequence[Mapping[str, Any]], evaluation.get("criteria") or []):
-        table.add_row(
-            str(item.get("type")), str(item.get("status")), shorten(str(item.get("criterion", "")), 90)
-        )
+        table.add_row(str(item.get("type")), str(item.get("status")), shorten(str(item.get("criterion", "")), 90))
     console.print(table)
 
 

@@ -14,7 +14,7 @@ app = typer.Typer(help="Manage tenants.", no_args_is_help=True)
 console = Console()
 
 
-def _admin():  # noqa: ANN202 - builds adapters only when a command runs
+def _admin():
     from common.adapters.clients import firestore_client
     from common.adapters.firestore_store import FirestoreTenantDirectory
     from common.config import Settings

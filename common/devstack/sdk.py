@@ -74,9 +74,7 @@ def find_emulators() -> EmulatorPaths:
             return EmulatorPaths(pubsub=pubsub, firestore=firestore)
         if root.exists():
             missing = [
-                n
-                for n, p in (("pubsub-emulator", pubsub), ("cloud-firestore-emulator", firestore))
-                if not p.exists()
+                n for n, p in (("pubsub-emulator", pubsub), ("cloud-firestore-emulator", firestore)) if not p.exists()
             ]
     what = ", ".join(missing) if missing else "the Google Cloud SDK"
     raise MissingEmulators(f"Missing {what}. {_INSTALL_HINT}")

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Generator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -136,7 +136,7 @@ class StackInfo:
         )
 
     @contextlib.contextmanager
-    def client_env(self) -> Iterable[Self]:
+    def client_env(self) -> Generator[Self]:
         """Temporarily export :attr:`env` into ``os.environ`` (for in-process clients)."""
         saved = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)
@@ -191,8 +191,12 @@ def stop_stack(state_dir: Path | None = None) -> list[str]:
 def _stop(processes: list[ManagedProcess]) -> list[str]:
     # Functions first, emulators last, so nothing logs connection errors while stopping.
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda p: (p.name, stop_process_group(p.pid)), reversed(processes)))
+        results = list(pool.map(_stop_one, reversed(processes)))
     return [name for name, existed in results if existed]
+
+
+def _stop_one(process: ManagedProcess) -> tuple[str, bool]:
+    return process.name, stop_process_group(process.pid)
 
 
 def reset_firestore(info: StackInfo) -> None:
@@ -224,9 +228,7 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
     fake_gcs = find_fake_gcs_server()
     uvx = shutil.which("uvx") if s.with_tasks else None
     if s.with_tasks and uvx is None:
-        raise MissingEmulators(
-            "The Cloud Tasks emulator runs through `uvx`; install uv with `pip install uv`."
-        )
+        raise MissingEmulators("The Cloud Tasks emulator runs through `uvx`; install uv with `pip install uv`.")
 
     log_dir = state_dir / "logs"
     if log_dir.exists():
@@ -367,9 +369,7 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
     return info
 
 
-def wait_http_tasks(
-    info: StackInfo, popens: Mapping[str, subprocess.Popen[bytes]], timeout: float = 120.0
-) -> None:
+def wait_http_tasks(info: StackInfo, popens: Mapping[str, subprocess.Popen[bytes]], timeout: float = 120.0) -> None:
     """Wait for the Cloud Tasks emulator, a gRPC server: probe it with ListQueues.
 
     The first start may take a while: ``uvx`` builds the emulator's tool environment once.
@@ -377,7 +377,7 @@ def wait_http_tasks(
     from common.adapters.cloud_tasks import tasks_client
 
     process = next(p for p in info.processes if p.name == "tasks")
-    client = tasks_client(info.endpoints["tasks"])
+    client: Any = tasks_client(info.endpoints["tasks"])
     deadline = time.monotonic() + timeout
     while True:
         popen = popens.get("tasks")
@@ -388,9 +388,7 @@ def wait_http_tasks(
             return
         except Exception:
             if time.monotonic() > deadline:
-                raise StartupFailed(
-                    f"tasks was not ready after {timeout:.0f} s; see {process.log_path}"
-                ) from None
+                raise StartupFailed(f"tasks was not ready after {timeout:.0f} s; see {process.log_path}") from None
             time.sleep(0.2)
 
 

@@ -38,9 +38,7 @@ _INTRO = re.compile(
 _ENDS_PARAGRAPH = (".", ";", ":")
 # "6.3. Lifestyle Requirements": a numbered sub-section heading, never a criterion.
 _SUBSECTION_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,3}){1,5}\.?\s+(?P<title>[A-Z].*)$")
-_MINOR_WORDS = frozenset(
-    {"a", "an", "and", "and/or", "or", "of", "the", "to", "for", "in", "on", "with", "from", "by"}
-)
+_MINOR_WORDS = frozenset({"a", "an", "and", "and/or", "or", "of", "the", "to", "for", "in", "on", "with", "from", "by"})
 _MAX_PSEUDO_WORDS = 12
 _PREFIX: dict[CriteriaKind, str] = {"inclusion": "I", "exclusion": "E"}
 
@@ -97,9 +95,7 @@ def parse_criteria_lines(lines: Sequence[Line], kind: CriteriaKind) -> list[Pars
         The criteria in order, the introductory sentence dropped.
     """
     other: CriteriaKind = "exclusion" if kind == "inclusion" else "inclusion"
-    end = next(
-        (i for i, line in enumerate(lines) if line.text and _pseudo_heading(line.text) == other), len(lines)
-    )
+    end = next((i for i, line in enumerate(lines) if line.text and _pseudo_heading(line.text) == other), len(lines))
     # Once the list has started, a heading the section locator missed ("STUDY PROCEDURES",
     # "6.3. Lifestyle Requirements") ends it rather than joining the last criterion.
     end = _list_end(lines, end)
@@ -166,11 +162,7 @@ def _is_heading_line(text: str) -> bool:
         return False
     title = match["title"]
     words = [w for w in title.split() if w.lower() not in _MINOR_WORDS]
-    return (
-        0 < len(words) <= 12
-        and title[-1] not in ".,;"
-        and all(w[0].isupper() for w in words if w[0].isalpha())
-    )
+    return 0 < len(words) <= 12 and title[-1] not in ".,;" and all(w[0].isupper() for w in words if w[0].isalpha())
 
 
 def _pseudo_heading(text: str) -> CriteriaKind | None:
@@ -187,9 +179,7 @@ def _pseudo_heading(text: str) -> CriteriaKind | None:
     return None
 
 
-def _ranges_in_eligibility(
-    doc: Document, sections: Sequence[Section], kind: CriteriaKind
-) -> list[tuple[int, int]]:
+def _ranges_in_eligibility(doc: Document, sections: Sequence[Section], kind: CriteriaKind) -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     for section in sections_of(sections, "eligibility"):
         marks = [

@@ -199,9 +199,7 @@ class HeadingMatcher:
         for i in range(max(0, start), stop):
             full = self._full[i]
             # An unnumbered outline entry may still point at a numbered heading.
-            if full and (
-                _keys_match(full, self._next[i], target) or _keys_match(self._rest[i], self._next[i], target)
-            ):
+            if full and (_keys_match(full, self._next[i], target) or _keys_match(self._rest[i], self._next[i], target)):
                 return i
         return None
 
@@ -333,11 +331,7 @@ def _phrase_headings(doc: Document, skip_pages: frozenset[int]) -> list[Heading]
             continue
         if classify_heading(text, strict=True) is None:
             continue
-        out.append(
-            Heading(
-                line=i, page=line.page, number=None, title=text.rstrip(":").strip(), level=0, source="body"
-            )
-        )
+        out.append(Heading(line=i, page=line.page, number=None, title=text.rstrip(":").strip(), level=0, source="body"))
     return out
 
 
@@ -402,12 +396,7 @@ def body_headings(doc: Document, skip_pages: frozenset[int] = frozenset()) -> li
         )
         for c in chain
     ]
-    taken = (
-        {h.line for h in numbered}
-        | {c.title_line for c in chain}
-        | {h.line for h in appendices}
-        | title_lines
-    )
+    taken = {h.line for h in numbered} | {c.title_line for c in chain} | {h.line for h in appendices} | title_lines
     phrases = [h for h in _phrase_headings(doc, skip_pages) if h.line not in taken]
     taken |= {h.line for h in phrases}
     capitals = [h for h in _capital_headings(doc, skip_pages) if h.line not in taken]

@@ -31,9 +31,7 @@ _BRACKETS = {"[": "]", "(": ")"}
 _ENCLOSED = re.compile(r"^(?P<open>[\[(])\s?(?P<label>\d{1,3}[a-z]?|[a-zA-Z]|[ivxIVX]{1,5})\s?[\])][.:]?\s*")
 _CLOSED = re.compile(r"^(?P<label>\d{1,3}[a-z]?|[a-zA-Z]|[ivx]{1,5})(?P<close>\.\)|[.)]|(?<=\d):)(?:\s+|$)")
 # Upper case only: "in 2 weeks" at the start of a wrapped line is not a marker.
-_PREFIXED = re.compile(
-    r"^(?P<prefix>INC|EXC|IN|EX|IC|EC|[IE])-?(?P<label>\d{1,3}[a-z]?)(?:[.:)]\s*|\s+)(?=\S)"
-)
+_PREFIXED = re.compile(r"^(?P<prefix>INC|EXC|IN|EX|IC|EC|[IE])-?(?P<label>\d{1,3}[a-z]?)(?:[.:)]\s*|\s+)(?=\S)")
 _WORDED = re.compile(
     r"^(?P<word>inclusion|exclusion)(?:\s+criteri(?:on|a))?\s*(?:no\.?|#)?\s*(?P<label>\d{1,3}[a-z]?)\s*[.:)\u2013-]\s*",
     re.IGNORECASE,
@@ -93,9 +91,7 @@ def _label_kind(label: str, shape: str) -> Marker | None:
     if lower in _ROMAN and (len(label) > 1 or lower in "ivx"):
         upper = label.isupper()
         style = shape.replace("x", "I" if upper else "i")
-        return Marker(
-            style=style, label=label, value=_ROMAN[lower], suffix="", end=0, ambiguous_roman=len(label) == 1
-        )
+        return Marker(style=style, label=label, value=_ROMAN[lower], suffix="", end=0, ambiguous_roman=len(label) == 1)
     if len(label) == 1 and label.isalpha():
         style = shape.replace("x", "A" if label.isupper() else "a")
         return Marker(style=style, label=label, value=ord(lower) - ord("a") + 1, suffix="", end=0)
@@ -135,9 +131,7 @@ def match_marker(text: str) -> Marker | None:
     if match is not None:
         label = match["label"]
         digits = label.rstrip("abcdefghijklmnopqrstuvwxyz")
-        return Marker(
-            style="word", label=label, value=int(digits), suffix=label[len(digits) :], end=match.end()
-        )
+        return Marker(style="word", label=label, value=int(digits), suffix=label[len(digits) :], end=match.end())
     match = _PREFIXED.match(text)
     if match is not None:
         label = match["label"]
@@ -159,7 +153,5 @@ def match_marker(text: str) -> Marker | None:
     if match is not None:
         label = match["label"]
         digits = label.rstrip("abcdefghijklmnopqrstuvwxyz")
-        return Marker(
-            style=BARE_STYLE, label=label, value=int(digits), suffix=label[len(digits) :], end=match.end()
-        )
+        return Marker(style=BARE_STYLE, label=label, value=int(digits), suffix=label[len(digits) :], end=match.end())
     return None

@@ -119,9 +119,7 @@ def parse_list(lines: Sequence[Line], *, stop: Callable[[str], bool] | None = No
         text = join_lines(texts)
         if text:
             items.append(
-                ListItem(
-                    label=marker.label, style=marker.style, text=text, page=lines[first].page, line=first
-                )
+                ListItem(label=marker.label, style=marker.style, text=text, page=lines[first].page, line=first)
             )
     return items
 
@@ -151,9 +149,7 @@ def _top_level(markers: dict[int, Marker]) -> set[int]:
             styles.append(marker.style)
     if not styles:
         return set()
-    by_style = {
-        style: _continuing(sorted((i, m) for i, m in markers.items() if m.style == style)) for style in styles
-    }
+    by_style = {style: _continuing(sorted((i, m) for i, m in markers.items() if m.style == style)) for style in styles}
     for style in styles:
         if style != BARE_STYLE and len(by_style[style]) >= 2:
             return by_style[style]

@@ -37,9 +37,7 @@ _LEVEL_LINE = re.compile(
 )
 _STOP_LINE = re.compile(r"^(?:abbreviations?|notes?|footnotes?|source)\s*:|^key\s*:", re.IGNORECASE)
 _ESTIMAND = re.compile(r"^(?:(?:primary|secondary|key secondary)\s+)?estimands?\b", re.IGNORECASE)
-_TABLE_HEADER = re.compile(
-    r"^(?:objectives?|endpoints?|estimands?|outcome measures?|[\s/|&]|and)+$", re.IGNORECASE
-)
+_TABLE_HEADER = re.compile(r"^(?:objectives?|endpoints?|estimands?|outcome measures?|[\s/|&]|and)+$", re.IGNORECASE)
 _OBJECTIVE_START = re.compile(
     r"^(?:to|explore|evaluate|assess|compare|determine|demonstrate|characteri[sz]e|estimate|investigate|"
     r"describe|examine|confirm|establish|identify|document|explore|quantify|monitor|measure)\b",
@@ -179,12 +177,7 @@ def _items(block: list[Line]) -> list[str]:
     items: list[str] = []
     for candidate in raw:
         text = _INTRO.sub("", candidate).strip()
-        if (
-            text
-            and len(text) <= _MAX_ITEM_CHARS
-            and len(text.split()) >= _MIN_ITEM_WORDS
-            and not text.endswith(":")
-        ):
+        if text and len(text) <= _MAX_ITEM_CHARS and len(text.split()) >= _MIN_ITEM_WORDS and not text.endswith(":"):
             items.append(text[0].upper() + text[1:])
     return items
 

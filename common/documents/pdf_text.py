@@ -68,9 +68,7 @@ class PdfText:
         return len(self.pages)
 
 
-def extract_pages(
-    data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pages: int = DEFAULT_MAX_PAGES
-) -> list[str]:
+def extract_pages(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pages: int = DEFAULT_MAX_PAGES) -> list[str]:
     """Text of each page of a PDF.
 
     Args:

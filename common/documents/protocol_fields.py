@@ -130,9 +130,7 @@ def find_phase(doc: Document, sections: Sequence[Section], title: str | None = N
     """
     if title and (phase := normalise_phase(title)):
         return phase
-    sources: list[Iterable[Line]] = [
-        doc.lines[s.start_line : s.end_line] for s in sections_of(sections, "synopsis")
-    ]
+    sources: list[Iterable[Line]] = [doc.lines[s.start_line : s.end_line] for s in sections_of(sections, "synopsis")]
     sources.append(line for line in doc.lines if line.page <= _PHASE_PAGES)
     sources.extend(doc.lines[s.start_line : s.end_line] for s in sections_of(sections, "study_design"))
     for lines in sources:

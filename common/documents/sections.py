@@ -306,9 +306,7 @@ def _line_at_page(first_line: dict[int, int], page: int, total: int) -> int:
 
 def _page_offset(doc: Document, matches: list[tuple[TocEntry, int | None]]) -> int | None:
     offsets = sorted(
-        doc.lines[line].page - entry.printed_page
-        for entry, line in matches
-        if line is not None and entry.printed_page
+        doc.lines[line].page - entry.printed_page for entry, line in matches if line is not None and entry.printed_page
     )
     if len(offsets) < _MIN_TOC_MATCHES:
         return None
@@ -356,8 +354,6 @@ def _fold_nested(sections: list[Section]) -> list[Section]:
     # A broad chapter ("Investigational Plan") gives way to the specific heading inside it;
     # otherwise the outer section absorbs nested ones of the same kind.
     narrowed = [
-        s
-        for s in sections
-        if not (is_broad_heading(s.title) and any(_contains(s, inner) for inner in sections))
+        s for s in sections if not (is_broad_heading(s.title) and any(_contains(s, inner) for inner in sections))
     ]
     return [s for s in narrowed if not any(_contains(outer, s) for outer in narrowed)]

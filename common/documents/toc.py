@@ -111,9 +111,7 @@ def find_toc_pages(doc: Document) -> frozenset[int]:
         if dotted >= _MIN_LINES_PER_PAGE or (page in titled and dotted + undotted >= _MIN_LINES_PER_PAGE):
             pages.add(page)
         elif (
-            page - 1 in pages
-            and (page - 1 in titled or page - 2 in pages)
-            and dotted + undotted >= _MIN_LINES_PER_PAGE
+            page - 1 in pages and (page - 1 in titled or page - 2 in pages) and dotted + undotted >= _MIN_LINES_PER_PAGE
         ):
             # A leader-less table of contents continues on the next page without a title.
             pages.add(page)

@@ -209,9 +209,7 @@ class MirascopeModel:
                 problem = _InvalidOutput(f"rejected: {e}")
                 correction = f"Your response was rejected: {e}\n\nPlease correct it and respond again."
             else:
-                return Generation(
-                    output=parsed, input_tokens=input_tokens, output_tokens=output_tokens, calls=attempt
-                )
+                return Generation(output=parsed, input_tokens=input_tokens, output_tokens=output_tokens, calls=attempt)
             log("model.output_invalid", severity="WARNING", model=model, attempt=attempt, reason=str(problem))
             messages = [*response.messages, llm.messages.user(correction)]
         raise ModelOutputInvalid(
@@ -333,9 +331,7 @@ def _translate(error: Exception) -> AgentJobsError:
         status = error.status_code
         if status is not None and (status >= 500 or status in (408, 409)):
             return ModelUnavailable(f"the model provider is unavailable (HTTP {status})")
-        return PermanentError(
-            f"the model provider rejected the request (HTTP {status})", code="model_request_rejected"
-        )
+        return PermanentError(f"the model provider rejected the request (HTTP {status})", code="model_request_rejected")
     if isinstance(error, llm.FeatureNotSupportedError):
         return PermanentError(
             "the model does not support the requested structured-output mode", code="model_request_rejected"
@@ -364,6 +360,4 @@ def from_settings(settings: Settings | None = None) -> MirascopeModel:
         ConfigError: A numeric model setting is not a number.
     """
     s = settings or Settings.from_env()
-    return MirascopeModel(
-        base_url=s.model_base_url, api_key=s.model_api_key, timeout_seconds=s.model_timeout_seconds
-    )
+    return MirascopeModel(base_url=s.model_base_url, api_key=s.model_api_key, timeout_seconds=s.model_timeout_seconds)

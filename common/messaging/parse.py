@@ -25,11 +25,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
-from typing import Any, cast
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, cast
 
 from cloudevents.exceptions import GenericException
-from cloudevents.http import from_http
+from cloudevents.http import from_http as _from_http_untyped  # pyright: ignore[reportUnknownVariableType]
 
 from common.messaging.deliveries import Delivery, Ignored, JobQueued, JobRequest, ObjectFinalized, Rejected
 
@@ -45,9 +45,18 @@ GCS_FINALIZED = "google.cloud.storage.object.v1.finalized"
 PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 JOB_QUEUED_KIND = "job.queued"
 _MAX_ID = 256
+_from_http: Any = _from_http_untyped  # pyright: ignore[reportUnknownVariableType]
 
 
-def parse_delivery(headers: Mapping[str, str], body: bytes) -> Delivery:
+class Headers(Protocol):
+    """Anything with ``items()`` of header pairs: a dict, or werkzeug's ``Headers``."""
+
+    def items(self) -> Iterable[tuple[str, str]]:
+        """Header name/value pairs."""
+        ...
+
+
+def parse_delivery(headers: Headers, body: bytes) -> Delivery:
     """Turn one HTTP delivery into a typed message. Never raises.
 
     Args:
@@ -60,15 +69,15 @@ def parse_delivery(headers: Mapping[str, str], body: bytes) -> Delivery:
     lowered = {k.lower(): v for k, v in headers.items()}
     if "ce-specversion" in lowered or lowered.get("content-type", "").startswith("application/cloudevents"):
         return _parse_cloudevent(lowered, body)
-    payload = _json(body)
-    if not isinstance(payload, dict) or not isinstance(payload.get("message"), dict):
+    message = _object(_object(_json(body)).get("message"))
+    if not message:
         return Rejected("", "malformed_envelope", "body is neither a CloudEvent nor a Pub/Sub push request")
-    return parse_pubsub_message(cast(dict[str, Any], payload["message"]))
+    return parse_pubsub_message(message)
 
 
 def _parse_cloudevent(headers: dict[str, str], body: bytes) -> Delivery:
     try:
-        event = from_http(headers, body)
+        event = _from_http(headers, body)
     except GenericException:
         return Rejected(
             headers.get("ce-id", "")[:_MAX_ID],
@@ -87,9 +96,9 @@ def _parse_cloudevent(headers: dict[str, str], body: bytes) -> Delivery:
     if event_type.startswith("google.cloud.storage.object.v1."):
         return Ignored(event_id, f"storage event {event_type.rsplit('.', 1)[-1]} starts no job")
     if event_type == PUBSUB_PUBLISHED:
-        if not isinstance(data, dict) or not isinstance(data.get("message"), dict):
+        message = _object(_object(data).get("message"))
+        if not message:
             return Rejected(event_id, "malformed_cloudevent", "Pub/Sub CloudEvent carries no message")
-        message = cast(dict[str, Any], data["message"])
         message.setdefault("messageId", event_id)
         return parse_pubsub_message(message)
     return Rejected(event_id, "unsupported_event_type", "unsupported CloudEvent type")
@@ -107,15 +116,13 @@ def parse_pubsub_message(message: Mapping[str, Any]) -> Delivery:
     """
     raw_id = message.get("messageId", message.get("message_id", ""))
     message_id = str(raw_id)[:_MAX_ID] if isinstance(raw_id, (str, int)) else ""
-    raw_attributes = message.get("attributes") or {}
+    raw_attributes: Any = message.get("attributes") or {}
     if not isinstance(raw_attributes, dict):
         return Rejected(message_id, "malformed_message", "attributes must be an object")
     attributes = {str(k): str(v) for k, v in cast(dict[Any, Any], raw_attributes).items()}
     data = _decode_data(message.get("data"))
     if data is None:
-        return Rejected(
-            message_id, "malformed_message", "data is not valid base64", attributes.get("tenant_id")
-        )
+        return Rejected(message_id, "malformed_message", "data is not valid base64", attributes.get("tenant_id"))
 
     if "eventType" in attributes and "bucketId" in attributes:
         if attributes["eventType"] != "OBJECT_FINALIZE":
@@ -126,9 +133,7 @@ def parse_pubsub_message(message: Mapping[str, Any]) -> Delivery:
         )
 
     if attributes.get("kind") == JOB_QUEUED_KIND:
-        body = _json(data)
-        if not isinstance(body, dict):
-            return Rejected(message_id, "malformed_message", "job message body is not a JSON object")
+        body = _object(_json(data))
         tenant_id, job_id = body.get("tenant_id"), body.get("job_id")
         if not isinstance(tenant_id, str) or not isinstance(job_id, str) or not tenant_id or not job_id:
             return Rejected(message_id, "malformed_message", "job message needs tenant_id and job_id")
@@ -158,7 +163,7 @@ def _job_request(attributes: dict[str, str], data: bytes, message_id: str) -> De
         if value is not None and not isinstance(value, str):
             return Rejected(message_id, "malformed_request", f"'{name}' must be a string", tenant_id)
         optional[name] = value
-    metadata = request.get("metadata") or {}
+    metadata: Any = request.get("metadata") or {}
     if not isinstance(metadata, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in cast(dict[Any, Any], metadata).items()
     ):
@@ -206,7 +211,12 @@ def _decode_data(raw: object) -> bytes | None:
         return None
 
 
-def _json(data: bytes) -> object:
+def _object(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one."""
+    return cast(dict[str, Any], value) if isinstance(value, dict) else {}
+
+
+def _json(data: bytes) -> Any:
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from common.errors import InvalidRequest, PermanentError, TransientError
 from common.jobs.models import CallbackAttempt, Job
@@ -59,12 +59,10 @@ def parse_callback_task(payload: object) -> CallbackTask:
     """
     if not isinstance(payload, dict):
         raise InvalidRequest("task body must be a JSON object", code="malformed_task")
-    fields: dict[str, Any] = {str(k): v for k, v in payload.items()}  # pyright: ignore[reportUnknownVariableType]
+    fields = cast(dict[str, Any], payload)
     values = [fields.get(k) for k in ("tenant_id", "job_id", "event")]
     if not all(isinstance(v, str) and v for v in values) or fields["event"] not in EVENTS:
-        raise InvalidRequest(
-            "task needs tenant_id, job_id and event (job.completed|job.failed)", code="malformed_task"
-        )
+        raise InvalidRequest("task needs tenant_id, job_id and event (job.completed|job.failed)", code="malformed_task")
     return CallbackTask(str(values[0]), str(values[1]), str(values[2]))
 
 
@@ -163,6 +161,4 @@ class Notifier:
 
 
 def _delivered(job: Job, event: str) -> bool:
-    return any(
-        a.event == event and a.http_status is not None and 200 <= a.http_status < 300 for a in job.callbacks
-    )
+    return any(a.event == event and a.http_status is not None and 200 <= a.http_status < 300 for a in job.callbacks)

@@ -149,20 +149,32 @@ class JobRunner:
             log("delivery.ignored", event_id=event.event_id, reason="not_in_inbox")
             return RunOutcome("ignored")
         if self._tenants.get(drop.tenant_id) is None:
-            return self._reject(
-                event.event_id, "unknown_tenant", "object is in the inbox of an unknown tenant", None
-            )
+            return self._reject(event.event_id, "unknown_tenant", "object is in the inbox of an unknown tenant", None)
         job_id = gcs_job_id(event.bucket, event.name, event.generation)
         store = self._tenants.jobs(drop.tenant_id)
         file_uri = f"gs://{event.bucket}/{event.name}"
         try:
             agent = self._agents(drop.agent)
         except UnknownAgent as e:
-            return self._create_failed(store, job_id, drop.agent, {"file_uri": file_uri}, Source.GCS, e)
+            return self._create_failed(
+                store,
+                job_id=job_id,
+                agent=drop.agent,
+                payload={"file_uri": file_uri},
+                source=Source.GCS,
+                error=e,
+            )
         payload = agent.input_from_file(file_uri, event.generation)
         if payload is None:
             error = PermanentError("this agent does not accept dropped files", code="files_not_accepted")
-            return self._create_failed(store, job_id, drop.agent, {"file_uri": file_uri}, Source.GCS, error)
+            return self._create_failed(
+                store,
+                job_id=job_id,
+                agent=drop.agent,
+                payload={"file_uri": file_uri},
+                source=Source.GCS,
+                error=error,
+            )
         job, created = store.create(
             lifecycle.new_job(
                 job_id=job_id,
@@ -185,9 +197,7 @@ class JobRunner:
         store = self._tenants.jobs(message.tenant_id)
         job = store.get(message.job_id)
         if job is None:
-            return self._reject(
-                message.event_id, "job_not_found", "queued job does not exist", message.tenant_id
-            )
+            return self._reject(message.event_id, "job_not_found", "queued job does not exist", message.tenant_id)
         return self._execute(store, job)
 
     def _job_request(self, request: JobRequest) -> RunOutcome:
@@ -195,9 +205,7 @@ class JobRunner:
         if tenant is None:
             return self._reject(request.message_id, "unknown_tenant", "request names an unknown tenant", None)
         store = self._tenants.jobs(request.tenant_id)
-        job_id = request_job_id(
-            request.tenant_id, request.agent, request.idempotency_key or request.message_id
-        )
+        job_id = request_job_id(request.tenant_id, request.agent, request.idempotency_key or request.message_id)
         existing = store.get(job_id)
         if existing is not None:
             return self._execute(store, existing)
@@ -208,9 +216,23 @@ class JobRunner:
             callback_url = self._checked_callback(request.callback_url)
         except ValidationError as e:
             error = PermanentError(_validation_summary(e), code="invalid_input")
-            return self._create_failed(store, job_id, request.agent, request.input, Source.PUBSUB, error)
+            return self._create_failed(
+                store,
+                job_id=job_id,
+                agent=request.agent,
+                payload=request.input,
+                source=Source.PUBSUB,
+                error=error,
+            )
         except AgentJobsError as e:
-            return self._create_failed(store, job_id, request.agent, request.input, Source.PUBSUB, e)
+            return self._create_failed(
+                store,
+                job_id=job_id,
+                agent=request.agent,
+                payload=request.input,
+                source=Source.PUBSUB,
+                error=e,
+            )
         job, created = store.create(
             lifecycle.new_job(
                 job_id=job_id,
@@ -250,14 +272,8 @@ class JobRunner:
         )
         if claimed.status.terminal:
             self._schedule_callback(claimed)
-            kind = (
-                "ran"
-                if claimed.error and claimed.error.code == lifecycle.ATTEMPTS_EXHAUSTED
-                else "already_finished"
-            )
-            return RunOutcome(
-                kind, claimed.job_id, claimed.status.value, claimed.error.code if claimed.error else None
-            )
+            kind = "ran" if claimed.error and claimed.error.code == lifecycle.ATTEMPTS_EXHAUSTED else "already_finished"
+            return RunOutcome(kind, claimed.job_id, claimed.status.value, claimed.error.code if claimed.error else None)
         if not lifecycle.holds_lease(claimed, token):
             raise JobBusy(f"job {job.job_id} is running under another lease")
 
@@ -282,11 +298,12 @@ class JobRunner:
             result = self._run_agent(claimed, ctx)
         except TransientError as e:
             ctx.record_stage("run", time.perf_counter() - started)
+            reason = _job_error(e)
             self._finish(
                 store,
                 claimed,
                 token,
-                lambda j: lifecycle.release(j, token=token, now=self._clock(), error=_job_error(e)),
+                lambda j: lifecycle.release(j, token=token, now=self._clock(), error=reason),
             )
             log(
                 "job.released",
@@ -323,13 +340,9 @@ class JobRunner:
                 error_type=type(e).__name__,
                 where=where(e),
             )
-            raise PermanentError(
-                f"the agent failed unexpectedly ({type(e).__name__})", code="agent_error"
-            ) from e
+            raise PermanentError(f"the agent failed unexpectedly ({type(e).__name__})", code="agent_error") from e
 
-    def _succeed(
-        self, store: JobStore, job: Job, token: str, result: AgentResult, ctx: _RunContext
-    ) -> RunOutcome:
+    def _succeed(self, store: JobStore, job: Job, token: str, result: AgentResult, ctx: _RunContext) -> RunOutcome:
         output: dict[str, Any] = _dump(result.output)
         encoded = json.dumps(output, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         inline: dict[str, Any] | None = output
@@ -371,9 +384,7 @@ class JobRunner:
             store,
             job,
             token,
-            lambda j: lifecycle.fail(
-                j, token=token, now=self._clock(), error=_job_error(error), timings=timings
-            ),
+            lambda j: lifecycle.fail(j, token=token, now=self._clock(), error=_job_error(error), timings=timings),
         )
         log(
             "job.failed",
@@ -402,6 +413,7 @@ class JobRunner:
     def _create_failed(
         self,
         store: JobStore,
+        *,
         job_id: str,
         agent: str,
         payload: dict[str, Any],

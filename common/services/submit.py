@@ -71,9 +71,7 @@ def parse_json_body(body: bytes, *, max_bytes: int) -> dict[str, Any]:
     from common.errors import PayloadTooLarge
 
     if len(body) > max_bytes:
-        raise PayloadTooLarge(
-            f"request body is over the {max_bytes} byte limit", details={"limit_bytes": max_bytes}
-        )
+        raise PayloadTooLarge(f"request body is over the {max_bytes} byte limit", details={"limit_bytes": max_bytes})
     try:
         payload: object = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -162,9 +160,7 @@ class SubmitService:
         keys = self._idempotency_for(tenant_id) if idempotency_key is not None else None
         if idempotency_key is not None and keys is not None:
             if not 1 <= len(idempotency_key) <= _MAX_IDEMPOTENCY_KEY:
-                raise UnprocessableEntity(
-                    "Idempotency-Key must be 1-255 characters", code="invalid_idempotency_key"
-                )
+                raise UnprocessableEntity("Idempotency-Key must be 1-255 characters", code="invalid_idempotency_key")
             job_id = request_job_id(tenant_id, agent_name, idempotency_key)
             request_hash = _request_hash(agent_name, body)
             existing = keys.put_if_absent(idempotency_key, job_id=job_id, request_hash=request_hash, now=now)
@@ -248,9 +244,7 @@ class SubmitService:
 
 
 def _request_hash(agent: str, body: Mapping[str, Any]) -> str:
-    canonical = json.dumps(
-        {"agent": agent, "body": body}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    canonical = json.dumps({"agent": agent, "body": body}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -77,9 +77,7 @@ class TenantAdmin:
         """
         for model in models:
             if not MODEL_ID_PATTERN.fullmatch(model):
-                raise UnprocessableEntity(
-                    f"'{model[:80]}' is not of the form provider/model", code="invalid_model"
-                )
+                raise UnprocessableEntity(f"'{model[:80]}' is not of the form provider/model", code="invalid_model")
         tenant = self._get(tenant_id)
         updated = tenant.replace(allowed_models=tuple(models))
         self._tenants.save(updated)

@@ -28,9 +28,7 @@ def _safe(value: Scalar) -> Scalar:
     return value
 
 
-def log(
-    event: str, /, *, severity: Severity = "INFO", stream: TextIO | None = None, **fields: Scalar
-) -> None:
+def log(event: str, /, *, severity: Severity = "INFO", stream: TextIO | None = None, **fields: Scalar) -> None:
     """Write one structured log line.
 
     Args:
@@ -41,9 +39,10 @@ def log(
     """
     record: dict[str, Scalar] = {"severity": severity, "message": event, "time": round(time.time(), 3)}
     for key, value in fields.items():
-        if not isinstance(value, (str, int, float, bool)) and value is not None:
-            value = f"<dropped {type(value).__name__}>"
-        record[key] = _safe(value)
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            record[key] = _safe(value)
+        else:
+            record[key] = f"<dropped {type(value).__name__}>"
     out = stream or sys.stdout
     out.write(json.dumps(record, ensure_ascii=False) + "\n")
     out.flush()

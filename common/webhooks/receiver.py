@@ -98,9 +98,7 @@ class WebhookReceiver:
         handler.send_header("Content-Length", "0")
         handler.end_headers()
 
-    def wait_for(
-        self, count: int = 1, *, timeout: float = 30.0, accepted_only: bool = True
-    ) -> list[ReceivedWebhook]:
+    def wait_for(self, count: int = 1, *, timeout: float = 30.0, accepted_only: bool = True) -> list[ReceivedWebhook]:
         """Wait until ``count`` deliveries (by default: accepted ones) arrived; returns them."""
         deadline = time.monotonic() + timeout
         with self._cond:

@@ -33,7 +33,7 @@ _notifier = Notifier(
 )
 
 
-@functions_framework.http
+@functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def notify(request: flask.Request) -> Response:
     """Entry point: parse the task, deliver, map the outcome to 2xx (done) or 503 (retry)."""
     if request.method != "POST":

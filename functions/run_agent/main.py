@@ -53,7 +53,7 @@ _runner = JobRunner(
 )
 
 
-@functions_framework.http
+@functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def run_agent(request: flask.Request) -> Response:
     """Entry point: parse the delivery, run it, ack (200) or ask for redelivery (429/503)."""
     if request.method != "POST":

@@ -64,7 +64,7 @@ def _route(request: flask.Request) -> Response:
     return json_response(_service(request).get_job(tenant_id, job_id))
 
 
-@functions_framework.http
+@functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def status(request: flask.Request) -> Response:
     """Entry point: route, authenticate, look up, map errors."""
     return respond("status", lambda: _route(request))

@@ -57,9 +57,7 @@ def _route(request: flask.Request) -> Response:
     if (request.content_length or 0) > limit:
         raise PayloadTooLarge(f"request body is over the {limit} byte limit", details={"limit_bytes": limit})
     body = parse_json_body(request.get_data(cache=False), max_bytes=limit)
-    result = _service.submit(
-        tenant_id, match["agent"], body, idempotency_key=request.headers.get("Idempotency-Key")
-    )
+    result = _service.submit(tenant_id, match["agent"], body, idempotency_key=request.headers.get("Idempotency-Key"))
     base_url = _settings.public_base_url or request.host_url.rstrip("/")
     links = job_links(base_url, result.job.job_id)
     return json_response(
@@ -69,7 +67,7 @@ def _route(request: flask.Request) -> Response:
     )
 
 
-@functions_framework.http
+@functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def submit(request: flask.Request) -> Response:
     """Entry point: route, authenticate, submit, map errors."""
     return respond("submit", lambda: _route(request))

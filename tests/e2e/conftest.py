@@ -64,7 +64,9 @@ class Stack:
     def wait_job(self, api_key: str, job_id: str, *, timeout: float = 60) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
-            response = httpx.get(self.url("status", f"/v1/jobs/{job_id}"), headers={"Authorization": f"Bearer {api_key}"})
+            response = httpx.get(
+                self.url("status", f"/v1/jobs/{job_id}"), headers={"Authorization": f"Bearer {api_key}"}
+            )
             if response.status_code == 200 and response.json()["status"] in ("success", "failed"):
                 return response.json()
             if time.monotonic() > deadline:

@@ -27,7 +27,9 @@ def test_dropped_cdisc_protocol_is_extracted_and_looked_up(stack, shared_data):
         assert job["status"] == "success", job.get("error")
         assert job["attempts"] == 1 and job["source"] == "gcs"
         summary = job["result"]
-        gold = json.loads((shared_data / "protocols" / "gold" / "CDISC_Pilot_Study.json").read_text())["eligibility_criteria"]
+        gold = json.loads((shared_data / "protocols" / "gold" / "CDISC_Pilot_Study.json").read_text())[
+            "eligibility_criteria"
+        ]
         for kind in ("inclusion", "exclusion"):
             score = score_criteria([c["text"] for c in summary[f"{kind}_criteria"]], [g["text"] for g in gold[kind]])
             assert score.recall >= 0.95 and score.precision >= 0.95, (kind, score)
@@ -42,7 +44,9 @@ def test_dropped_cdisc_protocol_is_extracted_and_looked_up(stack, shared_data):
         assert callback.payload["links"]["self"] == stack.url("status", f"/v1/jobs/{job_id}")
 
     other = stack.tenant("other")
-    response = httpx.get(stack.url("status", f"/v1/jobs/{job_id}"), headers={"Authorization": f"Bearer {other.api_key}"})
+    response = httpx.get(
+        stack.url("status", f"/v1/jobs/{job_id}"), headers={"Authorization": f"Bearer {other.api_key}"}
+    )
     assert response.status_code == 404
 
 

@@ -21,13 +21,22 @@ PROFILE = ["A 54-year-old man with type 2 diabetes.", "He takes metformin."]
 
 def test_criteria_evaluator_job_over_https_reaches_success_with_the_verdict_rule(stack):
     stack.script.statuses.update(
-        {"Adults aged 18 years or older": "met", "Diagnosis of type 2 diabetes": "met", "Pregnant women": "not_met"}
+        {
+            "Adults aged 18 years or older": "met",
+            "Diagnosis of type 2 diabetes": "met",
+            "Pregnant women": "not_met",
+        }
     )
     tenant = stack.tenant("https")
     with WebhookReceiver(secret=tenant.tenant.webhook_secret) as receiver:
         response = httpx.post(
             stack.url("submit", "/v1/agents/criteria-evaluator/jobs"),
-            json={"criteria": CRITERIA, "patient_profile": PROFILE, "callback_url": receiver.url, "metadata": {"ref": "p1"}},
+            json={
+                "criteria": CRITERIA,
+                "patient_profile": PROFILE,
+                "callback_url": receiver.url,
+                "metadata": {"ref": "p1"},
+            },
             headers={"Authorization": f"Bearer {tenant.api_key}", "Idempotency-Key": "screen-1"},
         )
         assert response.status_code == 202, response.text
@@ -45,7 +54,12 @@ def test_criteria_evaluator_job_over_https_reaches_success_with_the_verdict_rule
 
     replay = httpx.post(
         stack.url("submit", "/v1/agents/criteria-evaluator/jobs"),
-        json={"criteria": CRITERIA, "patient_profile": PROFILE, "callback_url": receiver.url, "metadata": {"ref": "p1"}},
+        json={
+            "criteria": CRITERIA,
+            "patient_profile": PROFILE,
+            "callback_url": receiver.url,
+            "metadata": {"ref": "p1"},
+        },
         headers={"Authorization": f"Bearer {tenant.api_key}", "Idempotency-Key": "screen-1"},
     )
     assert replay.status_code == 200 and replay.json()["job_id"] == accepted["job_id"]
@@ -56,7 +70,10 @@ def test_exclusion_met_makes_the_patient_ineligible(stack):
     tenant = stack.tenant("verdict")
     response = httpx.post(
         stack.url("submit", "/v1/agents/criteria-evaluator/jobs"),
-        json={"criteria": "Inclusion Criteria:\n- Adult\nExclusion Criteria:\n- Currently pregnant", "patient_profile": ["A pregnant adult."]},
+        json={
+            "criteria": "Inclusion Criteria:\n- Adult\nExclusion Criteria:\n- Currently pregnant",
+            "patient_profile": ["A pregnant adult."],
+        },
         headers={"Authorization": f"Bearer {tenant.api_key}"},
     )
     assert response.status_code == 202, response.text
@@ -97,7 +114,7 @@ def test_malformed_upstream_requests_are_recorded_and_acked(stack):
     bad_input_id = publish_request(stack, tenant_id, {"agent": "criteria-evaluator", "input": {"criteria": []}})
 
     def rejection():
-        docs = [d.to_dict() for d in stack.directory._client.collection("rejections").stream()]  # noqa: SLF001
+        docs = [d.to_dict() for d in stack.directory._client.collection("rejections").stream()]
         return [d for d in docs if d["message_id"] == message_id]
 
     [record] = stack.wait_for(rejection)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 from datetime import UTC, datetime
 from pathlib import Path
 
-import flask
+from flask import Flask
+from flask.testing import FlaskClient
 import functions_framework
 import pytest
 
@@ -24,16 +26,14 @@ def _clean_firestore(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-def make_app(
-    emulators: StackInfo, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., flask.testing.FlaskClient]:
+def make_app(emulators: StackInfo, monkeypatch: pytest.MonkeyPatch) -> Callable[..., FlaskClient]:
     """Load ``functions/{name}/main.py`` fresh with extra env and return a Flask test client."""
 
-    def make(name: str, **env: str) -> flask.testing.FlaskClient:
+    def make(name: str, **env: str) -> FlaskClient:
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         source = PROJECT_ROOT / "functions" / name / "main.py"
-        app = functions_framework.create_app(target=name, source=str(source), signature_type="http")
+        app = cast(Flask, functions_framework.create_app(target=name, source=str(source), signature_type="http"))
         return app.test_client()
 
     return make

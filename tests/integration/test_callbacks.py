@@ -19,7 +19,13 @@ from common.webhooks.receiver import WebhookReceiver
 def finished_job(directory, tenant_id, callback_url=None):
     now = datetime.now(UTC)
     job = lifecycle.new_job(
-        job_id="job_" + "a" * 26, tenant_id=tenant_id, agent="protocol-processor", input={}, source=Source.HTTPS, now=now, callback_url=callback_url
+        job_id="job_" + "a" * 26,
+        tenant_id=tenant_id,
+        agent="protocol-processor",
+        input={},
+        source=Source.HTTPS,
+        now=now,
+        callback_url=callback_url,
     )
     job = lifecycle.claim(job, token="t", now=now, lease_seconds=60, max_attempts=3)
     job = lifecycle.complete(job, token="t", now=now, result={"ok": True})
@@ -61,7 +67,9 @@ def test_cloud_tasks_queue_delivers_through_the_emulator(emulators, directory, t
     with WebhookReceiver(secret=tenant.tenant.webhook_secret, fail_first=2) as receiver:
         job = finished_job(directory, "acme", callback_url=receiver.url)
         queue = CloudTasksQueue(
-            tasks_client(emulators.endpoints["tasks"]), queue=emulators.env["AGENTJOBS_CALLBACKS_QUEUE"], target_url=notify_server
+            tasks_client(emulators.endpoints["tasks"]),
+            queue=emulators.env["AGENTJOBS_CALLBACKS_QUEUE"],
+            target_url=notify_server,
         )
         scheduler = CallbackScheduler(queue=queue, tenants=directory, allow_loopback=True)
         scheduler.schedule(directory.jobs("acme").get(job.job_id))
@@ -78,4 +86,3 @@ def test_cloud_tasks_queue_delivers_through_the_emulator(emulators, directory, t
         time.sleep(1)
         statuses = [a.http_status for a in directory.jobs("acme").get(job.job_id).callbacks]
         assert statuses.count(204) == 1 and statuses[:2] == [503, 503]
-

@@ -35,9 +35,7 @@ from tests.support.scripted_llm import (
 )
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "criteria"
-CRITERION_LINE = re.compile(
-    r"^(?P<index>\d+)\. \[(?P<type>inclusion|exclusion)\] (?P<text>.*)$", re.MULTILINE
-)
+CRITERION_LINE = re.compile(r"^(?P<index>\d+)\. \[(?P<type>inclusion|exclusion)\] (?P<text>.*)$", re.MULTILINE)
 NUMBERED = re.compile(r"^(\d+)\. ")
 
 # Chat Completions (tool-mode structured output), Chat Completions (JSON schema), Responses API.
@@ -97,9 +95,7 @@ def load_pairs() -> list[Pair]:
     pairs: dict[tuple[str, str], Pair] = {}
     for row in _rows("criterion_labels.jsonl"):
         key = (row["patient_id"], row["trial_id"])
-        pairs.setdefault(
-            key, Pair(row["patient_id"], row["trial_id"], notes[row["patient_id"]])
-        ).labels.append(row)
+        pairs.setdefault(key, Pair(row["patient_id"], row["trial_id"], notes[row["patient_id"]])).labels.append(row)
     for row in _rows("pair_verdicts.jsonl"):
         pair = pairs[(row["patient_id"], row["trial_id"])]
         assert row["n_criteria"] == len(pair.labels)
@@ -144,9 +140,7 @@ def server() -> Iterator[ScriptedLLM]:
 
 
 def evaluator(server: ScriptedLLM) -> CriteriaEvaluator:
-    return CriteriaEvaluator(
-        lambda: MirascopeModel(base_url=server.base_url, api_key="sk-test", timeout_seconds=10)
-    )
+    return CriteriaEvaluator(lambda: MirascopeModel(base_url=server.base_url, api_key="sk-test", timeout_seconds=10))
 
 
 @pytest.mark.parametrize("model_id", MODELS)

@@ -33,7 +33,13 @@ def test_round_trip_keeps_every_field(directory, tenant):
     store = directory.jobs("acme")
     original = lifecycle.claim(job(), token="t", now=NOW, lease_seconds=60, max_attempts=3)
     original = lifecycle.complete(
-        original, token="t", now=NOW, result={"a": [1, 2]}, timings={"run": 1.5}, model="openai/x", usage=Usage(10, 5, 100, 1)
+        original,
+        token="t",
+        now=NOW,
+        result={"a": [1, 2]},
+        timings={"run": 1.5},
+        model="openai/x",
+        usage=Usage(10, 5, 100, 1),
     )
     store.create(original)
     stored = store.get(original.job_id)
@@ -56,7 +62,7 @@ def test_stores_are_scoped_to_their_tenant(directory, tenant, other_tenant):
     with pytest.raises(ValueError):
         directory.jobs("globex").create(mine)
     with pytest.raises(ValueError):
-        FirestoreJobStore(directory._client, "")  # noqa: SLF001
+        FirestoreJobStore(directory._client, "")
 
 
 def test_concurrent_claims_give_exactly_one_lease(directory, tenant):
@@ -67,7 +73,8 @@ def test_concurrent_claims_give_exactly_one_lease(directory, tenant):
 
     def worker(token: str) -> None:
         claimed = store.update(
-            pending.job_id, lambda j: lifecycle.claim(j, token=token, now=NOW, lease_seconds=600, max_attempts=5)
+            pending.job_id,
+            lambda j: lifecycle.claim(j, token=token, now=NOW, lease_seconds=600, max_attempts=5),
         )
         if lifecycle.holds_lease(claimed, token):
             winners.append(token)
@@ -117,7 +124,7 @@ def test_tenant_ids_are_unique_and_keys_resolve(directory, admin, tenant):
 
 
 def test_idempotency_store(directory, tenant):
-    keys = FirestoreIdempotencyStore(directory._client, "acme")  # noqa: SLF001
+    keys = FirestoreIdempotencyStore(directory._client, "acme")
     assert keys.put_if_absent("k/with/slashes", job_id="j1", request_hash="h", now=NOW) is None
     record = keys.put_if_absent("k/with/slashes", job_id="j2", request_hash="h2", now=NOW)
     assert (record.job_id, record.request_hash, record.completed) == ("j1", "h", False)

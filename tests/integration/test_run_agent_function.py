@@ -48,9 +48,7 @@ def blank_pdf() -> bytes:
 
 
 def test_dropped_protocol_becomes_a_finished_job(run_agent, emulators, directory, tenant, blobs, shared_data):
-    stored = blobs("acme").write(
-        f"inbox/{AGENT}/protocol.pdf", sample_pdf(shared_data), content_type="application/pdf"
-    )
+    stored = blobs("acme").write(f"inbox/{AGENT}/protocol.pdf", sample_pdf(shared_data), content_type="application/pdf")
     response = run_agent.post("/", json=gcs_push(emulators.bucket, stored))
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "success"
@@ -66,9 +64,7 @@ def test_dropped_protocol_becomes_a_finished_job(run_agent, emulators, directory
 
 
 def test_eventarc_cloudevent_shape(run_agent, emulators, directory, tenant, blobs, shared_data):
-    stored = blobs("acme").write(
-        f"inbox/{AGENT}/p.pdf", sample_pdf(shared_data), content_type="application/pdf"
-    )
+    stored = blobs("acme").write(f"inbox/{AGENT}/p.pdf", sample_pdf(shared_data), content_type="application/pdf")
     name = stored.uri.split("/", 3)[3]
     headers = {
         "ce-specversion": "1.0",
@@ -105,9 +101,7 @@ def test_bad_documents_end_failed_with_a_clear_code(
 
 def test_huge_file_fails_without_downloading(make_app, emulators, directory, tenant, blobs):
     app = make_app("run_agent", AGENTJOBS_MAX_DOCUMENT_BYTES="1000")
-    stored = blobs("acme").write(
-        f"inbox/{AGENT}/big.pdf", b"%PDF-1.4" + b"0" * 5000, content_type="application/pdf"
-    )
+    stored = blobs("acme").write(f"inbox/{AGENT}/big.pdf", b"%PDF-1.4" + b"0" * 5000, content_type="application/pdf")
     app.post("/", json=gcs_push(emulators.bucket, stored))
     assert job_for(directory, "acme", emulators.bucket, stored).error.code == "document_too_large"
 
@@ -145,12 +139,8 @@ def test_malformed_cloudevent_is_acked(run_agent):
 
 
 def test_storage_outage_is_retried_then_succeeds(make_app, emulators, directory, tenant, blobs, shared_data):
-    stored = blobs("acme").write(
-        f"inbox/{AGENT}/p.pdf", sample_pdf(shared_data), content_type="application/pdf"
-    )
-    broken = make_app(
-        "run_agent", STORAGE_EMULATOR_HOST="http://127.0.0.1:9", AGENTJOBS_BACKEND_RETRY_SECONDS="1"
-    )
+    stored = blobs("acme").write(f"inbox/{AGENT}/p.pdf", sample_pdf(shared_data), content_type="application/pdf")
+    broken = make_app("run_agent", STORAGE_EMULATOR_HOST="http://127.0.0.1:9", AGENTJOBS_BACKEND_RETRY_SECONDS="1")
     response = broken.post("/", json=gcs_push(emulators.bucket, stored))
     assert response.status_code == 503
     job = job_for(directory, "acme", emulators.bucket, stored)
@@ -161,20 +151,14 @@ def test_storage_outage_is_retried_then_succeeds(make_app, emulators, directory,
     assert job_for(directory, "acme", emulators.bucket, stored).attempts == 2
 
 
-def test_large_results_are_offloaded_and_served_by_status(
-    make_app, emulators, directory, tenant, blobs, shared_data
-):
+def test_large_results_are_offloaded_and_served_by_status(make_app, emulators, directory, tenant, blobs, shared_data):
     app = make_app("run_agent", AGENTJOBS_INLINE_RESULT_BYTES="1000")
-    stored = blobs("acme").write(
-        f"inbox/{AGENT}/p.pdf", sample_pdf(shared_data), content_type="application/pdf"
-    )
+    stored = blobs("acme").write(f"inbox/{AGENT}/p.pdf", sample_pdf(shared_data), content_type="application/pdf")
     app.post("/", json=gcs_push(emulators.bucket, stored))
     job = job_for(directory, "acme", emulators.bucket, stored)
     assert job.result is None and job.result_ref.startswith(f"gs://{emulators.bucket}/tenants/acme/results/")
     status = make_app("status")
-    body = status.get(
-        f"/v1/jobs/{job.job_id}", headers={"Authorization": f"Bearer {tenant.api_key}"}
-    ).get_json()
+    body = status.get(f"/v1/jobs/{job.job_id}", headers={"Authorization": f"Bearer {tenant.api_key}"}).get_json()
     assert len(body["result"]["exclusion_criteria"]) >= 20
 
 

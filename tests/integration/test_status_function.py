@@ -71,9 +71,7 @@ def test_another_tenants_job_is_404_exactly_like_an_unknown_id(status, directory
     assert status.get(f"/v1/jobs/{theirs.job_id}", headers=bearer(other_tenant)).status_code == 200
 
 
-@pytest.mark.parametrize(
-    "headers", [{}, {"Authorization": "Bearer aj_wrong"}, {"Authorization": "Basic abc"}]
-)
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer aj_wrong"}, {"Authorization": "Basic abc"}])
 def test_missing_or_wrong_api_key_is_401(status, directory, tenant, headers):
     job = store_job(directory, "acme")
     response = status.get(f"/v1/jobs/{job.job_id}", headers=headers)
@@ -105,9 +103,7 @@ def test_malformed_query_parameters_are_400(status, tenant, query):
 
 def test_offloaded_result_is_read_back_from_the_tenant_prefix(status, directory, tenant, blobs):
     payload = {"title": "big", "items": list(range(10))}
-    stored = blobs("acme").write(
-        "results/r.json", json.dumps(payload).encode(), content_type="application/json"
-    )
+    stored = blobs("acme").write("results/r.json", json.dumps(payload).encode(), content_type="application/json")
     job = store_job(directory, "acme", result={}, result_ref=stored.uri)
     directory.jobs("acme").update(job.job_id, lambda j: j.replace(result=None))
     body = status.get(f"/v1/jobs/{job.job_id}", headers=bearer(tenant)).get_json()

@@ -25,7 +25,9 @@ def jobs_subscription(emulators):
 
 def pulled(subscriber, path):
     response = subscriber.pull(subscription=path, max_messages=10, timeout=5)
-    subscriber.acknowledge(subscription=path, ack_ids=[m.ack_id for m in response.received_messages]) if response.received_messages else None
+    subscriber.acknowledge(
+        subscription=path, ack_ids=[m.ack_id for m in response.received_messages]
+    ) if response.received_messages else None
     return [(dict(m.message.attributes), json.loads(m.message.data)) for m in response.received_messages]
 
 
@@ -47,7 +49,9 @@ def test_submit_accepts_stores_pending_and_publishes(submit, emulators, director
     assert response.headers["Location"] == body["links"]["self"]
     job = directory.jobs("acme").get(body["job_id"])
     assert job.status.value == "pending" and job.source.value == "https"
-    assert pulled(*jobs_subscription) == [({"kind": "job.queued", "tenant_id": "acme"}, {"tenant_id": "acme", "job_id": body["job_id"]})]
+    assert pulled(*jobs_subscription) == [
+        ({"kind": "job.queued", "tenant_id": "acme"}, {"tenant_id": "acme", "job_id": body["job_id"]})
+    ]
 
 
 def test_idempotency_key_semantics(submit, emulators, tenant, jobs_subscription):
@@ -62,9 +66,15 @@ def test_idempotency_key_semantics(submit, emulators, tenant, jobs_subscription)
 
 
 def test_same_key_in_another_tenant_is_independent(submit, emulators, tenant, other_tenant):
-    a = submit.post(f"/v1/agents/{AGENT}/jobs", json={"file_uri": uri(emulators)}, headers={**bearer(tenant), "Idempotency-Key": "k"})
+    a = submit.post(
+        f"/v1/agents/{AGENT}/jobs",
+        json={"file_uri": uri(emulators)},
+        headers={**bearer(tenant), "Idempotency-Key": "k"},
+    )
     b = submit.post(
-        f"/v1/agents/{AGENT}/jobs", json={"file_uri": uri(emulators, "globex")}, headers={**bearer(other_tenant), "Idempotency-Key": "k"}
+        f"/v1/agents/{AGENT}/jobs",
+        json={"file_uri": uri(emulators, "globex")},
+        headers={**bearer(other_tenant), "Idempotency-Key": "k"},
     )
     assert a.status_code == b.status_code == 202
     assert a.get_json()["job_id"] != b.get_json()["job_id"]
@@ -78,9 +88,24 @@ def test_same_key_in_another_tenant_is_independent(submit, emulators, tenant, ot
         ("/v1/agents/summariser/jobs", b"{}", 404, "unknown_agent"),
         (f"/v1/agents/{AGENT}/jobs", b"{}", 422, "validation_error"),
         (f"/v1/agents/{AGENT}/jobs", b'{"file_uri": "https://example.com/p.pdf"}', 422, "validation_error"),
-        (f"/v1/agents/{AGENT}/jobs", b'{"file_uri": "gs://agentjobs-dev/tenants/globex/inbox/p.pdf"}', 403, "outside_tenant_prefix"),
-        (f"/v1/agents/{AGENT}/jobs", b'{"file_uri": "gs://agentjobs-dev/tenants/acme/p.pdf", "callback_url": "http://10.0.0.8/x"}', 422, "callback_url_refused"),
-        (f"/v1/agents/{AGENT}/jobs", b'{"file_uri": "gs://agentjobs-dev/tenants/acme/p.pdf", "model": "openai/gpt-4o"}', 403, "model_not_allowed"),
+        (
+            f"/v1/agents/{AGENT}/jobs",
+            b'{"file_uri": "gs://agentjobs-dev/tenants/globex/inbox/p.pdf"}',
+            403,
+            "outside_tenant_prefix",
+        ),
+        (
+            f"/v1/agents/{AGENT}/jobs",
+            b'{"file_uri": "gs://agentjobs-dev/tenants/acme/p.pdf", "callback_url": "http://10.0.0.8/x"}',
+            422,
+            "callback_url_refused",
+        ),
+        (
+            f"/v1/agents/{AGENT}/jobs",
+            b'{"file_uri": "gs://agentjobs-dev/tenants/acme/p.pdf", "model": "openai/gpt-4o"}',
+            403,
+            "model_not_allowed",
+        ),
         ("/v1/agents/../jobs", b"{}", 404, "route_not_found"),
     ],
 )
@@ -93,7 +118,9 @@ def test_bad_requests_get_a_clear_4xx(submit, tenant, path, body, status, code):
 
 def test_validation_errors_name_fields_not_values(submit, tenant):
     response = submit.post(
-        f"/v1/agents/{AGENT}/jobs", json={"file_uri": "not-a-uri-PATIENT-SECRET", "extra": 1}, headers=bearer(tenant)
+        f"/v1/agents/{AGENT}/jobs",
+        json={"file_uri": "not-a-uri-PATIENT-SECRET", "extra": 1},
+        headers=bearer(tenant),
     )
     error = response.get_json()["error"]
     assert {e["field"] for e in error["errors"]} == {"file_uri", "extra"}

@@ -97,9 +97,7 @@ class InMemoryTenantDirectory:
 
     def jobs(self, tenant_id: str) -> InMemoryJobStore:
         if tenant_id not in self.stores:
-            self.stores[tenant_id] = InMemoryJobStore(
-                tenant_id, self.jobs_by_tenant.setdefault(tenant_id, {})
-            )
+            self.stores[tenant_id] = InMemoryJobStore(tenant_id, self.jobs_by_tenant.setdefault(tenant_id, {}))
         return self.stores[tenant_id]
 
 
@@ -156,12 +154,8 @@ class InMemoryBlobStore:
 class RecordingRejectionLog:
     records: list[dict[str, Any]] = field(default_factory=list)
 
-    def record(
-        self, message_id: str, *, code: str, reason: str, tenant_id: str | None, now: datetime
-    ) -> None:
-        self.records.append(
-            {"message_id": message_id, "code": code, "reason": reason, "tenant_id": tenant_id}
-        )
+    def record(self, message_id: str, *, code: str, reason: str, tenant_id: str | None, now: datetime) -> None:
+        self.records.append({"message_id": message_id, "code": code, "reason": reason, "tenant_id": tenant_id})
 
 
 @dataclass

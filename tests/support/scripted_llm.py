@@ -131,9 +131,7 @@ class ScriptedRequest:
         if self.body.get("tool_choice") not in (None, "auto", "none") and self.body.get("tools"):
             return "tool"
         fmt: Any = (
-            self.body.get("response_format")
-            if self.api == "chat"
-            else (self.body.get("text") or {}).get("format")
+            self.body.get("response_format") if self.api == "chat" else (self.body.get("text") or {}).get("format")
         )
         if isinstance(fmt, dict):
             kind = fmt.get("type")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
@@ -379,9 +377,7 @@ def _handler_for(server: ScriptedLLM) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length)
             if api is None:
-                self._send(
-                    404, {"content-type": "application/json"}, b'{"error": {"message": "no such route"}}'
-                )
+                self._send(404, {"content-type": "application/json"}, b'{"error": {"message": "no such route"}}')
                 return
             try:
                 body = json.loads(raw or b"{}")
@@ -389,9 +385,7 @@ def _handler_for(server: ScriptedLLM) -> type[BaseHTTPRequestHandler]:
                 self._send(400, {"content-type": "application/json"}, b'{"error": {"message": "bad json"}}')
                 return
             headers = {k.lower(): v for k, v in self.headers.items()}
-            status, out_headers, payload = server._answer(
-                ScriptedRequest(api=api, body=body, headers=headers)
-            )  # pyright: ignore[reportPrivateUsage]
+            status, out_headers, payload = server._answer(ScriptedRequest(api=api, body=body, headers=headers))  # pyright: ignore[reportPrivateUsage]
             self._send(status, out_headers, payload)
 
         def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:

@@ -94,8 +94,7 @@ class CriteriaEvaluator:
         )
         if not ctx.model:
             raise PermanentError(
-                "the criteria evaluator needs a model: set AGENTJOBS_MODEL "
-                "or AGENTJOBS_MODEL__CRITERIA_EVALUATOR",
+                "the criteria evaluator needs a model: set AGENTJOBS_MODEL or AGENTJOBS_MODEL__CRITERIA_EVALUATOR",
                 code="model_not_configured",
             )
         criteria = request.criteria_items()
@@ -109,9 +108,7 @@ class CriteriaEvaluator:
         )
         ctx.record_stage("assess_criteria", time.perf_counter() - started)
         assessments = _assemble(criteria, generation.output.assessments, len(request.patient_profile))
-        evaluation = CriteriaEvaluation(
-            criteria=assessments, verdict=verdict((a.type, a.status) for a in assessments)
-        )
+        evaluation = CriteriaEvaluation(criteria=assessments, verdict=verdict((a.type, a.status) for a in assessments))
         usage = Usage(
             input_tokens=generation.input_tokens,
             output_tokens=generation.output_tokens,

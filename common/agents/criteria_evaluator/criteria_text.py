@@ -80,9 +80,7 @@ def split_criteria_text(text: str) -> list[TextCriterion]:
         )
     before = [line.text for line in lines[: starts[0][0]] if line.text]
     if len(before) > 1 or (before and not before[0].endswith(":")):
-        raise CriteriaTextError(
-            "criteria text has text before its first 'Inclusion/Exclusion Criteria' heading"
-        )
+        raise CriteriaTextError("criteria text has text before its first 'Inclusion/Exclusion Criteria' heading")
     found: list[TextCriterion] = []
     for n, (start, kind, rest) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)

@@ -30,12 +30,8 @@ _MAX_CRITERION_CHARS = 4_000
 _MAX_SENTENCE_CHARS = 4_000
 _MAX_CRITERIA_TEXT_CHARS = 100_000
 
-CriterionText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=_MAX_CRITERION_CHARS)
-]
-Sentence = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=_MAX_SENTENCE_CHARS)
-]
+CriterionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=_MAX_CRITERION_CHARS)]
+Sentence = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=_MAX_SENTENCE_CHARS)]
 
 
 class CriterionInput(BaseModel):
@@ -92,9 +88,7 @@ class CriteriaEvaluatorInput(BaseModel):
             if len(items) > MAX_CRITERIA:
                 raise ValueError(f"criteria text has more than {MAX_CRITERIA} criteria")
             if any(len(item.text) > _MAX_CRITERION_CHARS for item in items):
-                raise ValueError(
-                    f"a criterion in the criteria text is longer than {_MAX_CRITERION_CHARS} characters"
-                )
+                raise ValueError(f"a criterion in the criteria text is longer than {_MAX_CRITERION_CHARS} characters")
         return value
 
     def criteria_items(self) -> list[CriterionInput]:

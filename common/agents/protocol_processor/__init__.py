@@ -1,0 +1,1 @@
+"""The protocol processor: a clinical-trial protocol PDF in, a ``ProtocolSummary`` out."""

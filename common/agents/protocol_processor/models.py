@@ -46,9 +46,7 @@ class ProtocolProcessorInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    file_uri: str = Field(
-        pattern=r"^gs://[a-z0-9._-]+/.+", examples=["gs://agentjobs-dev/tenants/acme/inbox/p.pdf"]
-    )
+    file_uri: str = Field(pattern=r"^gs://[a-z0-9._-]+/.+", examples=["gs://agentjobs-dev/tenants/acme/inbox/p.pdf"])
     generation: int | None = Field(
         default=None, ge=1, description="Object generation to read; pins the exact upload of a GCS drop."
     )

@@ -121,9 +121,7 @@ def summarise_document(doc: Document, *, on_stage: StageCallback | None = None) 
         inclusion_criteria=_criteria(criteria.inclusion),
         exclusion_criteria=_criteria(criteria.exclusion),
         sections=[
-            SectionRef(
-                kind=s.kind, title=s.title, number=s.number, start_page=s.start_page, end_page=s.end_page
-            )
+            SectionRef(kind=s.kind, title=s.title, number=s.number, start_page=s.start_page, end_page=s.end_page)
             for s in sections
         ],
         method=METHOD,

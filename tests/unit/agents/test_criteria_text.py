@@ -161,9 +161,7 @@ def test_trialgpt_trials_split_into_their_annotated_criteria() -> None:
     }
     labelled: dict[tuple[str, str], set[str]] = {}
     for label in labels:
-        labelled.setdefault((label["trial_id"], label["criterion_type"]), set()).add(
-            _norm(label["criterion_text"])
-        )
+        labelled.setdefault((label["trial_id"], label["criterion_type"]), set()).add(_norm(label["criterion_text"]))
     checked = 0
     for (trial, kind), texts in labelled.items():
         if (trial, kind) in annotator_choices:

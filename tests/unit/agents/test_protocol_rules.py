@@ -19,9 +19,7 @@ PROTOCOLS = ["CDISC_Pilot_Study", "EliLilly_NCT03421379_Diabetes"]
 @cache
 def _summary(name: str) -> tuple[ProtocolSummary, tuple[tuple[str, float], ...]]:
     stages: list[tuple[str, float]] = []
-    summary = extract_summary(
-        protocol_pdf(name), on_stage=lambda stage, seconds: stages.append((stage, seconds))
-    )
+    summary = extract_summary(protocol_pdf(name), on_stage=lambda stage, seconds: stages.append((stage, seconds)))
     return summary, tuple(stages)
 
 
@@ -38,9 +36,7 @@ def test_summary_of_a_real_protocol(name: str) -> None:
     assert token_overlap(summary.title, gold["titles"]["Official Study Title"]) > 0.9
     for kind in ("inclusion", "exclusion"):
         predicted = summary.inclusion_criteria if kind == "inclusion" else summary.exclusion_criteria
-        score = score_criteria(
-            [c.text for c in predicted], [c["text"] for c in gold["eligibility_criteria"][kind]]
-        )
+        score = score_criteria([c.text for c in predicted], [c["text"] for c in gold["eligibility_criteria"][kind]])
         assert min(score.recall, score.precision) >= 0.95
         assert all(1 <= c.page <= summary.page_count for c in predicted)
     kinds = {s.kind for s in summary.sections}
@@ -108,10 +104,7 @@ def test_normalise_phase(text: str, phase: str | None) -> None:
 def test_summarise_pages_without_a_pdf() -> None:
     pages = [
         "A Phase 2, Randomized Study of Drug X in Adults with Asthma\nSponsor: Example",
-        (
-            "1. Synopsis\nShort summary.\n2. Eligibility\n2.1. Inclusion Criteria\n1. Adults.\n"
-            "2. Asthma for 1 year."
-        ),
+        ("1. Synopsis\nShort summary.\n2. Eligibility\n2.1. Inclusion Criteria\n1. Adults.\n2. Asthma for 1 year."),
         "2.2. Exclusion Criteria\n1. Smokers.\n3. Treatments\nDrug X.",
     ]
     stages: list[str] = []

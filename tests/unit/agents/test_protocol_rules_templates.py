@@ -129,8 +129,7 @@ def test_transcelerate_template() -> None:
 
 def test_bulleted_criteria_with_dash_sub_items() -> None:
     pages = [
-        "PROTOCOL SYNOPSIS\n"
-        "TITLE: A RANDOMIZED PHASE IIA STUDY OF DRUG Y IN PATIENTS WITH SJOGREN'S SYNDROME",
+        "PROTOCOL SYNOPSIS\nTITLE: A RANDOMIZED PHASE IIA STUDY OF DRUG Y IN PATIENTS WITH SJOGREN'S SYNDROME",
         "4. MATERIALS AND METHODS\n4.1 PATIENTS\n4.1.1 Inclusion Criteria\n"
         "Patients must meet the following criteria for study entry:\n"
         "\u2022 Signed Informed Consent Form\n\u2022 Age 18\u201375 years at time of signing\n"

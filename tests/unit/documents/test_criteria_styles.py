@@ -10,9 +10,7 @@ from common.documents.sections import locate_sections
 
 
 def _lines(*pages: str) -> list[Line]:
-    return [
-        Line(text=text.strip(), page=n) for n, page in enumerate(pages, start=1) for text in page.splitlines()
-    ]
+    return [Line(text=text.strip(), page=n) for n, page in enumerate(pages, start=1) for text in page.splitlines()]
 
 
 def _texts(lines: list[Line], kind: str = "inclusion") -> list[tuple[str, str]]:
@@ -39,9 +37,7 @@ def test_markers() -> None:
     for text, (style, label, value, suffix) in cases.items():
         marker = match_marker(text)
         assert marker is not None, text
-        assert (marker.style, marker.label, marker.value, marker.suffix) == (style, label, value, suffix), (
-            text
-        )
+        assert (marker.style, marker.label, marker.value, marker.suffix) == (style, label, value, suffix), text
     bullet = match_marker("\u2022 Age 65 years or older")
     assert bullet is not None and bullet.style.startswith("bullet:") and bullet.value is None
     for text in (
@@ -127,8 +123,7 @@ def test_last_wrapped_line_of_an_item_is_kept() -> None:
 
 def test_prefixed_ids() -> None:
     lines = _lines(
-        "I1. Adults aged 18 years and older.\nI2. Confirmed diagnosis of asthma,\n"
-        "as defined by GINA guidelines."
+        "I1. Adults aged 18 years and older.\nI2. Confirmed diagnosis of asthma,\nas defined by GINA guidelines."
     )
     assert _texts(lines) == [
         ("I1", "Adults aged 18 years and older."),
@@ -177,8 +172,7 @@ def test_nested_list_with_the_same_marker_style() -> None:
     parsed = _texts(lines)
     assert [label for label, _ in parsed] == ["1", "2", "3", "4"]
     assert parsed[1][1] == (
-        "Measurable disease: 1) at least one lesion of 10 mm or more 2) not previously irradiated "
-        "3) outside the brain"
+        "Measurable disease: 1) at least one lesion of 10 mm or more 2) not previously irradiated 3) outside the brain"
     )
 
 
@@ -191,8 +185,7 @@ def test_nested_list_under_the_first_item() -> None:
 
 def test_wrapped_line_starting_with_a_number_is_not_an_item() -> None:
     lines = _lines(
-        "1. Screening HbA1c of 7.0% or more within the past\n12 weeks before Visit\n"
-        "3. Patients on insulin\n2. Adult"
+        "1. Screening HbA1c of 7.0% or more within the past\n12 weeks before Visit\n3. Patients on insulin\n2. Adult"
     )
     assert [label for label, _ in _texts(lines)] == ["1", "2"]
 
@@ -239,9 +232,7 @@ def test_inclusion_and_exclusion_under_one_eligibility_heading() -> None:
 
 
 def test_list_stops_at_an_unrecognised_heading() -> None:
-    lines = _lines(
-        "\u2022 Current smokers\n\u2022 Pregnancy\nSTUDY PROCEDURES\nParticipants are seen monthly."
-    )
+    lines = _lines("\u2022 Current smokers\n\u2022 Pregnancy\nSTUDY PROCEDURES\nParticipants are seen monthly.")
     assert _texts(lines, "exclusion") == [("E1", "Current smokers"), ("E2", "Pregnancy")]
 
 
@@ -274,9 +265,7 @@ def test_bare_numbers_from_a_table() -> None:
 
 
 def test_page_of_each_item_is_its_first_line() -> None:
-    items = parse_list(
-        _lines("1. First item\nwraps.\n2. Second item starts here\n", "and ends here.\n3. Third")
-    )
+    items = parse_list(_lines("1. First item\nwraps.\n2. Second item starts here\n", "and ends here.\n3. Third"))
     assert [(item.label, item.page) for item in items] == [("1", 1), ("2", 1), ("3", 2)]
     assert items[1].text == "Second item starts here and ends here."
 
@@ -286,9 +275,7 @@ def test_no_list_no_items() -> None:
 
 
 def test_capitalised_subheadings_inside_the_list_do_not_end_it() -> None:
-    lines = _lines(
-        "1. Adults.\nMEDICAL CONDITIONS\n2. No heart failure.\nSTUDY PROCEDURES\nVisits are monthly."
-    )
+    lines = _lines("1. Adults.\nMEDICAL CONDITIONS\n2. No heart failure.\nSTUDY PROCEDURES\nVisits are monthly.")
     assert _texts(lines, "exclusion") == [("1", "Adults."), ("2", "No heart failure.")]
 
 

@@ -70,9 +70,7 @@ def test_few_pages_are_left_alone() -> None:
 
 
 def test_lone_bracket_is_joined_to_its_label() -> None:
-    doc = build_document(
-        ["[5] have a body mass index of 18.5\n[\n6] have a hemoglobin A1c value\n(\na) nested"]
-    )
+    doc = build_document(["[5] have a body mass index of 18.5\n[\n6] have a hemoglobin A1c value\n(\na) nested"])
     texts = [line.text for line in doc.lines]
     assert texts == ["[5] have a body mass index of 18.5", "[6] have a hemoglobin A1c value", "(a) nested"]
 

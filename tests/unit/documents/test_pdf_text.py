@@ -157,7 +157,6 @@ def test_all_errors_share_the_document_base() -> None:
         assert issubclass(error, DocumentError)
         assert issubclass(error, PermanentError)
     codes = {
-        e.code
-        for e in (EmptyDocument, DocumentTooLarge, NotAPdf, CorruptDocument, EncryptedDocument, NoTextLayer)
+        e.code for e in (EmptyDocument, DocumentTooLarge, NotAPdf, CorruptDocument, EncryptedDocument, NoTextLayer)
     }
     assert len(codes) == 6

@@ -35,10 +35,7 @@ def test_title_from_a_label_wins_and_stops_at_the_next_label() -> None:
         "1. Synopsis\nTitle of Study:\nA Randomized Trial of Drug Z Versus Placebo in Adults\nwith Asthma\n"
         "Rationale:\nDrug Z works.",
     )
-    assert (
-        find_title(doc, locate_sections(doc))
-        == "A Randomized Trial of Drug Z Versus Placebo in Adults with Asthma"
-    )
+    assert find_title(doc, locate_sections(doc)) == "A Randomized Trial of Drug Z Versus Placebo in Adults with Asthma"
 
 
 def test_no_title_rather_than_a_guess() -> None:

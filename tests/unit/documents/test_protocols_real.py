@@ -42,9 +42,7 @@ def _parsed(name: str, variant: str = "full") -> Parsed:
         doc = Document(lines=doc.lines, page_count=doc.page_count)
     if variant == "body-only":
         toc = find_toc_pages(doc)
-        doc = Document(
-            lines=tuple(line for line in doc.lines if line.page not in toc), page_count=doc.page_count
-        )
+        doc = Document(lines=tuple(line for line in doc.lines if line.page not in toc), page_count=doc.page_count)
     sections = locate_sections(doc)
     return Parsed(pages=pdf.pages, doc=doc, sections=sections, criteria=parse_criteria(doc, sections))
 

@@ -11,9 +11,7 @@ from common.documents.toc import find_toc_pages, parse_toc
 
 
 def _doc(*pages: str, outline: tuple[OutlineEntry, ...] = ()) -> Document:
-    lines = tuple(
-        Line(text=t.strip(), page=n) for n, page in enumerate(pages, start=1) for t in page.splitlines()
-    )
+    lines = tuple(Line(text=t.strip(), page=n) for n, page in enumerate(pages, start=1) for t in page.splitlines())
     return Document(lines=lines, page_count=len(pages), outline=outline)
 
 
@@ -82,10 +80,7 @@ def _toc_document() -> Document:
         "3. Study Population\nAdults.\n3.1. Inclusion Criteria\n[1] Adults.\n[2] Consent.",
         "3.2. Exclusion Criteria\n[3] Pregnancy.",
         "4. Treatment of Patients in the Study and\nFollow-up Procedures\nDosing.",
-        (
-            "Appendix 1. Amendment Summary\nRevised sections:\n3.2. Exclusion Criteria\n"
-            "[3] Pregnancy or lactation."
-        ),
+        ("Appendix 1. Amendment Summary\nRevised sections:\n3.2. Exclusion Criteria\n[3] Pregnancy or lactation."),
     )
 
 
@@ -151,10 +146,7 @@ def test_body_scan_ignores_list_items_and_out_of_order_repeats() -> None:
             "1. Introduction\nBackground.\n2. Objectives\nThe objectives are:\n1. To assess safety.\n"
             "2. To assess efficacy."
         ),
-        (
-            "3. Study Design\n3.1. Overall Design\nRandomised.\n4. Eligibility\n4.1. Inclusion Criteria\n"
-            "1. Adults."
-        ),
+        ("3. Study Design\n3.1. Overall Design\nRandomised.\n4. Eligibility\n4.1. Inclusion Criteria\n1. Adults."),
         "4.2. Exclusion Criteria\n1. Children.\n5. Statistics\nText.",
         (
             "Appendix 1. Amendment\nText.\nAppendix 2. Amendment details\n4.2. Exclusion Criteria\n"
@@ -173,10 +165,7 @@ def test_body_scan_ignores_list_items_and_out_of_order_repeats() -> None:
 
 def test_unnumbered_key_phrases_and_appendix_schedule() -> None:
     doc = _doc(
-        (
-            "STUDY SYNOPSIS\nA short study.\nInclusion Criteria\n\u2022 Adults\nExclusion Criteria\n"
-            "\u2022 Children"
-        ),
+        ("STUDY SYNOPSIS\nA short study.\nInclusion Criteria\n\u2022 Adults\nExclusion Criteria\n\u2022 Children"),
         "Protocol Attachment ABC.1\nSchedule of Events\nVisit 1 2 3",
         "Schedule of Events (continued)\nVisit 4 5",
         "Protocol Attachment ABC.2\nQuestionnaire",

@@ -17,15 +17,9 @@ def test_id_parts_cannot_be_shifted_into_each_other():
 
 
 def test_request_ids_are_scoped_by_tenant_and_agent():
-    assert request_job_id("acme", "criteria-evaluator", "k1") == request_job_id(
-        "acme", "criteria-evaluator", "k1"
-    )
-    assert request_job_id("acme", "criteria-evaluator", "k1") != request_job_id(
-        "other", "criteria-evaluator", "k1"
-    )
-    assert request_job_id("acme", "criteria-evaluator", "k1") != request_job_id(
-        "acme", "protocol-processor", "k1"
-    )
+    assert request_job_id("acme", "criteria-evaluator", "k1") == request_job_id("acme", "criteria-evaluator", "k1")
+    assert request_job_id("acme", "criteria-evaluator", "k1") != request_job_id("other", "criteria-evaluator", "k1")
+    assert request_job_id("acme", "criteria-evaluator", "k1") != request_job_id("acme", "protocol-processor", "k1")
 
 
 def test_random_ids_are_unique_and_well_formed():

@@ -20,9 +20,7 @@ def pending():
 
 
 def claimed(token="t1", now=T0, lease=60.0, max_attempts=3, job=None):
-    return lifecycle.claim(
-        job or pending(), token=token, now=now, lease_seconds=lease, max_attempts=max_attempts
-    )
+    return lifecycle.claim(job or pending(), token=token, now=now, lease_seconds=lease, max_attempts=max_attempts)
 
 
 def test_new_job_is_pending_with_no_attempts():
@@ -67,9 +65,7 @@ def test_complete_requires_the_lease_token():
     job = claimed()
     with pytest.raises(lifecycle.LeaseLost):
         lifecycle.complete(job, token="other", now=T0, result={"ok": True})
-    done = lifecycle.complete(
-        job, token="t1", now=T0 + timedelta(seconds=5), result={"ok": True}, timings={"run": 5.0}
-    )
+    done = lifecycle.complete(job, token="t1", now=T0 + timedelta(seconds=5), result={"ok": True}, timings={"run": 5.0})
     assert done.status is JobStatus.SUCCESS
     assert done.result == {"ok": True}
     assert done.timings == {"run": 5.0}

@@ -62,7 +62,5 @@ def test_an_openai_model_imports_openai_and_no_other_provider_sdk() -> None:
         result = probe(model_id)
         assert result["after_call"] == ["mirascope", "openai"]
         modules = set(result["modules"])  # type: ignore[arg-type]
-        loaded = sorted(
-            m for m in modules if any(m == sdk or m.startswith(sdk + ".") for sdk in OTHER_PROVIDER_SDKS)
-        )
+        loaded = sorted(m for m in modules if any(m == sdk or m.startswith(sdk + ".") for sdk in OTHER_PROVIDER_SDKS))
         assert loaded == [], loaded

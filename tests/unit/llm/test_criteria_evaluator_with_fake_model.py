@@ -50,9 +50,7 @@ class FakeModel:
                     check(parsed)
             except OutputRejected:
                 continue
-            return Generation(
-                output=parsed, input_tokens=100 * attempt, output_tokens=10 * attempt, calls=attempt
-            )
+            return Generation(output=parsed, input_tokens=100 * attempt, output_tokens=10 * attempt, calls=attempt)
         raise PermanentError("invalid twice", code="model_output_invalid")
 
 
@@ -73,9 +71,7 @@ PAYLOAD = CriteriaEvaluatorInput.model_validate(
 )
 
 
-def run(
-    answer: Callable[[str], CriteriaAnswer], payload: BaseModel = PAYLOAD
-) -> tuple[Any, FakeModel, FakeContext]:
+def run(answer: Callable[[str], CriteriaAnswer], payload: BaseModel = PAYLOAD) -> tuple[Any, FakeModel, FakeContext]:
     model, ctx = FakeModel(answer), FakeContext()
     result = CriteriaEvaluator(lambda: model).run(payload, ctx)
     return result, model, ctx
@@ -83,9 +79,7 @@ def run(
 
 def test_assessments_verdict_usage_and_model() -> None:
     result, model, ctx = run(
-        lambda _: CriteriaAnswer(
-            assessments=[assessment(1, "not_met"), assessment(0, "met", [2, 0, 0, 7, -1])]
-        )
+        lambda _: CriteriaAnswer(assessments=[assessment(1, "not_met"), assessment(0, "met", [2, 0, 0, 7, -1])])
     )
     output = result.output
     assert isinstance(output, CriteriaEvaluation)
@@ -114,9 +108,7 @@ def test_assessments_verdict_usage_and_model() -> None:
     ],
 )
 def test_the_verdict_is_computed_in_code(statuses: tuple[str, str], verdict: str) -> None:
-    result, _, _ = run(
-        lambda _: CriteriaAnswer(assessments=[assessment(0, statuses[0]), assessment(1, statuses[1])])
-    )
+    result, _, _ = run(lambda _: CriteriaAnswer(assessments=[assessment(0, statuses[0]), assessment(1, statuses[1])]))
     assert result.output.verdict == verdict
 
 
@@ -160,8 +152,7 @@ def test_no_model_configured_is_a_permanent_error_without_calling_anything() -> 
 def test_text_criteria_are_split_before_prompting() -> None:
     payload = CriteriaEvaluatorInput.model_validate(
         {
-            "criteria": "inclusion criteria: \n\n Patients with cough \n\n "
-            "exclusion criteria: \n\n Pregnant women",
+            "criteria": "inclusion criteria: \n\n Patients with cough \n\n exclusion criteria: \n\n Pregnant women",
             "patient_profile": ["A 31 yo male with cough."],
         }
     )
@@ -179,9 +170,7 @@ def test_the_factory_is_called_once_per_agent() -> None:
     made: list[FakeModel] = []
 
     def factory() -> FakeModel:
-        made.append(
-            FakeModel(lambda _: CriteriaAnswer(assessments=[assessment(0, "met"), assessment(1, "met")]))
-        )
+        made.append(FakeModel(lambda _: CriteriaAnswer(assessments=[assessment(0, "met"), assessment(1, "met")])))
         return made[-1]
 
     agent = CriteriaEvaluator(factory)

@@ -42,9 +42,7 @@ def server() -> Iterator[ScriptedLLM]:
         yield s
 
 
-def adapter(
-    server: ScriptedLLM, *, format_mode: FormatMode | None = None, max_retries: int = 0
-) -> MirascopeModel:
+def adapter(server: ScriptedLLM, *, format_mode: FormatMode | None = None, max_retries: int = 0) -> MirascopeModel:
     return MirascopeModel(
         base_url=server.base_url,
         api_key="sk-test",
@@ -70,12 +68,8 @@ def ask(model: StructuredModel, model_id: str = CHAT) -> Answered:
         ("ollama/hf.co/org/model:Q4", "chat", "hf.co/org/model:Q4"),
     ],
 )
-def test_each_model_id_form_reaches_its_api(
-    server: ScriptedLLM, model_id: str, api: str, sent_model: str
-) -> None:
-    generation = adapter(server).generate(
-        model=model_id, system="Be terse.", prompt="What is 6 x 7?", output=Answered
-    )
+def test_each_model_id_form_reaches_its_api(server: ScriptedLLM, model_id: str, api: str, sent_model: str) -> None:
+    generation = adapter(server).generate(model=model_id, system="Be terse.", prompt="What is 6 x 7?", output=Answered)
     assert generation.output == Answered(answer=42, reason="six times seven")
     assert generation.calls == 1
     [request] = server.requests
@@ -209,9 +203,7 @@ def test_openai_without_any_key_is_auth_failed(monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize(
     "bad", [Garbage(), Text("Sure! The answer is 42."), Json({"answer": "forty-two"}), Json([1, 2])]
 )
-def test_invalid_output_twice_is_model_output_invalid(
-    server: ScriptedLLM, model_id: str, bad: Answer
-) -> None:
+def test_invalid_output_twice_is_model_output_invalid(server: ScriptedLLM, model_id: str, bad: Answer) -> None:
     error = expect_error(server, bad, model_id)
     assert isinstance(error, PermanentError)
     assert error.error_code == "model_output_invalid"

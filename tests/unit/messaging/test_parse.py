@@ -34,12 +34,8 @@ def gcs_attributes(event_type: str = "OBJECT_FINALIZE") -> dict[str, str]:
 
 
 def test_gcs_pubsub_notification():
-    delivery = parse_delivery(
-        {"Content-Type": "application/json"}, push(json.dumps(OBJECT).encode(), gcs_attributes())
-    )
-    assert delivery == ObjectFinalized(
-        "bkt", OBJECT["name"], OBJECT["generation"], 14, "application/pdf", "m1"
-    )
+    delivery = parse_delivery({"Content-Type": "application/json"}, push(json.dumps(OBJECT).encode(), gcs_attributes()))
+    assert delivery == ObjectFinalized("bkt", OBJECT["name"], OBJECT["generation"], 14, "application/pdf", "m1")
 
 
 def test_gcs_notification_without_payload_uses_attributes():
@@ -61,9 +57,7 @@ def test_eventarc_storage_cloudevent_binary_mode():
         "Content-Type": "application/json",
     }
     delivery = parse_delivery(headers, json.dumps(OBJECT).encode())
-    assert delivery == ObjectFinalized(
-        "bkt", OBJECT["name"], OBJECT["generation"], 14, "application/pdf", "ev-1"
-    )
+    assert delivery == ObjectFinalized("bkt", OBJECT["name"], OBJECT["generation"], 14, "application/pdf", "ev-1")
 
 
 def test_eventarc_storage_cloudevent_structured_mode():
@@ -129,9 +123,7 @@ def test_malformed_deliveries_become_rejections_never_exceptions():
         ({}, push(json.dumps({"agent": "a", "input": []}).encode(), {"tenant_id": "acme"})),
         (
             {},
-            push(
-                json.dumps({"agent": "a", "input": {}, "metadata": {"a": 1}}).encode(), {"tenant_id": "acme"}
-            ),
+            push(json.dumps({"agent": "a", "input": {}, "metadata": {"a": 1}}).encode(), {"tenant_id": "acme"}),
         ),
         ({}, push(b"{}", {"eventType": "OBJECT_FINALIZE", "bucketId": "b"})),
         ({"ce-specversion": "1.0", "ce-type": "x"}, b"{}"),

@@ -57,7 +57,7 @@ def test_delivery_is_signed_per_standard_webhooks_and_carries_no_result():
     tenants, secret, poster, notifier = setup([PostResult(204)])
     outcome = notifier.deliver(CallbackTask("acme", "job_a", "job.completed"))
     assert outcome.kind == "delivered"
-    url, body, headers = poster.calls[0]
+    _, body, headers = poster.calls[0]
     payload = Webhook(secret).verify(body, headers)
     assert payload == {
         "type": "job.completed",
@@ -72,7 +72,7 @@ def test_delivery_is_signed_per_standard_webhooks_and_carries_no_result():
 
 
 def test_failed_receiver_raises_for_retry_then_delivers_once_with_all_attempts_recorded():
-    tenants, secret, poster, notifier = setup([PostResult(500), PostResult(None, "timeout"), PostResult(200)])
+    tenants, _, poster, notifier = setup([PostResult(500), PostResult(None, "timeout"), PostResult(200)])
     task = CallbackTask("acme", "job_a", "job.completed")
     for _ in range(2):
         with pytest.raises(CallbackFailed):

@@ -12,7 +12,7 @@ from common.agents.registry import UnknownAgent
 from common.config import Settings
 from common.errors import PermanentError, TransientError
 from common.jobs.ids import gcs_job_id
-from common.jobs.models import JobStatus
+from common.jobs.models import JobStatus, Source
 from common.messaging.deliveries import Ignored, JobQueued, JobRequest, ObjectFinalized, Rejected
 from common.services.callbacks import CallbackScheduler
 from common.services.runner import JobBusy, JobRunner
@@ -48,7 +48,7 @@ class EchoAgent:
     def __init__(self):
         self.runs = 0
 
-    def input_from_file(self, file_uri, generation):
+    def input_from_file(self, file_uri, generation) -> dict[str, object] | None:
         return {"file_uri": file_uri, "generation": int(generation)}
 
     def run(self, payload, ctx: AgentContext) -> AgentResult:
@@ -67,7 +67,7 @@ class EchoAgent:
 
 
 class NoFilesAgent(EchoAgent):
-    def input_from_file(self, file_uri, generation):
+    def input_from_file(self, file_uri, generation) -> dict[str, object] | None:
         return None
 
 
@@ -106,9 +106,7 @@ def world():
             return ObjectFinalized(BUCKET, object_name, str(generation), len(data), "application/pdf", "ev")
 
     w = World()
-    w.tenants.create(
-        Tenant("acme", "Acme", w.clock(), "whsec_x", webhook_url="https://hooks.example.com/x"), "h1"
-    )
+    w.tenants.create(Tenant("acme", "Acme", w.clock(), "whsec_x", webhook_url="https://hooks.example.com/x"), "h1")
     w.tenants.create(Tenant("other", "Other", w.clock(), "whsec_y"), "h2")
     return w
 
@@ -194,7 +192,7 @@ def test_busy_job_is_redelivered_later_and_a_dead_workers_lease_is_taken_over(wo
             tenant_id="acme",
             agent="echo",
             input={"file_uri": f"gs://{BUCKET}/{event.name}", "generation": int(event.generation)},
-            source="gcs",
+            source=Source.GCS,
             now=world.clock(),
         )
     )
@@ -284,9 +282,7 @@ def test_upstream_request_creates_the_job_idempotently(world):
     runner = world.runner()
     first = runner.handle(request)
     redelivered = runner.handle(
-        JobRequest(
-            tenant_id="acme", agent="echo", input={"behaviour": "ok"}, message_id="m2", idempotency_key="k"
-        )
+        JobRequest(tenant_id="acme", agent="echo", input={"behaviour": "ok"}, message_id="m2", idempotency_key="k")
     )
     assert first.status == "success" and redelivered.kind == "already_finished"
     assert first.job_id == redelivered.job_id
@@ -314,20 +310,15 @@ def test_upstream_request_with_invalid_input_is_recorded_as_a_failed_job(world):
 def test_upstream_request_for_unknown_tenant_or_model_not_allowed(world):
     runner = world.runner()
     assert (
-        runner.handle(JobRequest(tenant_id="ghost", agent="echo", input={}, message_id="m1")).code
-        == "unknown_tenant"
+        runner.handle(JobRequest(tenant_id="ghost", agent="echo", input={}, message_id="m1")).code == "unknown_tenant"
     )
-    outcome = runner.handle(
-        JobRequest(tenant_id="acme", agent="echo", input={}, message_id="m2", model="openai/gpt-x")
-    )
+    outcome = runner.handle(JobRequest(tenant_id="acme", agent="echo", input={}, message_id="m2", model="openai/gpt-x"))
     assert outcome.code == "model_not_allowed"
 
 
 def test_upstream_request_with_private_callback_is_refused(world):
     outcome = world.runner().handle(
-        JobRequest(
-            tenant_id="acme", agent="echo", input={}, message_id="m1", callback_url="http://169.254.169.254/"
-        )
+        JobRequest(tenant_id="acme", agent="echo", input={}, message_id="m1", callback_url="http://169.254.169.254/")
     )
     assert outcome.code == "callback_url_refused"
 

@@ -8,11 +8,11 @@ from common.config import Settings
 from common.errors import (
     Conflict,
     Forbidden,
+    InvalidRequest,
     NotFound,
     PayloadTooLarge,
     TransientError,
     UnprocessableEntity,
-    InvalidRequest,
 )
 from common.jobs.models import JobStatus
 from common.services.submit import SubmitService, parse_json_body
@@ -48,9 +48,7 @@ def test_submit_stores_a_pending_job_and_publishes_it(env):
     result = env.service().submit("acme", "protocol-processor", {"file_uri": URI, "metadata": {"batch": "1"}})
     assert result.created
     job = env.tenants.jobs("acme").get(result.job.job_id)
-    assert (
-        job.status is JobStatus.PENDING and job.input == {"file_uri": URI} and job.metadata == {"batch": "1"}
-    )
+    assert job.status is JobStatus.PENDING and job.input == {"file_uri": URI} and job.metadata == {"batch": "1"}
     assert env.publisher.published == [("acme", job.job_id)]
 
 
@@ -103,9 +101,7 @@ def test_model_must_be_on_the_allow_list(env):
 
 def test_callback_url_to_a_private_address_is_refused(env):
     with pytest.raises(UnprocessableEntity) as info:
-        env.service().submit(
-            "acme", "protocol-processor", {"file_uri": URI, "callback_url": "https://127.0.0.1/x"}
-        )
+        env.service().submit("acme", "protocol-processor", {"file_uri": URI, "callback_url": "https://127.0.0.1/x"})
     assert info.value.error_code == "callback_url_refused"
 
 

@@ -64,9 +64,7 @@ def test_loopback_only_under_the_dev_setting():
         check_callback_url("http://127.0.0.1:8080/hook", resolve=local)
     assert check_callback_url("http://127.0.0.1:8080/hook", allow_loopback=True, resolve=local)
     with pytest.raises(CallbackUrlRefused):
-        check_callback_url(
-            "http://10.0.0.1/hook", allow_loopback=True, resolve=resolver({"10.0.0.1": ["10.0.0.1"]})
-        )
+        check_callback_url("http://10.0.0.1/hook", allow_loopback=True, resolve=resolver({"10.0.0.1": ["10.0.0.1"]}))
 
 
 def test_unresolvable_host_is_refused():
