@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from common.cli import agents, dev, jobs, tenants
+from common.cli import agents, dev, jobs, submit, tenants
 
 app = typer.Typer(
     help="Run LLM agents as asynchronous, tenant-isolated jobs on Google Cloud serverless.",
@@ -16,6 +16,7 @@ app.add_typer(tenants.app, name="tenants")
 app.add_typer(agents.app, name="agents")
 app.add_typer(jobs.app, name="jobs")
 app.command()(jobs.status)
+app.command()(submit.submit)
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,14 +57,18 @@ def _sdk_roots() -> list[Path]:
     return roots
 
 
-def find_emulators() -> EmulatorPaths:
+def find_emulators(roots: Sequence[Path] | None = None) -> EmulatorPaths:
     """Locate the Pub/Sub and Firestore emulators under the Google Cloud SDK root.
+
+    Args:
+        roots: SDK roots to look in; default: ``$CLOUDSDK_ROOT_DIR``, ``gcloud info``'s root,
+            and the usual install locations.
 
     Raises:
         MissingEmulators: The SDK or one of the emulator components is missing, or no ``java``.
     """
     missing: list[str] = []
-    for root in _sdk_roots():
+    for root in _sdk_roots() if roots is None else roots:
         pubsub = root / "platform/pubsub-emulator/bin/cloud-pubsub-emulator"
         firestore = root / "platform/cloud-firestore-emulator/cloud_firestore_emulator"
         if pubsub.exists() and firestore.exists():

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
-from flask import Flask
-from flask.testing import FlaskClient
 import functions_framework
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from common.adapters.clients import firestore_client, storage_client
 from common.adapters.firestore_store import FirestoreTenantDirectory

@@ -22,6 +22,10 @@ the saving of sending only the selected pages can be read off the job. The selec
 (pages, estimated tokens selected and whole) are also logged as ``protocol.pages_selected``
 (counts only, never text).
 
+Known limit: the criteria are asked for verbatim, so the answer is long (about as many tokens as
+the criteria pages). A model whose output limit is smaller truncates its JSON, which fails to parse
+twice and ends as ``model_output_invalid``.
+
 The model adapter (mirascope and a provider SDK) is imported only when no ``model_factory`` is
 given, inside :func:`summarise_with_model`.
 """

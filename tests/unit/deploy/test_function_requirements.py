@@ -1,0 +1,98 @@
+"""Each function deploys alone: its requirements.txt must cover what its entry point imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from common.devstack.stack import PROJECT_ROOT
+
+# Import name prefix -> distribution that provides it.
+DISTRIBUTIONS = {
+    "functions_framework": "functions-framework",
+    "flask": "functions-framework",
+    "google.cloud.firestore": "google-cloud-firestore",
+    "google.cloud.pubsub": "google-cloud-pubsub",
+    "google.cloud.storage": "google-cloud-storage",
+    "google.cloud.tasks": "google-cloud-tasks",
+    "pydantic": "pydantic",
+    "pypdf": "pypdf",
+    "standardwebhooks": "standardwebhooks",
+    "mirascope": "mirascope",
+    "typer": "typer",
+    "rich": "typer",
+    "httpx": "httpx",
+}
+
+_PROBE = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("main", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+sys.modules["main"] = module
+spec.loader.exec_module(module)
+if len(sys.argv) > 2:
+    exec(sys.argv[2])
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def imported_at_start(function: str, then: str = "") -> set[str]:
+    env = {
+        "FIRESTORE_EMULATOR_HOST": "127.0.0.1:1",
+        "PUBSUB_EMULATOR_HOST": "127.0.0.1:1",
+        "STORAGE_EMULATOR_HOST": "http://127.0.0.1:1",
+    }
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _PROBE,
+            str(PROJECT_ROOT / "functions" / function / "main.py"),
+            *([then] if then else []),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**env, "PATH": "/usr/bin:/bin"},
+        cwd=PROJECT_ROOT,
+    )
+    return set(json.loads(out.stdout))
+
+
+def required(function: str) -> set[str]:
+    lines = (PROJECT_ROOT / "functions" / function / "requirements.txt").read_text().splitlines()
+    names = set()
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            names.add(line.split("[", 1)[0].split(">", 1)[0].split("=", 1)[0].split("<", 1)[0].strip())
+    return names
+
+
+@pytest.mark.parametrize("function", ["status", "submit", "run_agent", "notify"])
+def test_requirements_cover_cold_start_imports(function: str):
+    modules = imported_at_start(function)
+    needed = {
+        dist
+        for prefix, dist in DISTRIBUTIONS.items()
+        if any(m == prefix or m.startswith(prefix + ".") for m in modules)
+    }
+    assert needed <= required(function), f"{function} imports {needed - required(function)} but does not require it"
+
+
+@pytest.mark.parametrize("function", ["status", "submit", "run_agent", "notify"])
+def test_functions_never_import_the_cli_or_dev_tooling(function: str):
+    modules = imported_at_start(function)
+    assert not {m for m in modules if m.startswith(("common.cli", "common.devstack", "typer", "rich"))}
+
+
+def test_status_imports_no_llm_code_even_when_serving_openapi():
+    serve_openapi = "from common.api.openapi import openapi_document; openapi_document()"
+    modules = imported_at_start("status", serve_openapi)
+    assert "common.api.openapi" in modules
+    # The pure model port (common.llm.port) may load with the agents' schemas; no SDK or adapter may.
+    sdk = ("mirascope", "openai", "anthropic", "google.genai", "common.llm.mirascope_adapter")
+    assert not {m for m in modules if m.startswith(sdk)}
