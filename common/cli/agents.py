@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from common.agents.registry import AGENT_NAMES, load_agent
@@ -72,7 +73,11 @@ def run(
                 payload_json = json.loads(file.read_text())
             except (ValueError, UnicodeDecodeError) as e:
                 raise PermanentError("the input file is not valid JSON", code="invalid_input") from e
-        payload = implementation.input_model.model_validate(payload_json)
+        try:
+            payload = implementation.input_model.model_validate(payload_json)
+        except ValidationError as e:
+            fields = ", ".join(".".join(str(p) for p in err["loc"]) or "(root)" for err in e.errors()[:5])
+            raise PermanentError(f"the input does not match the agent's schema ({fields})", code="invalid_input") from e
         started = time.perf_counter()
         result = implementation.run(payload, ctx)
         ctx.record_stage("total", time.perf_counter() - started)

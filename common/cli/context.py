@@ -45,26 +45,24 @@ def cloud_env(state_dir: Path | None = None) -> Generator[tuple[Settings, StackI
         yield Settings.from_env(), info
 
 
-def api_url(explicit: str | None, state_dir: Path | None = None) -> str:
-    """The status API base URL: ``--api-url``, ``$AGENTJOBS_API_URL``, or the dev stack's."""
-    if explicit or os.environ.get("AGENTJOBS_API_URL"):
-        return (explicit or os.environ["AGENTJOBS_API_URL"]).rstrip("/")
+def _endpoint(explicit: str | None, env_var: str, function: str, flag: str, state_dir: Path | None) -> str:
+    if explicit or os.environ.get(env_var):
+        return (explicit or os.environ[env_var]).rstrip("/")
     info = load_stack(state_dir)
     return require(
-        info.endpoints.get("status") if info else None,
-        "No API URL: pass --api-url, set AGENTJOBS_API_URL, or start the dev stack (agentjobs dev up).",
+        info.endpoints.get(function) if info else None,
+        f"No {function} URL: pass {flag}, set {env_var}, or start the dev stack (agentjobs dev up).",
     )
+
+
+def api_url(explicit: str | None, state_dir: Path | None = None) -> str:
+    """The status API base URL: ``--api-url``, ``$AGENTJOBS_API_URL``, or the dev stack's."""
+    return _endpoint(explicit, "AGENTJOBS_API_URL", "status", "--api-url", state_dir)
 
 
 def submit_url(explicit: str | None, state_dir: Path | None = None) -> str:
     """The submit API base URL: ``--submit-url``, ``$AGENTJOBS_SUBMIT_URL``, or the dev stack's."""
-    if explicit or os.environ.get("AGENTJOBS_SUBMIT_URL"):
-        return (explicit or os.environ["AGENTJOBS_SUBMIT_URL"]).rstrip("/")
-    info = load_stack(state_dir)
-    return require(
-        info.endpoints.get("submit") if info else None,
-        "No submit URL: pass --submit-url, set AGENTJOBS_SUBMIT_URL, or start the dev stack (agentjobs dev up).",
-    )
+    return _endpoint(explicit, "AGENTJOBS_SUBMIT_URL", "submit", "--submit-url", state_dir)
 
 
 def api_key(explicit: str | None) -> str:

@@ -175,7 +175,8 @@ class JobRunner:
                 source=Source.GCS,
                 error=error,
             )
-        job, created = store.create(
+        return self._create_and_execute(
+            store,
             lifecycle.new_job(
                 job_id=job_id,
                 tenant_id=drop.tenant_id,
@@ -183,15 +184,8 @@ class JobRunner:
                 input=payload,
                 source=Source.GCS,
                 now=self._clock(),
-            )
+            ),
         )
-        log(
-            "job.created" if created else "job.redelivered",
-            tenant_id=drop.tenant_id,
-            job_id=job_id,
-            source="gcs",
-        )
-        return self._execute(store, job)
 
     def _job_queued(self, message: JobQueued) -> RunOutcome:
         store = self._tenants.jobs(message.tenant_id)
@@ -233,7 +227,8 @@ class JobRunner:
                 source=Source.PUBSUB,
                 error=e,
             )
-        job, created = store.create(
+        return self._create_and_execute(
+            store,
             lifecycle.new_job(
                 job_id=job_id,
                 tenant_id=request.tenant_id,
@@ -244,17 +239,20 @@ class JobRunner:
                 callback_url=callback_url,
                 metadata=request.metadata,
                 model=model or None,
-            )
+            ),
         )
-        log(
-            "job.created" if created else "job.redelivered",
-            tenant_id=request.tenant_id,
-            job_id=job_id,
-            source="pubsub",
-        )
-        return self._execute(store, job)
 
     # -- running ------------------------------------------------------------------------------
+
+    def _create_and_execute(self, store: JobStore, job: Job) -> RunOutcome:
+        stored, created = store.create(job)
+        log(
+            "job.created" if created else "job.redelivered",
+            tenant_id=job.tenant_id,
+            job_id=job.job_id,
+            source=job.source.value,
+        )
+        return self._execute(store, stored)
 
     def _execute(self, store: JobStore, job: Job) -> RunOutcome:
         if job.status.terminal:

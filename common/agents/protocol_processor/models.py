@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.documents.section_kinds import SectionKind
+
 __all__ = [
     "Arm",
     "Criterion",
@@ -21,16 +23,6 @@ __all__ = [
     "ProtocolSummary",
     "SectionKind",
     "SectionRef",
-]
-
-SectionKind = Literal[
-    "synopsis",
-    "objectives_endpoints",
-    "study_design",
-    "eligibility",
-    "inclusion",
-    "exclusion",
-    "schedule_of_activities",
 ]
 
 
