@@ -12,6 +12,14 @@ from common.devstack.stack import PROJECT_ROOT, StackInfo, StackSettings, start_
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_default_model() -> None:
+    """The process-wide model port reads settings once; tests change them, so start each clean."""
+    from common.llm.default import default_model
+
+    default_model.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data``; fails (never skips) when missing."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from pydantic import BaseModel
 
@@ -33,18 +33,10 @@ from common.agents.criteria_evaluator.prompt import (
 from common.agents.criteria_evaluator.verdict import verdict
 from common.errors import PermanentError
 from common.jobs.models import Usage
+from common.llm.default import ModelFactory, default_model
 from common.llm.port import StructuredModel
 
 __all__ = ["CriteriaEvaluator", "ModelFactory"]
-
-ModelFactory = Callable[[], StructuredModel]
-"""Builds the model port on first use; the default reads :class:`common.config.Settings` from the env."""
-
-
-def _model_from_settings() -> StructuredModel:
-    from common.llm.mirascope_adapter import from_settings
-
-    return from_settings()
 
 
 class CriteriaEvaluator:
@@ -62,7 +54,7 @@ class CriteriaEvaluator:
     output_model: type[BaseModel] = CriteriaEvaluation
 
     def __init__(self, model_factory: ModelFactory | None = None):
-        self._factory = model_factory or _model_from_settings
+        self._factory = model_factory or default_model
         self._model: StructuredModel | None = None
         self._lock = threading.Lock()
 

@@ -33,7 +33,7 @@ given, inside :func:`summarise_with_model`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from contextlib import contextmanager
 
 from common.agents.base import AgentContext, AgentResult
@@ -56,22 +56,13 @@ from common.documents.layout import build_document
 from common.documents.pdf_text import DEFAULT_MAX_BYTES, read_pdf
 from common.documents.sections import locate_sections
 from common.jobs.models import Usage
-from common.llm.port import StructuredModel
+from common.llm.default import ModelFactory, default_model
 from common.telemetry.log import log
 
 __all__ = ["METHOD_PREFIX", "ModelFactory", "summarise_with_model"]
 
 METHOD_PREFIX = "llm:"
 """``ProtocolSummary.method`` in model mode is ``"llm:" + ctx.model``."""
-
-ModelFactory = Callable[[], StructuredModel]
-"""Builds the model port; the default reads :class:`common.config.Settings` from the environment."""
-
-
-def _model_from_settings() -> StructuredModel:
-    from common.llm.mirascope_adapter import from_settings
-
-    return from_settings()
 
 
 @contextmanager
@@ -145,7 +136,7 @@ def summarise_with_model(
         truncated=selection.truncated,
     )
 
-    model = (model_factory or _model_from_settings)()
+    model = (model_factory or default_model)()
     with _stage(ctx, "extract_with_model"):
         generation = model.generate(
             model=ctx.model,
