@@ -61,7 +61,7 @@ def main() -> int:
     details: list[str] = []
     for pdf_path in pdfs:
         pdf = read_pdf(pdf_path.read_bytes())
-        doc = build_document(pdf.pages, pdf.outline)
+        doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
         sections = locate_sections(doc)
         started = time.perf_counter()
         selection = select_pages(doc, sections, max_pages=args.max_pages, max_tokens=args.max_tokens)

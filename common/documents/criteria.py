@@ -2,7 +2,8 @@
 
 For each of inclusion and exclusion, every section of that kind is parsed as a list
 (:func:`common.documents.list_parser.parse_list`) and the richest parse wins: a synopsis often
-repeats the criteria in short form, the body section has them in full. When the document has no
+repeats the criteria in short form, the body section has them in full (and when the synopsis
+copies them in full, the body's list still wins). When the document has no
 separate inclusion/exclusion headings, the eligibility section is split at its "Inclusion
 Criteria" / "Exclusion Criteria" lines. Criteria printed as plain paragraphs, without any list
 marker, are taken paragraph by paragraph as a last resort.
@@ -41,6 +42,8 @@ _SUBSECTION_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,3}){1,5}\.?\s+(?P<title>[A-
 _MINOR_WORDS = frozenset({"a", "an", "and", "and/or", "or", "of", "the", "to", "for", "in", "on", "with", "from", "by"})
 _MAX_PSEUDO_WORDS = 12
 _PREFIX: dict[CriteriaKind, str] = {"inclusion": "I", "exclusion": "E"}
+# A list in the synopsis counts for this share of its size against one in the body.
+_SYNOPSIS_WEIGHT = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +117,12 @@ def parse_criteria_lines(lines: Sequence[Line], kind: CriteriaKind) -> list[Pars
 
 def _best(doc: Document, sections: Sequence[Section], kind: CriteriaKind) -> list[ParsedCriterion]:
     best: list[ParsedCriterion] = []
-    best_size = 0
+    best_size = 0.0
     for section in sections_of(sections, kind):
         parsed = parse_criteria_lines(doc.lines[section.start_line + 1 : section.end_line], kind)
-        # The richest parse wins: a synopsis restates criteria briefly, the body in full.
-        size = sum(len(c.text) for c in parsed)
+        # The richest parse wins: a synopsis restates criteria briefly, the body in full. When the
+        # synopsis copies them in full, the body's list is the reference one.
+        size = sum(len(c.text) for c in parsed) * (_SYNOPSIS_WEIGHT if _in_synopsis(section, sections) else 1.0)
         if size > best_size:
             best, best_size = parsed, size
     # Without its own heading, the list sits in the eligibility section under an
@@ -129,6 +133,32 @@ def _best(doc: Document, sections: Sequence[Section], kind: CriteriaKind) -> lis
         if len(parsed) > len(best):
             best = parsed
     return best
+
+
+def _in_synopsis(section: Section, sections: Sequence[Section]) -> bool:
+    """True when a criteria section belongs to the synopsis.
+
+    A synopsis section spans it; or an unnumbered synopsis heading comes before it with no
+    numbered section in between (the labels of a synopsis, "Inclusion Criteria", "Study design",
+    end the synopsis section as the locator sees it); or the last key section before it that is
+    not about criteria is the synopsis.
+    """
+    previous: Section | None = None
+    unnumbered_synopsis = False
+    for other in sections:
+        if other.start_line >= section.start_line:
+            break
+        if other.kind == "synopsis":
+            if other.end_line >= section.end_line:
+                return True
+            unnumbered_synopsis = other.number is None
+        elif other.number is not None:
+            unnumbered_synopsis = False
+        if other.kind not in {"inclusion", "exclusion"}:
+            previous = other
+    if unnumbered_synopsis and section.number is None:
+        return True
+    return previous is not None and previous.kind == "synopsis"
 
 
 def _list_end(lines: Sequence[Line], end: int) -> int:
@@ -191,7 +221,24 @@ def _ranges_in_eligibility(doc: Document, sections: Sequence[Section], kind: Cri
             if found == kind:
                 end = marks[k + 1][0] if k + 1 < len(marks) else section.end_line
                 ranges.append((i + 1, end))
+        if kind == "inclusion" and not any(found == "inclusion" for _, found in marks):
+            ranges.extend(_unlabelled_inclusion(section, sections, marks))
     return ranges
+
+
+def _unlabelled_inclusion(
+    section: Section, sections: Sequence[Section], marks: Sequence[tuple[int, str]]
+) -> list[tuple[int, int]]:
+    """The inclusion list of an eligibility section that only labels its exclusions.
+
+    "5.1 Eligibility Criteria" followed by "5.2 Exclusion Criteria" (the NCI template): what comes
+    before the first exclusion heading is the inclusion list.
+    """
+    inside = [s for s in sections if section.start_line < s.start_line < section.end_line and s is not section]
+    if any(s.kind == "inclusion" for s in inside):
+        return []
+    starts = [s.start_line for s in inside if s.kind == "exclusion"] + [i for i, found in marks if found == "exclusion"]
+    return [(section.start_line + 1, min(starts))] if starts else []
 
 
 def _paragraphs(lines: Sequence[Line]) -> list[tuple[str, int]]:

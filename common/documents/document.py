@@ -35,11 +35,15 @@ class Line:
         page: 1-based PDF page the line is on.
         indent: Number of leading spaces in the extracted text. A weak hint only: text
             extraction does not reproduce indentation faithfully.
+        x: Where the line starts on the page, in PDF points from the left edge, when the
+            text extraction reported it; ``None`` otherwise. Only comparable between lines of
+            the same document (a hanging indent, a note back at the margin).
     """
 
     text: str
     page: int
     indent: int = 0
+    x: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,11 @@ Three kinds of heading line are recognised:
   a plausible outline: the longest chain in which each number validly follows the previous one
   (a child "6.1" -> "6.1.1", a sibling "6.1" -> "6.2", or a return to a parent level
   "6.2.3" -> "7"). Numbered list items ("1. Make a fist.") and headings re-printed out of order
-  (an amendment summary repeating "6.2. Exclusion Criteria" after section 11) fall out of it;
+  (an amendment summary repeating "6.2. Exclusion Criteria" after section 11) fall out of it.
+  Lines that read like list items (long, wrapped on into a lower-case line, indented from the
+  page margin, or top-level numbers a line or two apart) count for less, so that numbered
+  criteria continuing past the chapter number ("6. ..." after "5.2") cannot outweigh the
+  real outline;
 * appendix headings ("Appendix 2. Clinical Laboratory Tests", "Protocol Attachment ABC.1"), which
   are top-level boundaries; a bare label takes the next line as its title;
 * unnumbered key-section headings: a line that is nothing but a heading phrase of a known kind
@@ -51,6 +55,12 @@ _MAX_PHRASE_WORDS = 10
 _MAX_TOP_NUMBER = 40
 # How far a sibling number may jump (a missed or deleted heading in between).
 _MAX_STEP = 2
+# Headings longer than this many words are rare; a numbered list item's first line often is.
+_SHORT_TITLE_WORDS = 8
+# Points by which a line must sit right of the page margin to count as indented.
+_INDENT_TOLERANCE = 3.0
+# A chapter heading is followed by more lines than this before the next chapter.
+_MIN_CHAPTER_LINES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,11 +220,43 @@ class _Candidate:
     number: tuple[int, ...]
     title: str
     title_line: int
+    weight: float = 1.0
+
+
+def _page_margins(doc: Document) -> dict[int, float]:
+    """Leftmost line start of each page whose lines carry positions."""
+    margins: dict[int, float] = {}
+    for line in doc.lines:
+        if line.x is not None and line.text:
+            margins[line.page] = min(line.x, margins.get(line.page, line.x))
+    return margins
+
+
+def _title_weight(doc: Document, candidate_line: int, title_line: int, title: str, margins: dict[int, float]) -> float:
+    """How much a numbered line reads like a heading rather than a numbered list item, in (0, 1].
+
+    Headings are short lines of their own at the text margin; a list item's first line is a
+    full line of a sentence that goes on below, often indented. Each sign of the latter lowers
+    the weight, so that a long run of numbered criteria cannot outweigh the real outline.
+    """
+    weight = 1.0
+    words = len(title.split())
+    if words > _SHORT_TITLE_WORDS:
+        weight *= 0.5
+    _, following = _next_text(doc, title_line)
+    if following[:1].islower():
+        weight *= 0.5  # the "title" is a sentence wrapped onto the next line
+    line = doc.lines[candidate_line]
+    margin = margins.get(line.page)
+    if line.x is not None and margin is not None and line.x > margin + _INDENT_TOLERANCE:
+        weight *= 0.5
+    return weight
 
 
 def _numbered_candidates(doc: Document, skip_pages: frozenset[int]) -> list[_Candidate]:
     out: list[_Candidate] = []
     lines = doc.lines
+    margins = _page_margins(doc)
     for i, line in enumerate(lines):
         text = line.text
         if not text or line.page in skip_pages or not text[0].isdigit():
@@ -230,7 +272,8 @@ def _numbered_candidates(doc: Document, skip_pages: frozenset[int]) -> list[_Can
         parts = _number_parts(match["num"])
         if parts[0] == 0 or parts[0] > _MAX_TOP_NUMBER:
             continue
-        out.append(_Candidate(line=i, number=parts, title=title, title_line=title_line))
+        weight = _title_weight(doc, i, title_line, title, margins)
+        out.append(_Candidate(line=i, number=parts, title=title, title_line=title_line, weight=weight))
     return out
 
 
@@ -256,32 +299,35 @@ def _predecessors(b: tuple[int, ...]) -> list[tuple[bool, tuple[int, ...]]]:
 
 
 def _longest_chain(candidates: list[_Candidate]) -> list[_Candidate]:
-    """The longest run of candidates whose numbers each validly follow the previous one.
+    """The heaviest run of candidates whose numbers each validly follow the previous one.
 
-    Linear time: for every number and every prefix of a number, the best chain ending at a
-    candidate with that number (or under that prefix) is kept, the latest candidate winning
-    ties, so a heading links to the nearest plausible predecessor (the real heading, not an
-    earlier list item that happens to carry the same number).
+    Each candidate counts for its weight (how much it reads like a heading), so the chain is
+    the longest one when every candidate looks like a heading. Linear time: for every number and
+    every prefix of a number, the best chain ending at a candidate with that number (or under
+    that prefix) is kept, the latest candidate winning ties, so a heading links to the nearest
+    plausible predecessor (the real heading, not an earlier list item that happens to carry the
+    same number).
     """
     if not candidates:
         return []
-    exact: dict[tuple[int, ...], tuple[int, int]] = {}
-    under: dict[tuple[int, ...], tuple[int, int]] = {}
-    best = [1] * len(candidates)
+    exact: dict[tuple[int, ...], tuple[float, int]] = {}
+    under: dict[tuple[int, ...], tuple[float, int]] = {}
+    best = [c.weight for c in candidates]
     previous = [-1] * len(candidates)
     for i, cand in enumerate(candidates):
         for is_exact, key in _predecessors(cand.number):
             found = (exact if is_exact else under).get(key)
             if found is None:
                 continue
-            length, index = found
-            if length + 1 > best[i] or (length + 1 == best[i] and index > previous[i]):
-                best[i], previous[i] = length + 1, index
-        if best[i] >= exact.get(cand.number, (0, -1))[0]:
+            score, index = found
+            total = score + cand.weight * _link_weight(candidates[index], cand)
+            if total > best[i] or (total == best[i] and index > previous[i]):
+                best[i], previous[i] = total, index
+        if best[i] >= exact.get(cand.number, (0.0, -1))[0]:
             exact[cand.number] = (best[i], i)
         for depth in range(1, len(cand.number) + 1):
             prefix = cand.number[:depth]
-            if best[i] >= under.get(prefix, (0, -1))[0]:
+            if best[i] >= under.get(prefix, (0.0, -1))[0]:
                 under[prefix] = (best[i], i)
     end = max(range(len(candidates)), key=lambda k: (best[k], -k))
     chain: list[_Candidate] = []
@@ -290,6 +336,13 @@ def _longest_chain(candidates: list[_Candidate]) -> list[_Candidate]:
         end = previous[end]
     chain.reverse()
     return chain
+
+
+def _link_weight(before: _Candidate, after: _Candidate) -> float:
+    """Top-level siblings a line or two apart are list items: a chapter is never that short."""
+    if len(before.number) == 1 and len(after.number) == 1 and after.line - before.title_line <= _MIN_CHAPTER_LINES:
+        return 0.25
+    return 1.0
 
 
 def _appendix_headings(doc: Document, skip_pages: frozenset[int]) -> tuple[list[Heading], set[int]]:

@@ -69,17 +69,27 @@ def normalise_chars(text: str) -> str:
     return _SPACES.sub(" ", text.translate(_CHAR_MAP)).strip()
 
 
-def build_document(pages: Sequence[str], outline: Sequence[OutlineEntry] = ()) -> Document:
+def build_document(
+    pages: Sequence[str],
+    outline: Sequence[OutlineEntry] = (),
+    line_x: Sequence[Sequence[float | None] | None] = (),
+) -> Document:
     """Split page texts into lines, drop running headers/footers and repair artefacts.
 
     Args:
         pages: Text of each page; index 0 is PDF page 1.
         outline: The PDF bookmarks, passed through unchanged.
+        line_x: Optional per-page x positions of the lines of ``pages[i].splitlines()``
+            (:attr:`common.documents.pdf_text.PdfText.line_x`); a page whose positions are
+            missing or do not match its lines gets ``Line.x = None``.
 
     Returns:
         The document as lines, each with its 1-based page.
     """
-    per_page = [_split_page(text, number) for number, text in enumerate(pages, start=1)]
+    per_page = [
+        _split_page(text, number, line_x[number - 1] if number <= len(line_x) else None)
+        for number, text in enumerate(pages, start=1)
+    ]
     recurring = _recurring_keys(per_page)
     lines: list[Line] = []
     for page_lines in per_page:
@@ -119,12 +129,16 @@ def join_lines(texts: Iterable[str]) -> str:
     return _SPACES.sub(" ", out.replace("\u00ad", "")).strip()
 
 
-def _split_page(text: str, page: int) -> list[Line]:
+def _split_page(text: str, page: int, xs: Sequence[float | None] | None) -> list[Line]:
+    raws = text.splitlines()
+    if xs is None or len(xs) != len(raws):
+        xs = [None] * len(raws)
     lines: list[Line] = []
-    for raw in text.splitlines():
+    for raw, x in zip(raws, xs, strict=True):
         expanded = raw.translate(_CHAR_MAP)
         indent = len(expanded) - len(expanded.lstrip(" "))
-        lines.append(Line(text=_SPACES.sub(" ", expanded).strip(), page=page, indent=indent))
+        stripped = _SPACES.sub(" ", expanded).strip()
+        lines.append(Line(text=stripped, page=page, indent=indent, x=x if stripped else None))
     return lines
 
 
@@ -171,7 +185,7 @@ def _repair(lines: list[Line]) -> list[Line]:
             if not line.text:
                 continue
             # pypdf sometimes emits an opening bracket alone on its line: "[" then "6] text".
-            out.append(Line(text=pending.text + line.text, page=pending.page, indent=pending.indent))
+            out.append(Line(text=pending.text + line.text, page=pending.page, indent=pending.indent, x=pending.x))
             pending = None
             continue
         if line.text in _OPENERS:

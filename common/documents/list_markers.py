@@ -30,8 +30,11 @@ _BRACKETS = {"[": "]", "(": ")"}
 
 _ENCLOSED = re.compile(r"^(?P<open>[\[(])\s?(?P<label>\d{1,3}[a-z]?|[a-zA-Z]|[ivxIVX]{1,5})\s?[\])][.:]?\s*")
 _CLOSED = re.compile(r"^(?P<label>\d{1,3}[a-z]?|[a-zA-Z]|[ivx]{1,5})(?P<close>\.\)|[.)]|(?<=\d):)(?:\s+|$)")
-# Upper case only: "in 2 weeks" at the start of a wrapped line is not a marker.
-_PREFIXED = re.compile(r"^(?P<prefix>INC|EXC|IN|EX|IC|EC|[IE])-?(?P<label>\d{1,3}[a-z]?)(?:[.:)]\s*|\s+)(?=\S)")
+# Upper case only: "in 2 weeks" at the start of a wrapped line is not a marker. A label alone on
+# its line is a marker too: criteria tables put the label in a cell of its own ("IN01" | text).
+_PREFIXED = re.compile(
+    r"^(?P<prefix>INC|EXC|IN|EX|IC|EC|[IE])-?(?P<label>\d{1,3}[a-z]?)(?:(?:[.:)]\s*|\s+)(?=\S)|[.:)]?$)"
+)
 _WORDED = re.compile(
     r"^(?P<word>inclusion|exclusion)(?:\s+criteri(?:on|a))?\s*(?:no\.?|#)?\s*(?P<label>\d{1,3}[a-z]?)\s*[.:)\u2013-]\s*",
     re.IGNORECASE,
@@ -44,7 +47,11 @@ _BULLET = re.compile(
 _DASH_OR_O = re.compile(r"^(?P<glyph>[-\u2013\u2014o*])\s+(?=[A-Za-z0-9(\[<>≤≥])")
 # "12 Text" with no punctuation, as criteria tables extract. Weak: list parsers only use it when
 # nothing better forms a list.
-_BARE = re.compile(r"^(?P<label>\d{1,2}[a-z]?)\s+(?=[A-Z])")
+# "2 eGFR ..." and "3 mRNA ..." count; units such as "2 mL" and "5 mmHg" do not.
+_BARE = re.compile(r"^(?P<label>\d{1,2}[a-z]?)\s+(?=[A-Z]|[a-z]{1,2}[A-Z]{2})")
+# "5.1.3 Patients must ...": criteria numbered as sub-sections of their heading (the NCI template).
+# At least three parts, so that decimals ("1.5 mg") never qualify.
+_SECTION_NUMBER = re.compile(r"^(?P<parent>\d{1,2}(?:\.\d{1,2}){1,4})\.(?P<label>\d{1,2})\.?\s+(?=\S)")
 BARE_STYLE = "n_"
 
 
@@ -54,10 +61,11 @@ class Marker:
 
     Attributes:
         style: The sibling family, e.g. ``"[n]"``, ``"n."``, ``"(a)"``, ``"A)"``, ``"i."``,
-            ``"IE:I"`` (``I1``, ``I2``), ``"word"`` (``Inclusion 1:``), ``"bullet:•"``, or
-            :data:`BARE_STYLE` for a bare number (``"12 Text"``).
+            ``"IE:I"`` (``I1``, ``I2``), ``"word"`` (``Inclusion 1:``), ``"bullet:•"``,
+            ``"5.1.n"`` (sub-section numbers ``5.1.1``, ``5.1.2``) or :data:`BARE_STYLE` for a
+            bare number (``"12 Text"``).
         label: The label as printed without brackets or punctuation (``"16b"``, ``"a"``,
-            ``"I1"``); ``""`` for bullets.
+            ``"I1"``, ``"5.1.3"``); ``""`` for bullets.
         value: The ordinal used for continuity (``[16b]`` -> 16, ``c)`` -> 3, ``iv.`` -> 4);
             ``None`` for bullets.
         suffix: A letter after a number (``"b"`` in ``16b``), else ``""``.
@@ -132,6 +140,15 @@ def match_marker(text: str) -> Marker | None:
         label = match["label"]
         digits = label.rstrip("abcdefghijklmnopqrstuvwxyz")
         return Marker(style="word", label=label, value=int(digits), suffix=label[len(digits) :], end=match.end())
+    match = _SECTION_NUMBER.match(text)
+    if match is not None:
+        return Marker(
+            style=f"{match['parent']}.n",
+            label=f"{match['parent']}.{match['label']}",
+            value=int(match["label"]),
+            suffix="",
+            end=match.end(),
+        )
     match = _PREFIXED.match(text)
     if match is not None:
         label = match["label"]

@@ -13,7 +13,9 @@ nested list may even use the same marker style as the top level. The parser:
    next, it stays nested if a later marker can still take that number;
 4. folds everything else (nested items, wrapped lines, notes) into the current item, drops the
    introduction before the first item, and drops sub-headings between items (the TransCelerate
-   template's "Age", "Sex", "Informed Consent").
+   template's "Age", "Sex", "Informed Consent");
+5. when line positions are known and the list has a hanging indent, ends the last item where the
+   text comes back to the markers' margin (a note on the whole list, the next paragraph).
 """
 
 from __future__ import annotations
@@ -31,6 +33,14 @@ __all__ = ["ListItem", "parse_list"]
 _MAX_SKIP = 2
 _MIN_BARE_ITEMS = 3
 _MAX_SUBHEADING_WORDS = 8
+# Points by which a line must sit right of its item's marker to count as indented.
+_INDENT_TOLERANCE = 3.0
+# Indented lines the list must show before its hanging indent is trusted.
+_MIN_INDENT_EVIDENCE = 2
+# A nested list sits at most this many points right of its parent (more is another column).
+_MAX_NESTING_STEP = 72.0
+# How far right of the text margin a list's markers may sit (more is another column).
+_MAX_MARKER_INDENT = 54.0
 _SUBHEADINGS = frozenset(
     {
         "age",
@@ -98,7 +108,7 @@ def parse_list(lines: Sequence[Line], *, stop: Callable[[str], bool] | None = No
     if stop is not None:
         end = next((i for i, line in enumerate(lines) if line.text and stop(line.text)), end)
     markers = _markers(lines[:end])
-    top = _top_level(markers)
+    top = _top_level(markers, lines)
     if not top:
         return []
     groups: list[list[int]] = []
@@ -111,6 +121,8 @@ def parse_list(lines: Sequence[Line], *, stop: Callable[[str], bool] | None = No
             groups[-1].append(i)
     for k in range(len(groups) - 1):
         _drop_trailing_subheading(groups[k], lines, markers)
+    if groups:
+        _drop_outdented_tail(groups, lines)
     items: list[ListItem] = []
     for group in groups:
         first = group[0]
@@ -142,28 +154,36 @@ def _markers(lines: Sequence[Line]) -> dict[int, Marker]:
     return found
 
 
-def _top_level(markers: dict[int, Marker]) -> set[int]:
+def _top_level(markers: dict[int, Marker], lines: Sequence[Line]) -> set[int]:
     styles: list[str] = []
     for marker in markers.values():
         if marker.style not in styles:
             styles.append(marker.style)
     if not styles:
         return set()
-    by_style = {style: _continuing(sorted((i, m) for i, m in markers.items() if m.style == style)) for style in styles}
+    by_style = {
+        style: _continuing(sorted((i, m) for i, m in markers.items() if m.style == style), lines) for style in styles
+    }
+    # Bare numbers ("12 Text") also start wrapped lines, so they need a longer run to count; such
+    # a run wins when it opens the text ("1 Participant ..." then "(a) Male ..." nested under it).
+    bare: set[int] = by_style.get(BARE_STYLE, set())
+    if len(bare) < _MIN_BARE_ITEMS:
+        bare = set()
     for style in styles:
         if style != BARE_STYLE and len(by_style[style]) >= 2:
+            if bare and min(bare) < min(by_style[style]):
+                return bare
             return by_style[style]
-    # Bare numbers ("12 Text") also start wrapped lines, so they need a longer run to count.
-    if len(by_style.get(BARE_STYLE, ())) >= _MIN_BARE_ITEMS:
-        return by_style[BARE_STYLE]
+    if bare:
+        return bare
     first = next((style for style in styles if style != BARE_STYLE), None)
     return by_style[first] if first is not None else set()
 
 
-def _continuing(ordered: list[tuple[int, Marker]]) -> set[int]:
+def _continuing(ordered: list[tuple[int, Marker]], lines: Sequence[Line]) -> set[int]:
     """Line indexes of the markers that continue the top-level numbering."""
     if ordered and ordered[0][1].value is None:
-        return {i for i, _ in ordered}  # bullets: same glyph, same level
+        return _top_bullets([i for i, _ in ordered], lines)
     top: set[int] = set()
     current: int | None = None
     nested: int | None = None
@@ -193,6 +213,25 @@ def _continuing(ordered: list[tuple[int, Marker]]) -> set[int]:
     return top
 
 
+def _top_bullets(indexes: list[int], lines: Sequence[Line]) -> set[int]:
+    """Bullets of one glyph are siblings, except those indented under the previous top-level one.
+
+    Some documents use the same glyph at every level and only indent the nested ones. A bullet
+    a little right of the last top-level bullet (by a nesting step, not by a column width) is
+    nested; without positions every bullet is top-level.
+    """
+    top: set[int] = set()
+    anchor: float | None = None
+    for index in indexes:
+        x = lines[index].x
+        if anchor is not None and x is not None and _INDENT_TOLERANCE < x - anchor <= _MAX_NESTING_STEP:
+            continue
+        top.add(index)
+        if x is not None:
+            anchor = x
+    return top
+
+
 def _skips(later: list[tuple[int, Marker]], current: int, nested: int | None) -> bool:
     """True when the numbering may jump past ``current + 1`` here.
 
@@ -200,6 +239,55 @@ def _skips(later: list[tuple[int, Marker]], current: int, nested: int | None) ->
     wrapped line that happens to start with "3." must not overtake the real item 2.
     """
     return nested is None and not any(m.value == current + 1 for _, m in later)
+
+
+def _drop_outdented_tail(groups: list[list[int]], lines: Sequence[Line]) -> None:
+    """End the last item where the text returns to the margin of the list's markers.
+
+    With a hanging indent, an item's wrapped lines, nested items and notes all sit right of its
+    marker. A line after the last item that starts at (or left of) the marker's position is body
+    text again: a note about the whole list, a paragraph, a heading the section locator missed.
+    Needs line positions and evidence of the hanging indent in the list itself.
+    """
+    last = groups[-1]
+    marker_x = lines[last[0]].x
+    if marker_x is None:
+        return
+    cut = next((k for k in range(1, len(last)) if _back_at_margin(last, k, lines, marker_x)), None)
+    if cut is None:
+        return
+    inside = outside = 0
+    for group in [*groups[:-1], last[:cut]]:
+        group_x = lines[group[0]].x
+        if group_x is None:
+            continue
+        for i in group[1:]:
+            x = lines[i].x
+            if x is None:
+                continue
+            if x > group_x + _INDENT_TOLERANCE:
+                inside += 1
+            else:
+                outside += 1
+    if inside >= _MIN_INDENT_EVIDENCE and outside * 10 <= inside:
+        del last[cut:]
+
+
+def _back_at_margin(group: list[int], k: int, lines: Sequence[Line], marker_x: float) -> bool:
+    line = lines[group[k]]
+    if line.x is None or line.x > marker_x + _INDENT_TOLERANCE or line.text[0].islower():
+        return False
+    if lines[group[k - 1]].text.endswith(":"):
+        return False  # the item announces what follows ("... as defined below:" and a table)
+    if line.page == lines[group[0]].page:
+        return True
+    # On a later page, prefer the item's own indented text on that page as the reference (the
+    # margins may differ between pages). Without it, the line must sit near the marker's margin,
+    # not a column away (a two-column page continues the item in the left column).
+    same_page = [x for i in group[1:k] if lines[i].page == line.page and (x := lines[i].x) is not None]
+    if same_page:
+        return max(same_page) > line.x + _INDENT_TOLERANCE
+    return line.x >= marker_x - _MAX_MARKER_INDENT
 
 
 def _drop_trailing_subheading(group: list[int], lines: Sequence[Line], markers: dict[int, Marker]) -> None:

@@ -3,10 +3,15 @@
 This is the only module that imports pypdf, so the rest of ``common.documents`` works on plain
 strings and can be tested without PDFs. Every failure becomes a
 :class:`~common.documents.errors.DocumentError` whose message never quotes the document.
+
+Alongside the text, the same extraction pass records where each line starts on the page (its x
+position), which later stages use as a hint: a hanging indent, a nested bullet, text back at the
+margin after a list.
 """
 
 from __future__ import annotations
 
+import bisect
 import io
 import math
 import re
@@ -29,6 +34,7 @@ from common.documents.errors import (
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_PAGES",
+    "LineX",
     "OutlineEntry",
     "PdfText",
     "extract_pages",
@@ -49,6 +55,10 @@ _MIN_TEXT_PAGE_SHARE = 0.1
 _ALNUM = re.compile(r"[^\W_]", re.UNICODE)
 
 
+LineX = tuple[float | None, ...]
+"""Left x position (PDF points) of each line of a page's text, ``None`` for a blank line."""
+
+
 @dataclass(frozen=True, slots=True)
 class PdfText:
     """The extracted content of a PDF.
@@ -57,10 +67,14 @@ class PdfText:
         pages: Text of each page in order (index 0 is PDF page 1); ``""`` for a page without
             text.
         outline: The bookmarks in document order, empty when the PDF has none.
+        line_x: Per page, the x position where each line of ``pages[i].splitlines()`` starts,
+            or ``None`` for a page whose positions could not be tracked. Empty when not
+            computed.
     """
 
     pages: tuple[str, ...]
     outline: tuple[OutlineEntry, ...] = ()
+    line_x: tuple[LineX | None, ...] = ()
 
     @property
     def page_count(self) -> int:
@@ -139,10 +153,10 @@ def read_pdf(
     if page_count == 0:
         raise CorruptDocument("The PDF has no pages.")
 
-    pages = _page_texts(reader, page_count)
+    pages, line_x = _page_texts(reader, page_count)
     _require_text_layer(pages)
     outline = _outline(reader) if with_outline else ()
-    return PdfText(pages=tuple(pages), outline=outline)
+    return PdfText(pages=tuple(pages), outline=outline, line_x=tuple(line_x))
 
 
 def _open(data: bytes) -> PdfReader:
@@ -162,21 +176,63 @@ def _open(data: bytes) -> PdfReader:
     return reader
 
 
-def _page_texts(reader: PdfReader, page_count: int) -> list[str]:
+def _page_texts(reader: PdfReader, page_count: int) -> tuple[list[str], list[LineX | None]]:
     pages: list[str] = []
+    positions: list[LineX | None] = []
     failures = 0
     last_error: Exception | None = None
     for index in range(page_count):
+        fragments: list[tuple[str, float]] = []
         try:
-            text = reader.pages[index].extract_text()
+            text = reader.pages[index].extract_text(visitor_text=_Collector(fragments))
         except Exception as e:  # one bad content stream should not sink a whole protocol
             failures += 1
             last_error = e
             text = ""
+            fragments.clear()
         pages.append(text)
+        positions.append(_line_positions(text, fragments))
     if failures == page_count:
         raise CorruptDocument("No page of the PDF could be read.") from last_error
-    return pages
+    return pages, positions
+
+
+class _Collector:
+    """pypdf ``visitor_text`` callback: records each text piece with the x where it starts."""
+
+    def __init__(self, out: list[tuple[str, float]]) -> None:
+        self._out = out
+
+    def __call__(self, text: Any, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if text:
+            # The text origin through the text matrix, then the current transformation matrix.
+            self._out.append((str(text), float(tm[4]) * float(cm[0]) + float(tm[5]) * float(cm[2]) + float(cm[4])))
+
+
+def _line_positions(text: str, fragments: list[tuple[str, float]]) -> LineX | None:
+    """The x position of the first visible character of each line of ``text``.
+
+    pypdf reports every piece of text it emits, with the position where that piece starts; the
+    pieces concatenate to the page text. A line's position is that of the piece holding its
+    first non-blank character. ``None`` when the pieces do not add up to the text.
+    """
+    if "".join(piece for piece, _ in fragments) != text:
+        return None
+    starts: list[int] = []
+    offset = 0
+    for piece, _ in fragments:
+        starts.append(offset)
+        offset += len(piece)
+    out: list[float | None] = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        content = len(line) - len(line.lstrip())
+        if line.strip():
+            out.append(fragments[bisect.bisect_right(starts, offset + content) - 1][1])
+        else:
+            out.append(None)
+        offset += len(line)
+    return tuple(out)
 
 
 def _require_text_layer(pages: list[str]) -> None:

@@ -49,6 +49,7 @@ _NOT_CRITERIA = re.compile(
 )
 _NOT_POPULATION = re.compile(r"\b(?:analys[ie]s|analysis|statistic|disposition|pharmacokinetic)")
 
+_NON_INCLUSION = re.compile(r"\bnon[- ]?inclusion\b")
 _INCLUSION = re.compile(r"\b(?:inclusion|criteria for inclusion|include)\b")
 _EXCLUSION = re.compile(r"\b(?:exclusion|criteria for exclusion|exclude)\b")
 _CRITERIA_WORDS = frozenset(
@@ -59,6 +60,7 @@ _CRITERIA_WORDS = frozenset(
         "criterion",
         "key",
         "main",
+        "principal",
         "general",
         "specific",
         "additional",
@@ -198,6 +200,8 @@ def classify_heading(title: str, *, strict: bool = False) -> SectionKind | None:
     """
     text = normalise_title(title)
     text = re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", text)
+    # "Non-inclusion criteria" (European protocols) are exclusion criteria.
+    text = _NON_INCLUSION.sub("exclusion", text)
     if not text or len(text) > 120:
         return None
     words = _words(text)

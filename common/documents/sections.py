@@ -17,7 +17,7 @@ re-printing "6.2. Exclusion Criteria") are ignored.
 
 Usage::
 
-    doc = build_document(pdf.pages, pdf.outline)
+    doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
     sections = locate_sections(doc)
     pages = pages_for(sections, {"inclusion", "exclusion"})
 """

@@ -80,7 +80,7 @@ class Protocol:
 def protocol(name: str) -> Protocol:
     data = protocol_pdf(name)
     pdf = read_pdf(data)
-    doc = build_document(pdf.pages, pdf.outline)
+    doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
     return Protocol(name, data, page_texts(doc), select_pages(doc), extract_summary(data))
 
 

@@ -18,14 +18,28 @@ Layout notes (what a PDF reader sees):
 * the header is drawn when a page starts and the footer when it ends (``footer_first=False``),
   or both first, so extraction puts them at either end of the page text;
 * the table of contents is laid out in a first pass to learn the pages of the headings, then
-  printed with dot leaders in a second pass; pages before ``first_numbered_page`` carry roman
-  numerals.
+  printed with dot leaders (or without, ``toc_style``) in a second pass; pages before
+  ``first_numbered_page`` carry roman numerals;
+* optional: markers drawn as separate text objects (extraction puts them on a line of their
+  own), PDF bookmarks, justified text, markers at the margin, a two-column body, criteria
+  printed as a two-column table, tables inside an item.
+
+Fonts: Bitstream Vera, shipped with reportlab (so "≥", "≤", "•" and "×" extract as such); the
+round bullets "●"/"○" need DejaVu Sans, used when the system has it (Vera draws them as missing
+glyphs otherwise, which only changes the bullet glyph the extractor sees).
+
+Usage::
+
+    rendered = render_protocol(Protocol(title=..., protocol_id=..., sponsor=..., blocks=(...)))
+    rendered.pdf  # bytes
+    rendered.inclusion  # ExpectedCriterion(id, text, page, pages) for each reference item
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -43,6 +57,8 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    Indenter,
+    NextPageTemplate,
     PageBreak,
     PageTemplate,
     Paragraph,
@@ -111,11 +127,16 @@ class NewPage:
 
 @dataclass(frozen=True)
 class Item:
-    """One list item: its text, nested items and an optional note paragraph inside the item."""
+    """One list item: its text, an optional table (e.g. laboratory limits), nested items and a note.
+
+    The table is printed right after the text, inside the item; the note (an indented
+    paragraph, "Note: ...") after the nested items.
+    """
 
     text: str
     sub: tuple[Item, ...] = ()
     note: str | None = None
+    table: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,6 +211,24 @@ class Protocol:
         page_size: ``"letter"`` or ``"A4"``.
         font_size: Body type size.
         toc_title: Title of the contents page.
+        title_page_lines: Extra centred lines on the title page (version, date).
+        front: Blocks between the title page and the table of contents (amendment history,
+            abbreviations, signatures); their headings are not listed in the contents.
+        separate_markers: Draw each list marker as a text object of its own, as some PDF
+            producers do; text extraction then puts the marker on a line by itself.
+        bookmarks: Add a PDF outline entry for every body heading with ``toc=True``;
+            ``"titles"`` leaves the heading numbers out of the bookmark titles.
+        justify: Justify body paragraphs and list items (the usual Word setting).
+        list_indent: Where top-level list markers sit, in points right of the text margin (0:
+            markers at the margin, text on a hanging indent).
+        heading_numbers_apart: Draw heading numbers as text objects of their own (Word's
+            automatic numbering in some PDF converters); extraction then puts "5.1." and the
+            title on separate lines.
+        toc_style: ``"leaders"`` (title, dot leaders, page number), ``"plain"`` (no leaders,
+            page number at the right margin) or ``"separate"`` (no leaders, the page number a
+            text object of its own, so extraction puts it on its own line).
+        columns: 2 sets the body (after the contents) in two columns, as journal-published
+            protocols are.
     """
 
     title: str
@@ -209,6 +248,14 @@ class Protocol:
     font_size: float = 10.5
     toc_title: str = "TABLE OF CONTENTS"
     title_page_lines: tuple[str, ...] = ()
+    front: tuple[Block, ...] = ()
+    separate_markers: bool = False
+    columns: Literal[1, 2] = 1
+    bookmarks: Literal["none", "numbered", "titles"] = "none"
+    justify: bool = False
+    list_indent: float = 18.0
+    heading_numbers_apart: bool = False
+    toc_style: Literal["leaders", "plain", "separate"] = "leaders"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,7 +268,8 @@ class ExpectedCriterion:
     """A rendered criterion of a reference list.
 
     Attributes:
-        id: The label without punctuation (``"3"``, ``"IN03"``, ``"E2"``), or ``I<k>``/``E<k>``
+        id: The label without brackets and closing punctuation (``"3"``, ``"IN03"``, ``"E2"``,
+            ``"5.1.2"``), or ``I<k>``/``E<k>``
             for bullets (k counts the list's items from 1).
         text: The criterion as printed, nested items with their markers, without its own marker.
         page: PDF page of the item's first line.
@@ -253,15 +301,22 @@ class RenderedProtocol:
 # Markers and text
 # ---------------------------------------------------------------------------------------------
 
-_ROMANS = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv")
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, numeral in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out += numeral
+            n -= value
+    return out
 
 
 def marker_text(fmt: str, n: int) -> str:
     """The printed marker of item ``n`` (1-based) in format ``fmt`` (see :class:`CriteriaList`)."""
     if "{" not in fmt:
         return fmt
-    letter_ = chr(ord("a") + n - 1)
-    roman = _ROMANS[n - 1]
+    letter_ = chr(ord("a") + (n - 1) % 26)
+    roman = _roman(n)
     return fmt.format(n=n, a=letter_, A=letter_.upper(), i=roman, I=roman.upper())
 
 
@@ -272,15 +327,16 @@ def _is_bullet(fmt: str) -> bool:
 def _expected_id(fmt: str, n: int, ordinal: int, kind: Kind) -> str:
     if _is_bullet(fmt):
         return f"{'I' if kind == 'inclusion' else 'E'}{ordinal}"
-    return "".join(ch for ch in marker_text(fmt, n) if ch.isalnum())
+    return marker_text(fmt, n).strip("[(").rstrip(".:)]")
 
 
 def _item_text(item: Item, markers: Sequence[str], depth: int) -> str:
-    parts = [item.text]
+    parts = [item.text, *(cell for row in item.table for cell in row)]
     fmt = markers[min(depth + 1, len(markers) - 1)]
     for k, child in enumerate(item.sub, start=1):
         marker = marker_text(fmt, k)
-        parts.append(f"{marker} {_item_text(child, markers, depth + 1)}")
+        child_text = _item_text(child, markers, depth + 1)
+        parts.append(f"{marker} {child_text}" if marker else child_text)
     if item.note:
         parts.append(item.note)
     return " ".join(parts)
@@ -343,8 +399,20 @@ def _register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(_SYMBOLS, str(dejavu if dejavu.is_file() else fonts / "Vera.ttf")))
 
 
+_HEADING_NUMBER = re.compile(r"^\d+(?:\.\d+)*\.?\s+")
+_GLYPH_FALLBACKS = {"●": "•", "○": "o", "◦": "o", "▪": "-", "■": "-"}
+
+
 def _symbol_font(glyph: str) -> str:
     return _SYMBOLS if any(ord(ch) > 0x2500 for ch in glyph) else _FONT
+
+
+def _printable(glyph: str) -> str:
+    """The glyph itself when the symbol font has it, else a look-alike (no DejaVu on the system)."""
+    face: Any = getattr(pdfmetrics.getFont(_SYMBOLS), "face")  # noqa: B009 - not in reportlab's stubs
+    if all(ord(ch) in face.charToGlyph for ch in glyph):
+        return glyph
+    return "".join(_GLYPH_FALLBACKS.get(ch, ch) for ch in glyph)
 
 
 class _Recorder:
@@ -356,19 +424,36 @@ class _Recorder:
 
 
 class _TaggedParagraph(Paragraph):
-    """A paragraph that records on which pages it is drawn (split parts included)."""
+    """A paragraph that records on which pages it is drawn (split parts included).
+
+    ``_marker`` (text, font, x) draws a list marker as a separate text object before the
+    paragraph, at the first line's baseline.
+    """
 
     _tags: tuple[Any, ...] = ()
     _recorder: _Recorder | None = None
+    _marker: tuple[str, str, float] | None = None
+    _bookmark: tuple[str, str, int] | None = None
 
     def split(self, availWidth: float, availHeight: float) -> list[Any]:
         parts: list[Any] = super().split(availWidth, availHeight)
-        for part in parts:
+        for k, part in enumerate(parts):
             part._tags = self._tags
             part._recorder = self._recorder
+            part._marker = self._marker if k == 0 else None
+            part._bookmark = self._bookmark if k == 0 else None
         return parts
 
     def draw(self) -> None:
+        if self._bookmark is not None:
+            key, title, level = self._bookmark
+            self.canv.bookmarkHorizontal(key, 0, self.height)
+            self.canv.addOutlineEntry(title, key, level)
+        if self._marker is not None:
+            text, font, x = self._marker
+            size = self.style.fontSize
+            self.canv.setFont(font, size)
+            self.canv.drawString(x, self.height - size, text)
         super().draw()
         if self._recorder is not None:
             page = self.canv.getPageNumber()
@@ -379,16 +464,17 @@ class _TaggedParagraph(Paragraph):
 class _TocLine(Flowable):
     """``title ......... page`` in one text object, as word processors print it."""
 
-    def __init__(self, title: str, page: str, level: int, font_size: float) -> None:
+    def __init__(self, title: str, page: str, level: int, font_size: float, style: str = "leaders") -> None:
         super().__init__()
         self.title = title
         self.page = page
         self.level = level
         self.font_size = font_size
+        self.style = style
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        self.width = availWidth
-        return availWidth, self.font_size * 1.5
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:
+        self.width = aW
+        return aW, self.font_size * 1.5
 
     def draw(self) -> None:
         canv = self.canv
@@ -404,7 +490,13 @@ class _TocLine(Flowable):
         text.setFont(font, size)
         text.textOut(self.title)
         text.setFont(_FONT, size)
-        text.textOut(dots)
+        if self.style == "leaders":
+            text.textOut(dots)
+        if self.style == "separate":
+            canv.drawText(text)
+            canv.setFont(_FONT, size)
+            canv.drawRightString(self.width, size * 0.4, self.page)
+            return
         text.moveCursor(self.width - indent - page_width, 0)
         text.textOut(self.page)
         canv.drawText(text)
@@ -420,8 +512,10 @@ class _Styles:
     cell: ParagraphStyle
 
 
-def _styles(size: float) -> _Styles:
-    body = ParagraphStyle("body", fontName=_FONT, fontSize=size, leading=size * 1.3, spaceAfter=size * 0.6)
+def _styles(size: float, justify: bool) -> _Styles:
+    body = ParagraphStyle(
+        "body", fontName=_FONT, fontSize=size, leading=size * 1.3, spaceAfter=size * 0.6, alignment=4 if justify else 0
+    )
     headings = {
         level: ParagraphStyle(
             f"h{level}",
@@ -449,25 +543,38 @@ class _Renderer:
     def __init__(self, protocol: Protocol, toc_pages: dict[int, int] | None) -> None:
         self.protocol = protocol
         self.toc_pages = toc_pages
-        self.styles = _styles(protocol.font_size)
+        self.styles = _styles(protocol.font_size, protocol.justify)
         self.recorder = _Recorder()
         self.expected: dict[Kind, list[tuple[str, str, tuple[Any, ...]]]] = {"inclusion": [], "exclusion": []}
         self.headings: list[tuple[int, Heading]] = []
+        self.outline_level = -1
 
     # -- paragraphs -------------------------------------------------------------------------
 
     def _para(self, text: str, style: ParagraphStyle, tags: tuple[Any, ...] = (), bullet: str | None = None) -> Any:
-        para = _TaggedParagraph(escape(text), style, bulletText=bullet)
+        if bullet is not None:
+            bullet = _printable(bullet)
+        separate = bullet is not None and self.protocol.separate_markers
+        para = _TaggedParagraph(escape(text), style, bulletText=None if separate else bullet)
         para._tags = tags
         para._recorder = self.recorder
+        if separate and bullet is not None:
+            para._marker = (bullet, style.bulletFontName, style.bulletIndent)
         return para
 
     # -- blocks ----------------------------------------------------------------------------
 
     def flowables(self) -> list[Any]:
         out: list[Any] = [*self._title_page()]
+        for block in self.protocol.front:
+            out.extend(self._block(block, self.protocol.font_size, -1))
+        if self.protocol.front:
+            out.append(PageBreak())
         if self.protocol.toc:
             out.extend(self._toc())
+        if self.protocol.columns == 2:
+            # Takes effect at the next page: the body starts on a new page anyway.
+            out.insert(len(out) - 1, NextPageTemplate("columns"))
         for index, block in enumerate(self.protocol.blocks):
             out.extend(self._block(block, self.protocol.font_size, index))
         return out
@@ -498,7 +605,9 @@ class _Renderer:
         for index, block in enumerate(self.protocol.blocks):
             if isinstance(block, Heading) and block.toc:
                 page = 999 if self.toc_pages is None else self.toc_pages.get(index, 0)
-                out.append(_TocLine(block.text, self._printed_page(page), min(block.level, 3), size))
+                out.append(
+                    _TocLine(block.text, self._printed_page(page), min(block.level, 3), size, self.protocol.toc_style)
+                )
         out.append(PageBreak())
         return out
 
@@ -506,14 +615,30 @@ class _Renderer:
         first = self.protocol.first_numbered_page
         if page >= first:
             return str(page - first + 1)
-        return _ROMANS[page - 1]
+        return _roman(page)
 
     def _block(self, block: Block, size: float, index: int) -> list[Any]:
         s = self.styles
         match block:
             case Heading():
                 style = s.headings[min(block.level, 5)]
-                para = self._para(block.text, style, tags=(("heading", index),))
+                number = _HEADING_NUMBER.match(block.text) if self.protocol.heading_numbers_apart else None
+                if number is not None:
+                    # Word-style numbering: the number in a text object of its own, a tab, the title.
+                    style = ParagraphStyle(f"{style.name}n", parent=style, leftIndent=54, bulletIndent=0)
+                    title = block.text[number.end() :]
+                    para = self._para(title, style, tags=(("heading", index),) if index >= 0 else ())
+                    para._marker = (number.group().strip(), style.fontName, 0.0)
+                else:
+                    para = self._para(block.text, style, tags=(("heading", index),) if index >= 0 else ())
+                if index >= 0 and block.toc and self.protocol.bookmarks != "none":
+                    # Outline levels may not skip a level.
+                    level = min(block.level - 1, self.outline_level + 1)
+                    self.outline_level = level
+                    title = block.text
+                    if self.protocol.bookmarks == "titles":
+                        title = re.sub(r"^(?:section\s+)?\d+(?:\.\d+)*\.?\s+", "", title, flags=re.IGNORECASE)
+                    para._bookmark = (f"h{index}", title, level)
                 para.keepWithNext = 1
                 return [para]
             case Para():
@@ -531,19 +656,21 @@ class _Renderer:
                 return [self._table(block)]
 
     def _item_style(self, depth: int, marker_width: float, size: float) -> ParagraphStyle:
-        left = 18 + depth * 22 + max(marker_width + 6, 18)
+        start = self.protocol.list_indent
+        left = start + depth * 22 + max(marker_width + 6, 18)
         return ParagraphStyle(
             f"item{depth}",
             fontName=_FONT,
             fontSize=size,
             leading=size * 1.3,
             leftIndent=left,
-            bulletIndent=18 + depth * 22,
+            bulletIndent=start + depth * 22,
             bulletFontName=_FONT,
             bulletFontSize=size,
             spaceAfter=size * 0.35,
             allowWidows=1,
             allowOrphans=0,
+            alignment=4 if self.protocol.justify else 0,
         )
 
     def _criteria(self, block: CriteriaList, page_size: float) -> list[Any]:
@@ -620,7 +747,9 @@ class _Renderer:
             style = self._item_style(depth, width, size)
         if marker is not None and _is_bullet(fmt):
             style = ParagraphStyle(f"{style.name}b", parent=style, bulletFontName=_symbol_font(marker))
-        out: list[Any] = [self._para(item.text, style, tags=tags, bullet=marker)]
+        out: list[Any] = [self._para(item.text, style, tags=tags, bullet=marker or None)]
+        if item.table:
+            out.extend(self._item_table(item.table, style.leftIndent, tags))
         child_fmt = block.markers[min(depth + 1, len(block.markers) - 1)]
         for k, child in enumerate(item.sub, start=1):
             out.extend(
@@ -630,6 +759,21 @@ class _Renderer:
             note_style = ParagraphStyle("note", parent=style, bulletIndent=0)
             out.append(self._para(item.note, note_style, tags=tags))
         return out
+
+    def _item_table(self, rows: tuple[tuple[str, ...], ...], indent: float, tags: tuple[Any, ...]) -> list[Any]:
+        cells = [[self._para(cell, self.styles.cell, tags=tags) for cell in row] for row in rows]
+        width = 4.4 * inch / (3 if self.protocol.columns == 2 else 2)
+        table = Table(cells, colWidths=[width] * max(len(row) for row in rows), hAlign="LEFT")
+        table.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.5, (0.3, 0.3, 0.3)),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (0, -1), 4),
+                ]
+            )
+        )
+        return [Indenter(indent, 0), table, Indenter(-indent, 0)]
 
     def _table(self, block: KeyValueTable) -> Any:
         s = self.styles
@@ -661,7 +805,7 @@ def _page_decorator(protocol: Protocol, pages: int, *, which: str) -> Callable[[
 
     def fill(template: str, page: int) -> str:
         first = protocol.first_numbered_page
-        printed = str(page - first + 1) if page >= first else _ROMANS[page - 1]
+        printed = str(page - first + 1) if page >= first else _roman(page)
         total = str(pages - first + 1)
         return template.format(page=printed, pages=total, protocol_id=protocol.protocol_id)
 
@@ -708,16 +852,28 @@ def _build(protocol: Protocol, toc_pages: dict[int, int] | None, pages: int) -> 
         author=protocol.sponsor,
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
-    if protocol.footer_first:
-        template = PageTemplate(id="page", frames=[frame], onPage=_page_decorator(protocol, pages, which="both"))
-    else:
-        template = PageTemplate(
-            id="page",
-            frames=[frame],
-            onPage=_page_decorator(protocol, pages, which="header"),
-            onPageEnd=_page_decorator(protocol, pages, which="footer"),
-        )
-    doc.addPageTemplates([template])
+    gutter = 0.3 * inch
+    half = (doc.width - gutter) / 2
+    columns = [
+        Frame(doc.leftMargin, doc.bottomMargin, half, doc.height, id="left"),
+        Frame(doc.leftMargin + half + gutter, doc.bottomMargin, half, doc.height, id="right"),
+    ]
+    templates: list[PageTemplate] = []
+    for name, frames in (("page", [frame]), ("columns", columns)):
+        if protocol.footer_first:
+            templates.append(
+                PageTemplate(id=name, frames=frames, onPage=_page_decorator(protocol, pages, which="both"))
+            )
+        else:
+            templates.append(
+                PageTemplate(
+                    id=name,
+                    frames=frames,
+                    onPage=_page_decorator(protocol, pages, which="header"),
+                    onPageEnd=_page_decorator(protocol, pages, which="footer"),
+                )
+            )
+    doc.addPageTemplates(templates)
     doc.build(renderer.flowables())
     return buffer.getvalue(), renderer, doc.page
 

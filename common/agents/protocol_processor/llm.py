@@ -117,7 +117,7 @@ def summarise_with_model(
         raise ValueError("summarise_with_model needs ctx.model")
     with _stage(ctx, "extract_text"):
         pdf = read_pdf(data, max_bytes=max_bytes)
-        doc = build_document(pdf.pages, pdf.outline)
+        doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
     with _stage(ctx, "locate_sections"):
         sections = locate_sections(doc)
     started = time.perf_counter()

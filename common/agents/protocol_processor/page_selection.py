@@ -36,7 +36,7 @@ the instructions and the answer schema come on top (the provider's own count is 
 
 Usage::
 
-    doc = build_document(pdf.pages, pdf.outline)
+    doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
     selection = select_pages(doc)
     selection.pages, selection.selected_tokens, selection.document_tokens, selection.fraction
 """

@@ -73,7 +73,7 @@ def extract_summary(
     """
     with _stage("extract_text", on_stage):
         pdf = read_pdf(data, max_bytes=max_bytes, max_pages=max_pages)
-        doc = build_document(pdf.pages, pdf.outline)
+        doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
     return summarise_document(doc, on_stage=on_stage)
 
 

@@ -47,7 +47,7 @@ MAX_TOKEN_FRACTION = 0.25
 @cache
 def _doc(name: str) -> tuple[Document, tuple[Section, ...]]:
     pdf = read_pdf(protocol_pdf(name))
-    doc = build_document(pdf.pages, pdf.outline)
+    doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
     return doc, tuple(locate_sections(doc))
 
 

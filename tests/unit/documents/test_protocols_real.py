@@ -37,7 +37,7 @@ def _pdf(name: str) -> PdfText:
 @cache
 def _parsed(name: str, variant: str = "full") -> Parsed:
     pdf = _pdf(name)
-    doc = build_document(pdf.pages, pdf.outline)
+    doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
     if variant in {"no-outline", "body-only"}:
         doc = Document(lines=doc.lines, page_count=doc.page_count)
     if variant == "body-only":
