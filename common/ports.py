@@ -165,10 +165,6 @@ class BlobStore(Protocol):
         """
         ...
 
-    def uri(self, relative_name: str) -> str:
-        """The ``gs://`` URI of ``tenants/{tenant_id}/{relative_name}``."""
-        ...
-
 
 class JobPublisher(Protocol):
     """Publishes "run this job" messages to the jobs topic."""

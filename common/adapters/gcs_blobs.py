@@ -104,7 +104,3 @@ class GcsBlobStore:
         except Exception as e:
             raise translate(e, what="write object") from e
         return StoredObject(uri=f"gs://{self._bucket_name}/{name}", generation=int(blob.generation or 0))
-
-    def uri(self, relative_name: str) -> str:
-        """The ``gs://`` URI of ``tenants/{tenant_id}/{relative_name}``."""
-        return f"gs://{self._bucket_name}/{self._prefix}{relative_name.lstrip('/')}"

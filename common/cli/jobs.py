@@ -15,7 +15,6 @@ from common.cli.render import print_criteria_evaluation, print_protocol_summary,
 console = Console()
 app = typer.Typer(help="List jobs.", no_args_is_help=True)
 
-ApiUrl = Annotated[str | None, typer.Option(help="Status API base URL (default: $AGENTJOBS_API_URL or the dev stack).")]
 ApiKey = Annotated[str | None, typer.Option(help="API key (default: $AGENTJOBS_API_KEY).", envvar="AGENTJOBS_API_KEY")]
 
 

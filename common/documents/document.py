@@ -72,7 +72,3 @@ class Document:
         if not self.lines:
             return 1
         return self.lines[min(index, len(self.lines) - 1)].page
-
-    def text_between(self, start: int, end: int) -> list[str]:
-        """Non-blank line texts of lines ``start`` (inclusive) to ``end`` (exclusive)."""
-        return [line.text for line in self.lines[start:end] if line.text]

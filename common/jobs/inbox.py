@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from common.errors import InvalidRequest
 
-__all__ = ["InboxObject", "NotADrop", "inbox_prefix", "parse_inbox_path", "tenant_prefix"]
+__all__ = ["InboxObject", "NotADrop", "parse_inbox_path", "tenant_prefix"]
 
 _INBOX = re.compile(r"^tenants/(?P<tenant>[^/]+)/inbox/(?P<agent>[^/]+)/(?P<filename>.+)$")
 
@@ -50,8 +50,3 @@ def parse_inbox_path(name: str) -> InboxObject:
 def tenant_prefix(tenant_id: str) -> str:
     """Object-name prefix of everything a tenant owns: ``tenants/{tenant_id}/``."""
     return f"tenants/{tenant_id}/"
-
-
-def inbox_prefix(tenant_id: str, agent: str) -> str:
-    """Object-name prefix where dropping a file starts a job for ``agent``."""
-    return f"tenants/{tenant_id}/inbox/{agent}/"

@@ -146,9 +146,6 @@ class InMemoryBlobStore:
         gen = self._bucket.put(name, data)
         return StoredObject(f"gs://{self._bucket_name}/{name}", gen)
 
-    def uri(self, relative_name: str) -> str:
-        return f"gs://{self._bucket_name}/tenants/{self._tenant_id}/{relative_name}"
-
 
 @dataclass
 class RecordingRejectionLog:

@@ -96,3 +96,16 @@ def test_status_imports_no_llm_code_even_when_serving_openapi():
     # The pure model port (common.llm.port) may load with the agents' schemas; no SDK or adapter may.
     sdk = ("mirascope", "openai", "anthropic", "google.genai", "common.llm.mirascope_adapter")
     assert not {m for m in modules if m.startswith(sdk)}
+
+
+def test_run_agent_without_a_model_imports_no_llm_sdk_even_after_running_jobs(shared_data):
+    pdf = shared_data / "protocols" / "CDISC_Pilot_Study.pdf"
+    run_offline = (
+        "from common.agents.registry import load_agent\n"
+        "from common.agents.protocol_processor.rules import extract_summary\n"
+        "load_agent('criteria-evaluator'); load_agent('protocol-processor')\n"
+        f"assert extract_summary(open({str(pdf)!r}, 'rb').read()).inclusion_criteria\n"
+    )
+    modules = imported_at_start("run_agent", run_offline)
+    assert "common.agents.protocol_processor.rules" in modules
+    assert not {m for m in modules if m.startswith(("mirascope", "openai", "anthropic", "google.genai"))}
