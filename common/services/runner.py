@@ -154,26 +154,12 @@ class JobRunner:
         store = self._tenants.jobs(drop.tenant_id)
         file_uri = f"gs://{event.bucket}/{event.name}"
         try:
-            agent = self._agents(drop.agent)
-        except UnknownAgent as e:
+            payload = self._agents(drop.agent).input_from_file(file_uri, event.generation)
+            if payload is None:
+                raise PermanentError("this agent does not accept dropped files", code="files_not_accepted")
+        except (UnknownAgent, PermanentError) as e:
             return self._create_failed(
-                store,
-                job_id=job_id,
-                agent=drop.agent,
-                payload={"file_uri": file_uri},
-                source=Source.GCS,
-                error=e,
-            )
-        payload = agent.input_from_file(file_uri, event.generation)
-        if payload is None:
-            error = PermanentError("this agent does not accept dropped files", code="files_not_accepted")
-            return self._create_failed(
-                store,
-                job_id=job_id,
-                agent=drop.agent,
-                payload={"file_uri": file_uri},
-                source=Source.GCS,
-                error=error,
+                store, job_id=job_id, agent=drop.agent, payload={"file_uri": file_uri}, source=Source.GCS, error=e
             )
         return self._create_and_execute(
             store,
