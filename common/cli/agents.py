@@ -12,6 +12,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from common.agents.input_errors import invalid_input
 from common.agents.registry import AGENT_NAMES, load_agent
 from common.cli.render import print_criteria_evaluation, print_protocol_summary, print_timings
 from common.config import Settings
@@ -76,8 +77,7 @@ def run(
         try:
             payload = implementation.input_model.model_validate(payload_json)
         except ValidationError as e:
-            fields = ", ".join(".".join(str(p) for p in err["loc"]) or "(root)" for err in e.errors()[:5])
-            raise PermanentError(f"the input does not match the agent's schema ({fields})", code="invalid_input") from e
+            raise invalid_input(e) from e
         started = time.perf_counter()
         result = implementation.run(payload, ctx)
         ctx.record_stage("total", time.perf_counter() - started)

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from common.agents.base import Agent, AgentResult
+from common.agents.input_errors import invalid_input
 from common.agents.registry import UnknownAgent, load_agent
 from common.config import Settings
 from common.errors import AgentJobsError, PermanentError, TransientError
@@ -194,24 +195,10 @@ class JobRunner:
             agent.input_model.model_validate(request.input)
             model = self._models.select(request.agent, request.model, tenant)
             callback_url = self._checked_callback(request.callback_url)
-        except ValidationError as e:
-            error = PermanentError(_validation_summary(e), code="invalid_input")
+        except (ValidationError, AgentJobsError) as e:
+            error = invalid_input(e) if isinstance(e, ValidationError) else e
             return self._create_failed(
-                store,
-                job_id=job_id,
-                agent=request.agent,
-                payload=request.input,
-                source=Source.PUBSUB,
-                error=error,
-            )
-        except AgentJobsError as e:
-            return self._create_failed(
-                store,
-                job_id=job_id,
-                agent=request.agent,
-                payload=request.input,
-                source=Source.PUBSUB,
-                error=e,
+                store, job_id=job_id, agent=request.agent, payload=request.input, source=Source.PUBSUB, error=error
             )
         return self._create_and_execute(
             store,
@@ -308,7 +295,7 @@ class JobRunner:
         try:
             payload = agent.input_model.model_validate(job.input)
         except ValidationError as e:
-            raise PermanentError(_validation_summary(e), code="invalid_input") from e
+            raise invalid_input(e) from e
         try:
             return agent.run(payload, ctx)
         except AgentJobsError:
@@ -440,9 +427,3 @@ def _dump(output: BaseModel) -> dict[str, Any]:
 
 def _job_error(error: AgentJobsError) -> JobError:
     return JobError(error.error_code, error.message)
-
-
-def _validation_summary(error: ValidationError) -> str:
-    # Field paths and error types only: input values may be patient data.
-    parts = [f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['type']}" for e in error.errors()[:5]]
-    return "input does not match the agent's schema: " + "; ".join(parts)

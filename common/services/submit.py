@@ -27,6 +27,7 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
+from common.agents.input_errors import field_errors
 from common.agents.registry import load_agent
 from common.config import Settings
 from common.errors import Conflict, Forbidden, InvalidRequest, TransientError, UnprocessableEntity
@@ -44,7 +45,6 @@ __all__ = [
     "SubmitResult",
     "SubmitService",
     "parse_json_body",
-    "validation_details",
 ]
 
 STALE_RESERVATION_SECONDS = 60.0
@@ -79,14 +79,6 @@ def parse_json_body(body: bytes, *, max_bytes: int) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise InvalidRequest("request body must be a JSON object", code="invalid_json")
     return cast(dict[str, Any], payload)
-
-
-def validation_details(error: ValidationError) -> list[dict[str, str]]:
-    """Field errors as ``[{"field", "type", "message"}]``, without the offending values (may be patient data)."""
-    return [
-        {"field": ".".join(str(p) for p in e["loc"]) or "(body)", "type": e["type"], "message": e["msg"]}
-        for e in error.errors(include_input=False, include_url=False)[:20]
-    ]
 
 
 class SubmitService:
@@ -145,7 +137,7 @@ class SubmitService:
         except ValidationError as e:
             raise UnprocessableEntity(
                 "the request does not match the agent's input schema",
-                details={"errors": validation_details(e)},
+                details={"errors": field_errors(e)},
             ) from e
         job_input = validated.model_dump(mode="json", exclude_none=True)
         self._check_uris(tenant_id, job_input)

@@ -29,16 +29,15 @@ def test_criteria_evaluator_job_over_https_reaches_success_with_the_verdict_rule
     )
     tenant = stack.tenant("https")
     with WebhookReceiver(secret=tenant.tenant.webhook_secret) as receiver:
-        response = httpx.post(
-            stack.url("submit", "/v1/agents/criteria-evaluator/jobs"),
-            json={
-                "criteria": CRITERIA,
-                "patient_profile": PROFILE,
-                "callback_url": receiver.url,
-                "metadata": {"ref": "p1"},
-            },
-            headers={"Authorization": f"Bearer {tenant.api_key}", "Idempotency-Key": "screen-1"},
-        )
+        body = {
+            "criteria": CRITERIA,
+            "patient_profile": PROFILE,
+            "callback_url": receiver.url,
+            "metadata": {"ref": "p1"},
+        }
+        headers = {"Authorization": f"Bearer {tenant.api_key}", "Idempotency-Key": "screen-1"}
+        submit_url = stack.url("submit", "/v1/agents/criteria-evaluator/jobs")
+        response = httpx.post(submit_url, json=body, headers=headers)
         assert response.status_code == 202, response.text
         accepted = response.json()
         job = stack.wait_job(tenant.api_key, accepted["job_id"])
@@ -52,16 +51,7 @@ def test_criteria_evaluator_job_over_https_reaches_success_with_the_verdict_rule
         [callback] = receiver.wait_for(1)
         assert callback.verified and callback.payload["type"] == "job.completed"
 
-    replay = httpx.post(
-        stack.url("submit", "/v1/agents/criteria-evaluator/jobs"),
-        json={
-            "criteria": CRITERIA,
-            "patient_profile": PROFILE,
-            "callback_url": receiver.url,
-            "metadata": {"ref": "p1"},
-        },
-        headers={"Authorization": f"Bearer {tenant.api_key}", "Idempotency-Key": "screen-1"},
-    )
+    replay = httpx.post(submit_url, json=body, headers=headers)
     assert replay.status_code == 200 and replay.json()["job_id"] == accepted["job_id"]
 
 
