@@ -1,5 +1,10 @@
 """Settings, read once per cold start from environment variables.
 
+Every setting is declared once, on :class:`Settings`, with its environment variable, the
+functions that read it and a description. That one declaration drives :meth:`Settings.from_env`,
+the README's settings table and the Terraform wiring test (every variable a function reads is
+set on that function), so the three cannot drift apart.
+
 Every setting has a default that works on the local stack; production values come from the
 Terraform-managed function configuration. Emulator hosts use Google's own variables
 (``FIRESTORE_EMULATOR_HOST``, ``PUBSUB_EMULATOR_HOST``, ``STORAGE_EMULATOR_HOST``), which the
@@ -8,13 +13,20 @@ client libraries read themselves.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from common.errors import PermanentError
 
-__all__ = ["ConfigError", "Settings"]
+__all__ = ["ALL_FUNCTIONS", "ConfigError", "FunctionName", "SettingInfo", "Settings", "setting_infos"]
+
+FunctionName = Literal["submit", "run_agent", "status", "notify"]
+ALL_FUNCTIONS: tuple[FunctionName, ...] = ("submit", "run_agent", "status", "notify")
+_API: tuple[FunctionName, ...] = ("submit", "status")
+_STORES: tuple[FunctionName, ...] = ("submit", "run_agent", "status")
 
 
 class ConfigError(PermanentError):
@@ -23,129 +35,223 @@ class ConfigError(PermanentError):
     code = "invalid_configuration"
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as e:
-        raise ConfigError(f"{name} must be an integer") from e
+@dataclass(frozen=True, slots=True)
+class SettingInfo:
+    """How one setting is read and who reads it.
+
+    Attributes:
+        field: Attribute name on :class:`Settings`.
+        env: The environment variable (for prefix settings, the prefix).
+        functions: The functions that read it; Terraform must set it on exactly these.
+        doc: One line for the README's settings table.
+        secret: Never printed; deployed from Secret Manager.
+        fallback_env: A second variable read when ``env`` is unset.
+        prefix: ``env`` is a prefix: every variable ``{env}<NAME>`` contributes one entry.
+        deployed: Whether a deployment sets it (``False`` for local-stack-only settings).
+    """
+
+    field: str
+    env: str
+    functions: tuple[FunctionName, ...]
+    doc: str
+    secret: bool = False
+    fallback_env: str | None = None
+    prefix: bool = False
+    deployed: bool = True
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as e:
-        raise ConfigError(f"{name} must be a number") from e
+def _setting(
+    default: Any,
+    env: str,
+    functions: tuple[FunctionName, ...],
+    doc: str,
+    *,
+    secret: bool = False,
+    fallback_env: str | None = None,
+    prefix: bool = False,
+    deployed: bool = True,
+) -> Any:
+    info = {"env": env, "functions": functions, "doc": doc, "secret": secret, "fallback_env": fallback_env}
+    info |= {"prefix": prefix, "deployed": deployed}
+    if isinstance(default, dict):
+        return field(default_factory=dict[str, str], repr=not secret, metadata=info)
+    return field(default=default, repr=not secret, metadata=info)
 
 
-def _bool(env: Mapping[str, str], name: str) -> bool:
-    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Runtime settings. Each attribute documents its variable through :func:`setting_infos`.
+
+    Units: every ``*_seconds`` is seconds, every ``*_bytes`` is bytes.
+    """
+
+    project: str = _setting(
+        "agentjobs-dev",
+        "AGENTJOBS_PROJECT",
+        ALL_FUNCTIONS,
+        "Google Cloud project id.",
+        fallback_env="GOOGLE_CLOUD_PROJECT",
+    )
+    bucket: str = _setting(
+        "agentjobs-dev", "AGENTJOBS_BUCKET", _STORES, "Bucket holding tenant inboxes, uploads and large results."
+    )
+    jobs_topic: str = _setting(
+        "agentjobs-jobs",
+        "AGENTJOBS_JOBS_TOPIC",
+        ("submit", "run_agent"),
+        "Topic of job messages (submit publishes; the sweeper republishes).",
+    )
+    callbacks_queue: str = _setting(
+        "",
+        "AGENTJOBS_CALLBACKS_QUEUE",
+        ("run_agent",),
+        "Cloud Tasks queue for callbacks: projects/P/locations/L/queues/Q; empty disables callbacks.",
+    )
+    notify_url: str = _setting("", "AGENTJOBS_NOTIFY_URL", ("run_agent",), "URL of notify, the Cloud Tasks target.")
+    tasks_emulator_host: str = _setting(
+        "",
+        "CLOUD_TASKS_EMULATOR_HOST",
+        ("run_agent",),
+        "host:port of a Cloud Tasks emulator (local stack only).",
+        deployed=False,
+    )
+    tasks_service_account: str = _setting(
+        "",
+        "AGENTJOBS_TASKS_SERVICE_ACCOUNT",
+        ("run_agent",),
+        "Service account whose OIDC token Cloud Tasks attaches when calling notify.",
+    )
+    public_base_url: str = _setting(
+        "",
+        "AGENTJOBS_PUBLIC_BASE_URL",
+        ("submit", "status", "notify"),
+        "Base URL of the status API, for links in responses and callbacks.",
+    )
+    max_attempts: int = _setting(
+        5, "AGENTJOBS_MAX_ATTEMPTS", ("run_agent",), "Claims of one job before it fails with attempts_exhausted."
+    )
+    backend_retry_seconds: float = _setting(
+        30.0,
+        "AGENTJOBS_BACKEND_RETRY_SECONDS",
+        ("run_agent", "status"),
+        "How long one storage read may retry transient errors before the delivery is retried (s).",
+    )
+    lease_seconds: float = _setting(
+        900.0,
+        "AGENTJOBS_LEASE_SECONDS",
+        ("run_agent",),
+        "How long an attempt may run before a redelivery may take over (s).",
+    )
+    inline_result_bytes: int = _setting(
+        512 * 1024,
+        "AGENTJOBS_INLINE_RESULT_BYTES",
+        ("run_agent",),
+        "Results larger than this go to the bucket with a pointer in the job (bytes).",
+    )
+    max_document_bytes: int = _setting(
+        50 * 1024 * 1024, "AGENTJOBS_MAX_DOCUMENT_BYTES", ("run_agent",), "Largest input document accepted (bytes)."
+    )
+    max_request_bytes: int = _setting(
+        256 * 1024, "AGENTJOBS_MAX_REQUEST_BYTES", ("submit",), "Largest HTTP request body accepted by submit (bytes)."
+    )
+    default_model: str = _setting(
+        "",
+        "AGENTJOBS_MODEL",
+        ("submit", "run_agent"),
+        "Default provider/model for LLM agents, e.g. openai/gpt-4o-mini; empty = offline.",
+    )
+    agent_models: dict[str, str] = _setting(  # noqa: RUF009 - _setting returns a dataclasses.field
+        {},
+        "AGENTJOBS_MODEL__",
+        ("submit", "run_agent"),
+        "Per-agent model: AGENTJOBS_MODEL__CRITERIA_EVALUATOR (agent upper-cased, - becomes _).",
+        prefix=True,
+    )
+    model_base_url: str = _setting(
+        "",
+        "AGENTJOBS_MODEL_BASE_URL",
+        ("run_agent",),
+        "Base URL of an OpenAI-compatible server (Ollama, vLLM).",
+    )
+    model_api_key: str = _setting(
+        "",
+        "AGENTJOBS_MODEL_API_KEY",
+        ("run_agent",),
+        "API key for that server (or the provider's own variable, e.g. OPENAI_API_KEY).",
+        secret=True,
+    )
+    model_timeout_seconds: float = _setting(
+        120.0, "AGENTJOBS_MODEL_TIMEOUT_SECONDS", ("run_agent",), "Timeout of one model call (s)."
+    )
+    allow_loopback_callbacks: bool = _setting(
+        False,
+        "AGENTJOBS_DEV_ALLOW_LOOPBACK_CALLBACKS",
+        ("submit", "run_agent", "notify"),
+        "Dev only: accept http://127.0.0.1 callback URLs. The local stack sets it.",
+        deployed=False,
+    )
+    callback_timeout_seconds: float = _setting(
+        10.0, "AGENTJOBS_CALLBACK_TIMEOUT_SECONDS", ("notify",), "Timeout of one callback delivery (s)."
+    )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from ``env`` (default: ``os.environ``); unset or empty means the default.
+
+        Raises:
+            ConfigError: A numeric setting is not a number.
+        """
+        e = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for info in setting_infos():
+            if info.prefix:
+                values[info.field] = _prefixed(e, info.env)
+                continue
+            raw = e.get(info.env) or (e.get(info.fallback_env) if info.fallback_env else None)
+            if raw:
+                values[info.field] = _parse(raw, _types()[info.field], info.env)
+        settings = cls(**values)
+        if settings.public_base_url.endswith("/"):
+            settings = dataclasses.replace(settings, public_base_url=settings.public_base_url.rstrip("/"))
+        return settings
+
+    def model_for(self, agent: str) -> str:
+        """The configured ``provider/model`` for ``agent``, or ``""`` when none is configured."""
+        return self.agent_models.get(agent, self.default_model)
 
 
-def _models(env: Mapping[str, str], prefix: str) -> dict[str, str]:
+def setting_infos() -> tuple[SettingInfo, ...]:
+    """Every setting, in declaration order: its variable, readers and description."""
+    return tuple(SettingInfo(field=f.name, **f.metadata) for f in dataclasses.fields(Settings))
+
+
+def _types() -> dict[str, str]:
+    # With postponed annotations, field types are strings such as "int" or "dict[str, str]".
+    return {f.name: str(f.type) for f in dataclasses.fields(Settings)}
+
+
+def _parse(raw: str, type_name: str, name: str) -> Any:
+    match type_name:
+        case "int":
+            try:
+                return int(raw.strip())
+            except ValueError as e:
+                raise ConfigError(f"{name} must be an integer") from e
+        case "float":
+            try:
+                return float(raw.strip())
+            except ValueError as e:
+                raise ConfigError(f"{name} must be a number") from e
+        case "bool":
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        case _:
+            return raw
+
+
+def _prefixed(env: Mapping[str, str], prefix: str) -> dict[str, str]:
     # AGENTJOBS_MODEL__CRITERIA_EVALUATOR=openai/gpt-4o-mini -> {"criteria-evaluator": "openai/gpt-4o-mini"}
     return {
         name[len(prefix) :].lower().replace("_", "-"): value
         for name, value in env.items()
         if name.startswith(prefix) and value
     }
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Runtime settings.
-
-    Attributes:
-        project: Google Cloud project id (``AGENTJOBS_PROJECT``, else ``GOOGLE_CLOUD_PROJECT``).
-        bucket: Bucket holding tenant inboxes and large results (``AGENTJOBS_BUCKET``).
-        jobs_topic: Topic that ``submit`` publishes job messages to (``AGENTJOBS_JOBS_TOPIC``).
-        callbacks_queue: Full Cloud Tasks queue name for callbacks
-            (``AGENTJOBS_CALLBACKS_QUEUE``: ``projects/P/locations/L/queues/Q``).
-        notify_url: HTTPS URL of the ``notify`` function, the Cloud Tasks target
-            (``AGENTJOBS_NOTIFY_URL``).
-        tasks_emulator_host: ``host:port`` of a Cloud Tasks emulator (``CLOUD_TASKS_EMULATOR_HOST``).
-        tasks_service_account: Service account whose OIDC token Cloud Tasks attaches when calling
-            ``notify`` (``AGENTJOBS_TASKS_SERVICE_ACCOUNT``); empty on the local stack.
-        public_base_url: Base URL clients use for the HTTP API, for ``links``
-            (``AGENTJOBS_PUBLIC_BASE_URL``).
-        max_attempts: Claims of one job before it fails with ``attempts_exhausted``.
-        backend_retry_seconds: How long one storage read may retry transient errors before the
-            delivery gives up and is redelivered (s).
-        lease_seconds: How long an attempt may run before a redelivery may take over (s).
-        inline_result_bytes: Larger results go to storage with a pointer in the job (bytes).
-        max_document_bytes: Largest input document accepted (bytes).
-        max_request_bytes: Largest HTTP request body accepted by ``submit`` (bytes).
-        default_model: Default ``provider/model`` for LLM agents (``AGENTJOBS_MODEL``); empty
-            means no model is configured (offline mode).
-        agent_models: Per-agent overrides from ``AGENTJOBS_MODEL__<AGENT>`` variables.
-        model_base_url: Base URL of an OpenAI-compatible server (``AGENTJOBS_MODEL_BASE_URL``).
-        model_api_key: API key for that server (``AGENTJOBS_MODEL_API_KEY``). Never logged.
-        model_timeout_seconds: Timeout of one model call (s).
-        allow_loopback_callbacks: Dev-only: accept ``http://127.0.0.1`` callback URLs
-            (``AGENTJOBS_DEV_ALLOW_LOOPBACK_CALLBACKS``). The local stack sets it.
-        callback_timeout_seconds: Timeout of one callback delivery (s).
-    """
-
-    project: str = "agentjobs-dev"
-    bucket: str = "agentjobs-dev"
-    jobs_topic: str = "agentjobs-jobs"
-    callbacks_queue: str = ""
-    notify_url: str = ""
-    tasks_emulator_host: str = ""
-    tasks_service_account: str = ""
-    public_base_url: str = ""
-    max_attempts: int = 5
-    backend_retry_seconds: float = 30.0
-    lease_seconds: float = 900.0
-    inline_result_bytes: int = 512 * 1024
-    max_document_bytes: int = 50 * 1024 * 1024
-    max_request_bytes: int = 256 * 1024
-    default_model: str = ""
-    agent_models: dict[str, str] = field(default_factory=dict[str, str])
-    model_base_url: str = ""
-    model_api_key: str = field(default="", repr=False)
-    model_timeout_seconds: float = 120.0
-    allow_loopback_callbacks: bool = False
-    callback_timeout_seconds: float = 10.0
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read settings from ``env`` (default: ``os.environ``).
-
-        Raises:
-            ConfigError: A numeric setting is not a number.
-        """
-        e = os.environ if env is None else env
-        d = cls()  # the defaults (class attributes are slot descriptors, not values)
-        return cls(
-            project=e.get("AGENTJOBS_PROJECT") or e.get("GOOGLE_CLOUD_PROJECT") or d.project,
-            bucket=e.get("AGENTJOBS_BUCKET") or d.bucket,
-            jobs_topic=e.get("AGENTJOBS_JOBS_TOPIC") or d.jobs_topic,
-            callbacks_queue=e.get("AGENTJOBS_CALLBACKS_QUEUE", ""),
-            notify_url=e.get("AGENTJOBS_NOTIFY_URL", ""),
-            tasks_emulator_host=e.get("CLOUD_TASKS_EMULATOR_HOST", ""),
-            tasks_service_account=e.get("AGENTJOBS_TASKS_SERVICE_ACCOUNT", ""),
-            public_base_url=e.get("AGENTJOBS_PUBLIC_BASE_URL", "").rstrip("/"),
-            max_attempts=_int(e, "AGENTJOBS_MAX_ATTEMPTS", d.max_attempts),
-            backend_retry_seconds=_float(e, "AGENTJOBS_BACKEND_RETRY_SECONDS", d.backend_retry_seconds),
-            lease_seconds=_float(e, "AGENTJOBS_LEASE_SECONDS", d.lease_seconds),
-            inline_result_bytes=_int(e, "AGENTJOBS_INLINE_RESULT_BYTES", d.inline_result_bytes),
-            max_document_bytes=_int(e, "AGENTJOBS_MAX_DOCUMENT_BYTES", d.max_document_bytes),
-            max_request_bytes=_int(e, "AGENTJOBS_MAX_REQUEST_BYTES", d.max_request_bytes),
-            default_model=e.get("AGENTJOBS_MODEL", ""),
-            agent_models=_models(e, "AGENTJOBS_MODEL__"),
-            model_base_url=e.get("AGENTJOBS_MODEL_BASE_URL", ""),
-            model_api_key=e.get("AGENTJOBS_MODEL_API_KEY", ""),
-            model_timeout_seconds=_float(e, "AGENTJOBS_MODEL_TIMEOUT_SECONDS", d.model_timeout_seconds),
-            allow_loopback_callbacks=_bool(e, "AGENTJOBS_DEV_ALLOW_LOOPBACK_CALLBACKS"),
-            callback_timeout_seconds=_float(e, "AGENTJOBS_CALLBACK_TIMEOUT_SECONDS", d.callback_timeout_seconds),
-        )
-
-    def model_for(self, agent: str) -> str:
-        """The configured ``provider/model`` for ``agent``, or ``""`` when none is configured."""
-        return self.agent_models.get(agent, self.default_model)
