@@ -8,6 +8,7 @@ UV := $(PY) -m uv
 setup:
 	@$(PY) -m uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check uv
 	@$(UV) sync --frozen --quiet
+	@$(UV) run --frozen python -m common.devstack.tool_envs >/dev/null
 
 demo: setup
 	$(UV) run --frozen agentjobs demo

@@ -137,10 +137,41 @@ class Settings:
         "How long one storage read may retry transient errors before the delivery is retried (s).",
     )
     lease_seconds: float = _setting(
-        900.0,
+        30.0,
         "AGENTJOBS_LEASE_SECONDS",
         ("run_agent",),
-        "How long an attempt may run before a redelivery may take over (s).",
+        "How long an attempt may go without a heartbeat before another worker may take it over (s).",
+    )
+    heartbeat_seconds: float = _setting(
+        10.0,
+        "AGENTJOBS_HEARTBEAT_SECONDS",
+        ("run_agent",),
+        "How often a running attempt renews its lease (s); well below the lease.",
+    )
+    max_run_seconds: float = _setting(
+        1800.0,
+        "AGENTJOBS_MAX_RUN_SECONDS",
+        ("run_agent",),
+        "Longest one attempt may run; then its lease is no longer renewed (s). Below the function timeout.",
+    )
+    sweep_pending_after_seconds: float = _setting(
+        120.0,
+        "AGENTJOBS_SWEEP_PENDING_AFTER_SECONDS",
+        ("run_agent",),
+        "The sweeper republishes a pending job untouched this long: its message may be lost (s).",
+    )
+    sweep_callback_after_seconds: float = _setting(
+        300.0,
+        "AGENTJOBS_SWEEP_CALLBACK_AFTER_SECONDS",
+        ("run_agent",),
+        "The sweeper re-enqueues a callback still pending this long after the job finished (s).",
+    )
+    sweep_failing_callback_after_seconds: float = _setting(
+        7 * 3600.0,
+        "AGENTJOBS_SWEEP_FAILING_CALLBACK_AFTER_SECONDS",
+        ("run_agent",),
+        "The sweeper re-enqueues a failing callback with no attempt this long: longer than the queue's "
+        "largest retry delay, so its task must be lost (s).",
     )
     inline_result_bytes: int = _setting(
         512 * 1024,
@@ -192,6 +223,19 @@ class Settings:
     )
     callback_timeout_seconds: float = _setting(
         10.0, "AGENTJOBS_CALLBACK_TIMEOUT_SECONDS", ("notify",), "Timeout of one callback delivery (s)."
+    )
+    callback_max_attempts: int = _setting(
+        16,
+        "AGENTJOBS_CALLBACK_MAX_ATTEMPTS",
+        ("notify",),
+        "The callbacks queue's max attempts: when that attempt fails, the callback is abandoned.",
+    )
+    auth_cache_seconds: float = _setting(
+        60.0,
+        "AGENTJOBS_AUTH_CACHE_SECONDS",
+        ("submit", "status", "notify"),
+        "How long an API key and its tenant are cached per instance: a deleted or deactivated tenant's "
+        "keys stop working within this time (s).",
     )
 
     @classmethod

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from common.jobs.models import CallbackAttempt, Job, JobStatus
+from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
 from common.tenants.models import Tenant
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "IdempotencyStore",
     "JobPublisher",
     "JobStore",
+    "JobSweep",
     "RejectionLog",
     "StoredObject",
     "TaskQueue",
@@ -70,17 +71,31 @@ class JobStore(Protocol):
         ...
 
     def update(self, job_id: str, transition: Callable[[Job], Job]) -> Job:
-        """Atomically replace the job with ``transition(job)``.
+        """Atomically replace the job with ``transition(job)`` (one read, then a conditional write).
 
         ``transition`` may run more than once (optimistic retries); it must be pure. Returning
         the same object writes nothing.
 
         Returns:
-            The job as stored afterwards.
+            The job as stored afterwards, with its ``revision``.
 
         Raises:
-            NotFound: No such job.
-            TransientError: The store is unavailable.
+            NotFound: ``job_not_found``.
+            TransientError: The store is unavailable or the job is too contended.
+            PermanentError: The store refused the record (it can never be written).
+        """
+        ...
+
+    def replace(self, job: Job, transition: Callable[[Job], Job]) -> Job:
+        """Like :meth:`update`, but without a read when ``job`` is still the stored revision.
+
+        The holder of a lease knows the job it last wrote; writing ``transition(job)`` on the
+        condition that nothing changed since saves the read. When something did change (a
+        heartbeat of another worker after a takeover, a cancellation), it falls back to
+        :meth:`update`, so ``transition`` sees the stored job and its lease check decides.
+
+        Raises:
+            The errors of :meth:`update`, and whatever ``transition`` raises (e.g. ``LeaseLost``).
         """
         ...
 
@@ -100,8 +115,42 @@ class JobStore(Protocol):
         """
         ...
 
-    def add_callback_attempt(self, job_id: str, attempt: CallbackAttempt) -> None:
-        """Append a callback delivery attempt to the job's record.
+    def record_callback(
+        self, job_id: str, attempt: CallbackAttempt, *, status: CallbackStatus, error: str | None
+    ) -> None:
+        """Append a callback delivery attempt and set the callback status, in one write without a read.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        ...
+
+
+class JobSweep(Protocol):
+    """The sweeper's view across tenants: jobs that need attention, oldest first.
+
+    The only reader that crosses tenants. It returns jobs so the sweeper can requeue them; the
+    work itself runs through the tenant-scoped stores.
+    """
+
+    def stale_pending(self, *, updated_before: datetime, limit: int) -> list[Job]:
+        """``pending`` jobs not updated since ``updated_before``: their job message may be lost.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        ...
+
+    def expired_leases(self, *, now: datetime, limit: int) -> list[Job]:
+        """``running`` jobs whose lease expired before ``now``: their worker stopped heartbeating.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        ...
+
+    def stuck_callbacks(self, status: CallbackStatus, *, updated_before: datetime, limit: int) -> list[Job]:
+        """Finished jobs whose callback is in ``status`` and has not moved since ``updated_before``.
 
         Raises:
             TransientError: The store is unavailable.
@@ -122,7 +171,11 @@ class TenantDirectory(Protocol):
         ...
 
     def get(self, tenant_id: str) -> Tenant | None:
-        """The tenant, or ``None``."""
+        """The tenant, or ``None``.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
         ...
 
     def save(self, tenant: Tenant) -> None:

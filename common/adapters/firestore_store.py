@@ -21,27 +21,50 @@ from datetime import datetime
 from typing import Any, cast
 
 from google.api_core import exceptions as gexc
+from google.api_core.datetime_helpers import DatetimeWithNanoseconds
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from common.adapters.sdk_errors import translate
-from common.errors import Conflict, NotFound
+from common.errors import Conflict, NotFound, TransientError
 from common.jobs.codec import callback_to_doc, job_from_doc, job_to_doc, tenant_from_doc, tenant_to_doc
-from common.jobs.models import CallbackAttempt, Job, JobStatus
+from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
 from common.tenants.models import Tenant
-
-_transactional: Any = firestore.transactional  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 
 __all__ = [
     "FirestoreIdempotencyStore",
     "FirestoreJobStore",
+    "FirestoreJobSweep",
     "FirestoreRejectionLog",
     "FirestoreTenantDirectory",
 ]
 
+_UPDATE_ATTEMPTS = 5
+
+
+def _revision(update_time: Any) -> str | None:
+    return None if update_time is None else cast(str, update_time.rfc3339())
+
+
+def _from_snapshot(snapshot: Any) -> Job:
+    job = job_from_doc(cast(dict[str, Any], snapshot.to_dict()))
+    return job.replace(revision=_revision(snapshot.update_time))
+
+
+class JobNotFound(NotFound):
+    """No job with that id in this tenant."""
+
+    code = "job_not_found"
+
 
 class FirestoreJobStore:
-    """One tenant's jobs in Firestore. Implements :class:`common.ports.JobStore`."""
+    """One tenant's jobs in Firestore. Implements :class:`common.ports.JobStore`.
+
+    Changes are optimistic: read, apply the pure transition, write on the condition that the
+    document's update time is still the one read (Firestore's ``last_update_time``
+    precondition). The update time is the job's ``revision``, so a lease holder that knows the
+    job it last wrote can write again without reading (:meth:`replace`).
+    """
 
     def __init__(self, client: firestore.Client, tenant_id: str):
         if not tenant_id:
@@ -62,12 +85,12 @@ class FirestoreJobStore:
             raise ValueError("job belongs to another tenant")
         ref: Any = self._jobs.document(job.job_id)
         try:
-            ref.create(job_to_doc(job))
-            return job, True
+            result: Any = ref.create(job_to_doc(job))
+            return job.replace(revision=_revision(result.update_time)), True
         except gexc.AlreadyExists:
             existing = self.get(job.job_id)
             if existing is None:  # deleted in between; extremely unlikely, let the caller retry
-                raise translate(gexc.Aborted("job vanished"), what="create job") from None
+                raise TransientError("create job: vanished", code="backend_unavailable") from None
             return existing, False
         except Exception as e:
             raise translate(e, what="create job") from e
@@ -78,32 +101,41 @@ class FirestoreJobStore:
             snapshot: Any = self._jobs.document(job_id).get()
         except Exception as e:
             raise translate(e, what="read job") from e
-        return job_from_doc(cast(dict[str, Any], snapshot.to_dict())) if snapshot.exists else None
+        return _from_snapshot(snapshot) if snapshot.exists else None
 
     def update(self, job_id: str, transition: Callable[[Job], Job]) -> Job:
-        """Atomically apply ``transition`` inside a Firestore transaction."""
-        ref: Any = self._jobs.document(job_id)
+        """Read, apply ``transition``, write conditionally; retry when another writer won."""
+        for _ in range(_UPDATE_ATTEMPTS):
+            current = self.get(job_id)
+            if current is None:
+                raise JobNotFound("no job with that id")
+            written = self._write_if_unchanged(current, transition(current))
+            if written is not None:
+                return written
+        raise TransientError("update job: too contended", code="backend_unavailable")
 
-        @_transactional
-        def run(transaction: Any) -> Job:
-            snapshot: Any = ref.get(transaction=transaction)
-            if not snapshot.exists:
-                raise NotFound(f"job {job_id} not found", code="job_not_found")
-            current = job_from_doc(cast(dict[str, Any], snapshot.to_dict()))
-            updated = transition(current)
-            if updated is not current:
-                transaction.set(ref, job_to_doc(updated))
-            return updated
+    def replace(self, job: Job, transition: Callable[[Job], Job]) -> Job:
+        """Write ``transition(job)`` if ``job`` is still the stored revision; else :meth:`update`."""
+        if job.revision is not None:
+            written = self._write_if_unchanged(job, transition(job))
+            if written is not None:
+                return written
+        return self.update(job.job_id, transition)
 
+    def _write_if_unchanged(self, current: Job, updated: Job) -> Job | None:
+        """``updated`` as written, or ``None`` when the stored job changed since ``current``."""
+        if updated is current:
+            return current
+        ref: Any = self._jobs.document(current.job_id)
+        from_rfc3339: Any = DatetimeWithNanoseconds.from_rfc3339  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        option: Any = self._client.write_option(last_update_time=from_rfc3339(current.revision))
         try:
-            return cast(Job, run(self._client.transaction()))
-        except NotFound:
-            raise
-        except gexc.GoogleAPICallError as e:
+            result: Any = ref.update(job_to_doc(updated), option=option)
+        except gexc.FailedPrecondition:
+            return None
+        except Exception as e:
             raise translate(e, what="update job") from e
-        except (OSError, ValueError) as e:
-            # ValueError: the transaction exhausted its optimistic retries under contention.
-            raise translate(e, what="update job") from e
+        return updated.replace(revision=_revision(result.update_time))
 
     def delete(self, job_id: str) -> None:
         """Remove the job document."""
@@ -119,18 +151,60 @@ class FirestoreJobStore:
             query = query.where(filter=FieldFilter("status", "==", status.value))
         query = query.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
         try:
-            return [job_from_doc(cast(dict[str, Any], s.to_dict())) for s in query.stream()]
+            return [_from_snapshot(s) for s in query.stream()]
         except Exception as e:
             raise translate(e, what="list jobs") from e
 
-    def add_callback_attempt(self, job_id: str, attempt: CallbackAttempt) -> None:
-        """Append to the job's ``callbacks`` array without a read."""
+    def record_callback(
+        self, job_id: str, attempt: CallbackAttempt, *, status: CallbackStatus, error: str | None
+    ) -> None:
+        """Append to ``callbacks`` and set the callback status in one write, without a read."""
         try:
             self._jobs.document(job_id).update(
-                {"callbacks": firestore.ArrayUnion([callback_to_doc(attempt)]), "updated_at": attempt.at}
+                {
+                    "callbacks": firestore.ArrayUnion([callback_to_doc(attempt)]),
+                    "callback_status": status.value,
+                    "callback_error": error,
+                    "callback_updated_at": attempt.at,
+                }
             )
         except Exception as e:
             raise translate(e, what="record callback attempt") from e
+
+
+class FirestoreJobSweep:
+    """The sweeper's collection-group queries over every tenant's ``jobs``. Implements :class:`common.ports.JobSweep`.
+
+    Each query is an equality on one field and a range on another, which Firestore serves from
+    a composite index of collection-group scope (declared in Terraform).
+    """
+
+    def __init__(self, client: firestore.Client):
+        self._jobs: Any = client.collection_group("jobs")
+
+    def _query(self, equal: tuple[str, str], before: tuple[str, datetime], limit: int) -> list[Job]:
+        query: Any = (
+            self._jobs.where(filter=FieldFilter(equal[0], "==", equal[1]))
+            .where(filter=FieldFilter(before[0], "<", before[1]))
+            .order_by(before[0])
+            .limit(limit)
+        )
+        try:
+            return [_from_snapshot(s) for s in query.stream()]
+        except Exception as e:
+            raise translate(e, what="sweep query") from e
+
+    def stale_pending(self, *, updated_before: datetime, limit: int) -> list[Job]:
+        """``pending`` jobs with ``updated_at`` before the cutoff."""
+        return self._query(("status", JobStatus.PENDING.value), ("updated_at", updated_before), limit)
+
+    def expired_leases(self, *, now: datetime, limit: int) -> list[Job]:
+        """``running`` jobs with ``lease_expires_at`` before ``now``."""
+        return self._query(("status", JobStatus.RUNNING.value), ("lease_expires_at", now), limit)
+
+    def stuck_callbacks(self, status: CallbackStatus, *, updated_before: datetime, limit: int) -> list[Job]:
+        """Jobs whose ``callback_status`` is ``status`` since before the cutoff."""
+        return self._query(("callback_status", status.value), ("callback_updated_at", updated_before), limit)
 
 
 class FirestoreTenantDirectory:

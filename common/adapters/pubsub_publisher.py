@@ -9,9 +9,9 @@ from typing import Any
 from google.cloud import pubsub_v1
 
 from common.adapters.sdk_errors import translate
-from common.messaging.parse import JOB_QUEUED_KIND
+from common.messaging.parse import JOB_QUEUED_KIND, SWEEP_KIND
 
-__all__ = ["PubSubJobPublisher"]
+__all__ = ["PubSubJobPublisher", "publish_sweep_tick"]
 
 
 class PubSubJobPublisher:
@@ -40,3 +40,16 @@ class PubSubJobPublisher:
             return str(future.result(timeout=self._timeout))
         except Exception as e:
             raise translate(e, what="publish job") from e
+
+
+def publish_sweep_tick(client: pubsub_v1.PublisherClient, topic_path: str, *, timeout_seconds: float = 10.0) -> str:
+    """Publish one ``kind=sweep`` tick (what Cloud Scheduler does in production).
+
+    Raises:
+        TransientError: Pub/Sub is unavailable or did not ack in time.
+    """
+    publisher: Any = client
+    try:
+        return str(publisher.publish(topic_path, b"", kind=SWEEP_KIND).result(timeout=timeout_seconds))
+    except Exception as e:
+        raise translate(e, what="publish sweep tick") from e

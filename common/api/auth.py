@@ -1,4 +1,4 @@
-"""API-key authentication: ``Authorization: Bearer <api key>`` -> tenant id."""
+"""API-key authentication: ``Authorization: Bearer <api key>`` -> the tenant, if it exists and is active."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from collections.abc import Callable
 
 from common.errors import Unauthenticated
 from common.ports import TenantDirectory
-from common.tenants.models import hash_api_key
+from common.tenants.models import API_KEY_PREFIX, Tenant, hash_api_key
 
 __all__ = ["Authenticator", "bearer_token"]
+
+_MAX_KEY_CHARS = 256
+_MAX_ENTRIES = 1024
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -28,12 +31,15 @@ def bearer_token(authorization: str | None) -> str:
 
 
 class Authenticator:
-    """Maps API keys to tenant ids, caching hits briefly to spare a read per request.
+    """Maps API keys to active tenants, caching hits so a warm instance reads nothing per request.
+
+    A key is accepted only while its tenant exists and is active. The key and its tenant are
+    cached together for ``ttl_seconds``: deleting or deactivating a tenant revokes its keys on a
+    warm instance within that time (``AGENTJOBS_AUTH_CACHE_SECONDS``), and at once on a new one.
 
     Args:
         tenants: The tenant directory.
-        ttl_seconds: How long a key→tenant hit is reused (s). A revoked key keeps working
-            at most this long on a warm instance.
+        ttl_seconds: How long a key→tenant hit is reused (s).
         monotonic: Clock for the cache (s).
     """
 
@@ -47,24 +53,30 @@ class Authenticator:
         self._tenants = tenants
         self._ttl = ttl_seconds
         self._now = monotonic
-        self._cache: dict[str, tuple[str, float]] = {}
+        self._cache: dict[str, tuple[Tenant, float]] = {}
 
-    def authenticate(self, authorization: str | None) -> str:
-        """The tenant id owning the request's API key.
+    def authenticate(self, authorization: str | None) -> Tenant:
+        """The active tenant owning the request's API key.
 
         Raises:
-            Unauthenticated: ``missing_api_key`` or ``invalid_api_key``.
+            Unauthenticated: ``missing_api_key``, or ``invalid_api_key`` (unknown key, or its
+                tenant no longer exists or is inactive; the answer does not say which).
             TransientError: The tenant directory is unavailable.
         """
-        key_hash = hash_api_key(bearer_token(authorization))
-        cached = self._cache.get(key_hash)
+        token = bearer_token(authorization)
+        if len(token) > _MAX_KEY_CHARS or not token.startswith(API_KEY_PREFIX) or not token.isascii():
+            raise Unauthenticated("the API key is not valid", code="invalid_api_key")
+        key_hash = hash_api_key(token)
         now = self._now()
+        cached = self._cache.get(key_hash)
         if cached is not None and cached[1] > now:
             return cached[0]
         tenant_id = self._tenants.tenant_id_for_key(key_hash)
-        if tenant_id is None:
+        tenant = self._tenants.get(tenant_id) if tenant_id is not None else None
+        if tenant is None or not tenant.active:
+            self._cache.pop(key_hash, None)
             raise Unauthenticated("the API key is not valid", code="invalid_api_key")
-        if len(self._cache) > 1024:
+        if len(self._cache) >= _MAX_ENTRIES:
             self._cache.clear()
-        self._cache[key_hash] = (tenant_id, now + self._ttl)
-        return tenant_id
+        self._cache[key_hash] = (tenant, now + self._ttl)
+        return tenant

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from werkzeug.exceptions import HTTPException
+
 from common.api.responses import Response, error_response, json_response
 from common.errors import AgentJobsError, InvalidRequest, TransientError
 from common.telemetry.log import log, where
@@ -19,10 +21,19 @@ class RouteNotFound(InvalidRequest):
 
 
 class MethodNotAllowed(InvalidRequest):
-    """The endpoint exists but not for that method."""
+    """The endpoint exists but not for that method; the answer carries ``Allow`` (RFC 9110 §15.5.6).
+
+    Args:
+        message: Human explanation.
+        allow: The methods the endpoint accepts.
+    """
 
     code = "method_not_allowed"
     http_status = 405
+
+    def __init__(self, message: str, *, allow: tuple[str, ...]):
+        super().__init__(message)
+        self.allow = allow
 
 
 def respond(function: str, call: Callable[[], Response]) -> Response:
@@ -34,6 +45,8 @@ def respond(function: str, call: Callable[[], Response]) -> Response:
     """
     try:
         return call()
+    except HTTPException:
+        raise  # werkzeug's own (e.g. 413 while reading the body): the JSON error handlers answer it
     except AgentJobsError as e:
         if e.http_status >= 500:
             log("http.backend_error", severity="WARNING", function=function, code=e.error_code)

@@ -19,11 +19,15 @@ def json_response(body: dict[str, Any], status: int = 200, headers: dict[str, st
 def error_response(error: AgentJobsError) -> Response:
     """``{"error": {"code", "message", ...}}`` with the error's HTTP status.
 
-    401s carry ``WWW-Authenticate: Bearer`` (RFC 6750); 503s and 429s carry ``Retry-After``.
+    401s carry ``WWW-Authenticate: Bearer`` (RFC 6750); 503s and 429s carry ``Retry-After``;
+    405s carry ``Allow``.
     """
     headers: dict[str, str] = {}
     if isinstance(error, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="agentjobs"'
     if isinstance(error, TransientError):
         headers["Retry-After"] = "5"
+    allow: tuple[str, ...] | None = getattr(error, "allow", None)
+    if allow:
+        headers["Allow"] = ", ".join(allow)
     return json_response({"error": error.to_dict()}, error.http_status, headers)

@@ -15,6 +15,7 @@ __all__ = [
     "CallbackAttemptView",
     "ErrorBody",
     "ErrorDetail",
+    "JobErrorCause",
     "JobErrorView",
     "JobLinks",
     "JobList",
@@ -68,11 +69,22 @@ class SubmitAccepted(BaseModel):
     links: JobLinks
 
 
+class JobErrorCause(BaseModel):
+    """The last attempt's error, kept when another reason ended the job."""
+
+    code: str
+    message: str
+
+
 class JobErrorView(BaseModel):
     """Why a job failed."""
 
     code: str
     message: str
+    cause: JobErrorCause | None = Field(
+        default=None,
+        description="For attempts_exhausted and delivery_exhausted: the error of the last attempt.",
+    )
 
 
 class UsageView(BaseModel):
@@ -115,6 +127,11 @@ class JobView(BaseModel):
     result: dict[str, Any] | None = Field(default=None, description="The agent's output (see its schema) on success.")
     result_ref: str | None = Field(default=None, description="gs:// URI when the result was too large to inline.")
     callbacks: list[CallbackAttemptView] | None = None
+    callback_status: Literal["pending", "delivered", "failing", "abandoned"] | None = Field(
+        default=None,
+        description="Where the signed callback stands; absent when the job has no callback URL or has not finished.",
+    )
+    callback_error: str | None = Field(default=None, description="The last failed attempt's reason, e.g. http_503.")
 
 
 class JobList(BaseModel):

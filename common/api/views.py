@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from common.jobs.codec import error_to_doc
 from common.jobs.models import Job
 
 __all__ = ["iso", "job_links", "job_view"]
@@ -58,7 +59,11 @@ def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, s
             "calls": job.usage.calls,
         }
     if job.error is not None:
-        view["error"] = {"code": job.error.code, "message": job.error.message}
+        view["error"] = error_to_doc(job.error)
+    if job.callback_status is not None:
+        view["callback_status"] = job.callback_status.value
+        if job.callback_error:
+            view["callback_error"] = job.callback_error
     if job.result_ref is not None:
         view["result_ref"] = job.result_ref
     if summary:

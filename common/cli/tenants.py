@@ -74,3 +74,25 @@ def allow_models(
             console.print(f"[red]{e.error_code}: {e.message}[/red]")
             raise typer.Exit(1) from e
     console.print(f"{tenant.tenant_id}: allowed_models={list(tenant.allowed_models)}")
+
+
+def _set_active(tenant_id: str, active: bool) -> None:
+    with cloud_env():
+        try:
+            tenant = _admin().set_active(tenant_id, active)
+        except AgentJobsError as e:
+            console.print(f"[red]{e.error_code}: {e.message}[/red]")
+            raise typer.Exit(1) from e
+    console.print(f"{tenant.tenant_id}: active={tenant.active}")
+
+
+@app.command()
+def deactivate(tenant_id: str) -> None:
+    """Deactivate a tenant: its API keys stop working (within the key cache TTL) and its deliveries are rejected."""
+    _set_active(tenant_id, False)
+
+
+@app.command()
+def activate(tenant_id: str) -> None:
+    """Activate a deactivated tenant again."""
+    _set_active(tenant_id, True)

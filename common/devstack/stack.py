@@ -4,13 +4,17 @@ Parts:
 
 * Pub/Sub emulator and Firestore emulator (Google Cloud SDK components);
 * fake-gcs-server, publishing real GCS object notifications into the Pub/Sub emulator;
-* the Cloud Tasks emulator (PyPI ``gcloud-tasks-emulator``, run in its own tool environment
-  through ``uvx`` because it pins an old protobuf);
+* the Cloud Tasks emulator (PyPI ``gcloud-tasks-emulator``, in its own locked tool environment
+  because it pins an old protobuf, started through ``tools/tasks-emulator/serve.py`` so that it
+  honours the queue's retry configuration and task-name dedup, as Cloud Tasks does);
 * ``status``, ``run_agent``, ``submit`` and ``notify``, each served by functions-framework in its
-  own process, as in production.
+  own process, as in production;
+* a ticker that publishes a sweep tick every few seconds (Cloud Scheduler's job in production).
 
-Wiring: the GCS notification topic, the jobs topic and the requests topic each get a push
-subscription to ``run_agent``; the callbacks queue targets ``notify``.
+Wiring: exactly :mod:`common.topology`, as Terraform wires it: every topic, and each push
+subscription to ``run_agent`` (the dead-letter topic's at ``/dead-letter``), minus the
+subscription retry policy, which stalls the emulator; the callbacks queue targets ``notify``
+with a faster retry schedule (:data:`LOCAL_CALLBACKS_QUEUE`) so outages recover in seconds.
 
 Ports are picked free; every process logs to ``{state_dir}/logs``; ``state.json`` records what
 was started so :func:`stop_stack` stops exactly those process groups.
@@ -41,9 +45,19 @@ from common.devstack.processes import (
     wait_http,
 )
 from common.devstack.sdk import MissingEmulators, find_emulators, find_fake_gcs_server
+from common.devstack.tool_envs import TASKS_EMULATOR_SERVER, ensure_tasks_emulator
+from common.topology import (
+    CALLBACKS_QUEUE,
+    GCS_NOTIFICATIONS_TOPIC,
+    JOBS_TOPIC,
+    SUBSCRIPTIONS,
+    TOPICS,
+    QueueSpec,
+)
 
 __all__ = [
     "ALL_FUNCTIONS",
+    "LOCAL_CALLBACKS_QUEUE",
     "PROJECT_ROOT",
     "StackInfo",
     "StackSettings",
@@ -56,7 +70,26 @@ __all__ = [
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ALL_FUNCTIONS = ("status", "run_agent", "submit", "notify")
-TASKS_EMULATOR = "gcloud-tasks-emulator==0.6.2"
+LOCAL_CALLBACKS_QUEUE = QueueSpec(
+    name=CALLBACKS_QUEUE.name,
+    max_attempts=100,
+    min_backoff_seconds=0.5,
+    max_backoff_seconds=10,
+    max_doublings=4,
+    max_dispatches_per_second=CALLBACKS_QUEUE.max_dispatches_per_second,
+    max_concurrent_dispatches=CALLBACKS_QUEUE.max_concurrent_dispatches,
+)
+"""The callbacks queue on the local stack: production's shape, with delays of seconds instead of hours.
+
+100 attempts at most 10 s apart keep a callback alive through a receiver outage of over 15
+minutes, and deliver it within 10 s of recovery."""
+_LOCAL_SWEEP_ENV = {
+    # Short thresholds so a lost message or a dead worker recovers within seconds locally.
+    "AGENTJOBS_SWEEP_PENDING_AFTER_SECONDS": "10",
+    "AGENTJOBS_SWEEP_CALLBACK_AFTER_SECONDS": "15",
+    "AGENTJOBS_SWEEP_FAILING_CALLBACK_AFTER_SECONDS": "60",
+    "AGENTJOBS_CALLBACK_MAX_ATTEMPTS": str(LOCAL_CALLBACKS_QUEUE.max_attempts),
+}
 
 
 def default_state_dir() -> Path:
@@ -73,7 +106,7 @@ class StackSettings:
         bucket: The tenants' bucket.
         functions: Which functions to serve (``()`` for emulators only, as integration tests do).
         with_tasks: Start the Cloud Tasks emulator and the callbacks queue.
-        tasks_max_retries: The Tasks emulator's retry cap (it retries every ~0.1 s otherwise forever).
+        sweep_every_seconds: How often the ticker publishes a sweep tick (s); 0 starts no ticker.
         extra_env: Extra environment for the functions (e.g. model settings).
     """
 
@@ -81,7 +114,7 @@ class StackSettings:
     bucket: str = "agentjobs-dev"
     functions: tuple[str, ...] = ALL_FUNCTIONS
     with_tasks: bool = True
-    tasks_max_retries: int = 20
+    sweep_every_seconds: float = 5.0
     extra_env: Mapping[str, str] = field(default_factory=dict[str, str])
 
 
@@ -226,9 +259,12 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
         raise StartupFailed(f"a stack is already running from {state_dir}; stop it with `agentjobs dev down`")
     emulators = find_emulators()
     fake_gcs = find_fake_gcs_server()
-    uvx = shutil.which("uvx") if s.with_tasks else None
-    if s.with_tasks and uvx is None:
-        raise MissingEmulators("The Cloud Tasks emulator runs through `uvx`; install uv with `pip install uv`.")
+    tasks_python: Path | None = None
+    if s.with_tasks:
+        try:
+            tasks_python = ensure_tasks_emulator()
+        except RuntimeError as e:
+            raise MissingEmulators(str(e)) from e
 
     log_dir = state_dir / "logs"
     if log_dir.exists():
@@ -259,19 +295,10 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
             (pubsub, f"http://127.0.0.1:{pubsub.port}/"),
             (firestore, f"http://127.0.0.1:{firestore.port}/"),
         ]
-        if s.with_tasks and uvx is not None:
+        if tasks_python is not None:
             tasks = launch(
                 "tasks",
-                [
-                    uvx,
-                    "--quiet",
-                    "--from",
-                    TASKS_EMULATOR,
-                    "gcloud-tasks-emulator",
-                    "start",
-                    f"--port={ports['tasks']}",
-                    f"--max-retries={s.tasks_max_retries}",
-                ],
+                [str(tasks_python), str(TASKS_EMULATOR_SERVER), f"--port={ports['tasks']}"],
                 ports["tasks"],
             )
             info.endpoints["tasks"] = f"127.0.0.1:{tasks.port}"
@@ -281,7 +308,7 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
             "AGENTJOBS_PROJECT": s.project,
             "GOOGLE_CLOUD_PROJECT": s.project,
             "AGENTJOBS_BUCKET": s.bucket,
-            "AGENTJOBS_JOBS_TOPIC": "agentjobs-jobs",
+            "AGENTJOBS_JOBS_TOPIC": JOBS_TOPIC,
             "PUBSUB_EMULATOR_HOST": info.endpoints["pubsub"],
             "FIRESTORE_EMULATOR_HOST": info.endpoints["firestore"],
             "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{ports['storage']}",
@@ -290,12 +317,7 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
         with info.client_env():
             from common.adapters import provisioning
 
-            for topic in (
-                "agentjobs-gcs-notifications",
-                "agentjobs-jobs",
-                "agentjobs-requests",
-                "agentjobs-dead-letter",
-            ):
+            for topic in TOPICS:
                 provisioning.ensure_topic(s.project, topic)
             storage = launch(
                 "storage",
@@ -306,7 +328,7 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
                     f"-port={ports['storage']}",
                     "-backend=memory",
                     f"-event.pubsub-project-id={s.project}",
-                    "-event.pubsub-topic=agentjobs-gcs-notifications",
+                    f"-event.pubsub-topic={GCS_NOTIFICATIONS_TOPIC}",
                     "-event.list=finalize",
                 ],
                 ports["storage"],
@@ -317,20 +339,20 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
             provisioning.ensure_bucket(s.project, s.bucket)
 
             if s.with_tasks:
-                queue = f"projects/{s.project}/locations/local/queues/agentjobs-callbacks"
+                queue = f"projects/{s.project}/locations/local/queues/{LOCAL_CALLBACKS_QUEUE.name}"
                 info.env |= {
                     "CLOUD_TASKS_EMULATOR_HOST": info.endpoints["tasks"],
                     "AGENTJOBS_CALLBACKS_QUEUE": queue,
                 }
                 wait_http_tasks(info, popens)
-                provisioning.ensure_queue(queue, emulator_host=info.endpoints["tasks"])
+                provisioning.ensure_queue(queue, LOCAL_CALLBACKS_QUEUE, emulator_host=info.endpoints["tasks"])
 
             function_urls = {name: f"http://127.0.0.1:{ports[name]}" for name in s.functions}
             if "status" in function_urls:
                 info.env["AGENTJOBS_PUBLIC_BASE_URL"] = function_urls["status"]
             if "notify" in function_urls:
                 info.env["AGENTJOBS_NOTIFY_URL"] = function_urls["notify"] + "/"
-            function_env = {**info.env, **s.extra_env}
+            function_env = {**info.env, **_LOCAL_SWEEP_ENV, **s.extra_env}
             function_waits: list[tuple[ManagedProcess, str]] = []
             for name in s.functions:
                 process = launch(
@@ -352,13 +374,25 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
             _wait_all(function_waits, popens, timeout=120)
 
             if "run_agent" in function_urls:
-                for topic in ("agentjobs-gcs-notifications", "agentjobs-jobs", "agentjobs-requests"):
+                for spec in SUBSCRIPTIONS:
                     provisioning.ensure_push_subscription(
                         s.project,
-                        f"{topic}-to-run-agent",
-                        topic=topic,
-                        endpoint=function_urls["run_agent"] + "/",
-                        dead_letter_topic="agentjobs-dead-letter",
+                        spec,
+                        endpoint=function_urls["run_agent"] + spec.push_path,
+                        with_retry_policy=False,
+                    )
+                if s.sweep_every_seconds > 0:
+                    launch(
+                        "ticker",
+                        [
+                            sys.executable,
+                            "-m",
+                            "common.devstack.ticker",
+                            f"--project={s.project}",
+                            f"--every={s.sweep_every_seconds}",
+                        ],
+                        0,
+                        env=info.env,
                     )
     except BaseException:
         _stop(info.processes)

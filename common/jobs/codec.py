@@ -9,10 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from common.jobs.models import CallbackAttempt, Job, JobError, JobStatus, Source, Usage
+from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobError, JobStatus, Source, Usage
 from common.tenants.models import Tenant
 
-__all__ = ["job_from_doc", "job_to_doc", "tenant_from_doc", "tenant_to_doc"]
+__all__ = [
+    "callback_to_doc",
+    "error_from_doc",
+    "error_to_doc",
+    "job_from_doc",
+    "job_to_doc",
+    "tenant_from_doc",
+    "tenant_to_doc",
+]
 
 
 def job_to_doc(job: Job) -> dict[str, Any]:
@@ -33,14 +41,39 @@ def job_to_doc(job: Job) -> dict[str, Any]:
         "lease_expires_at": job.lease_expires_at,
         "result": job.result,
         "result_ref": job.result_ref,
-        "error": None if job.error is None else {"code": job.error.code, "message": job.error.message},
+        "error": error_to_doc(job.error),
         "timings": job.timings,
         "callback_url": job.callback_url,
         "metadata": job.metadata,
         "model": job.model,
         "usage": None if job.usage is None else _usage_to_doc(job.usage),
         "callbacks": [callback_to_doc(a) for a in job.callbacks],
+        "callback_status": None if job.callback_status is None else job.callback_status.value,
+        "callback_error": job.callback_error,
+        "callback_updated_at": job.callback_updated_at,
     }
+
+
+def error_to_doc(error: JobError | None) -> dict[str, Any] | None:
+    """``{"code", "message", "cause"?}``; the cause nests one level (a cause has no cause)."""
+    if error is None:
+        return None
+    doc: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.cause is not None:
+        doc["cause"] = {"code": error.cause.code, "message": error.cause.message}
+    return doc
+
+
+def error_from_doc(doc: dict[str, Any] | None) -> JobError | None:
+    """Inverse of :func:`error_to_doc`."""
+    if doc is None:
+        return None
+    cause = cast(dict[str, Any] | None, doc.get("cause"))
+    return JobError(
+        str(doc.get("code", "")),
+        str(doc.get("message", "")),
+        None if cause is None else JobError(str(cause.get("code", "")), str(cause.get("message", ""))),
+    )
 
 
 def callback_to_doc(attempt: CallbackAttempt) -> dict[str, Any]:
@@ -84,7 +117,7 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
         lease_expires_at=doc.get("lease_expires_at"),
         result=doc.get("result"),
         result_ref=doc.get("result_ref"),
-        error=None if error is None else JobError(str(error.get("code", "")), str(error.get("message", ""))),
+        error=error_from_doc(error),
         timings={str(k): float(v) for k, v in cast(dict[str, Any], doc.get("timings") or {}).items()},
         callback_url=doc.get("callback_url"),
         metadata={str(k): str(v) for k, v in cast(dict[str, Any], doc.get("metadata") or {}).items()},
@@ -107,6 +140,9 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
             )
             for c in callbacks
         ),
+        callback_status=CallbackStatus(doc["callback_status"]) if doc.get("callback_status") else None,
+        callback_error=doc.get("callback_error"),
+        callback_updated_at=doc.get("callback_updated_at"),
     )
 
 
@@ -119,6 +155,7 @@ def tenant_to_doc(tenant: Tenant) -> dict[str, Any]:
         "webhook_secret": tenant.webhook_secret,
         "webhook_url": tenant.webhook_url,
         "allowed_models": list(tenant.allowed_models),
+        "active": tenant.active,
     }
 
 
@@ -131,4 +168,5 @@ def tenant_from_doc(doc: dict[str, Any]) -> Tenant:
         webhook_secret=str(doc.get("webhook_secret", "")),
         webhook_url=doc.get("webhook_url"),
         allowed_models=tuple(cast(list[str], doc.get("allowed_models") or [])),
+        active=bool(doc.get("active", True)),
     )

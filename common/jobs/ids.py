@@ -19,6 +19,8 @@ import hashlib
 import re
 import secrets
 
+from common.boundary.ids import IdKind, is_valid_id
+
 __all__ = ["JOB_ID_PATTERN", "gcs_job_id", "is_job_id", "new_job_id", "request_job_id"]
 
 JOB_ID_PATTERN = re.compile(r"^job_[a-z2-7]{26}$")
@@ -48,6 +50,6 @@ def new_job_id() -> str:
     return _encode(secrets.token_bytes(16))
 
 
-def is_job_id(value: str) -> bool:
+def is_job_id(value: object) -> bool:
     """True when ``value`` has the shape of a job id (cheap check before any lookup)."""
-    return JOB_ID_PATTERN.fullmatch(value) is not None
+    return is_valid_id(IdKind.JOB, value)

@@ -1,22 +1,28 @@
 """The job state machine, as pure functions ``(job, ...) -> job``.
 
 Statuses move ``pending -> running -> success | failed``. Delivery is at-least-once, so a job
-may be claimed more than once: every claim takes a *lease* (a token and an expiry). A second
-delivery that finds a live lease backs off; one that finds an expired lease takes the job over
-and counts another attempt. Completing or failing a running job requires the lease token, so a
-stale worker whose lease was taken over cannot overwrite the newer attempt's outcome. A
-transient failure *releases* the job back to ``pending`` so the next delivery starts clean.
+may be claimed more than once: every claim takes a *lease* (a token and an expiry). The holder
+renews the lease while it works (a heartbeat), so a short lease is enough and a crashed worker's
+job is taken over soon after its last heartbeat. A second delivery that finds a live lease
+leaves the job alone; one that finds an expired lease takes the job over and counts another
+attempt. Completing or failing a running job requires the lease token, so a stale worker whose
+lease was taken over cannot overwrite the newer attempt's outcome. A transient failure
+*releases* the job back to ``pending`` so the next delivery starts clean.
 
 Allowed transitions::
 
     pending -> running            claim
     pending -> failed             reject (the job can never start, e.g. unknown agent)
+    running -> running            renew, with the lease token (heartbeat)
     running -> running            claim after the lease expired (takeover)
     running -> success | failed   complete / fail, with the lease token
     running -> pending            release, with the lease token (transient error)
     running | pending -> failed   claim when attempts are exhausted
+    running | pending -> failed   give up, when the job's delivery was dead-lettered (not while
+                                  a live lease is held)
 
-``success`` and ``failed`` are terminal.
+``success`` and ``failed`` are terminal. An error that ends a job for a reason of its own
+(``attempts_exhausted``, ``delivery_exhausted``) keeps the last attempt's error as its ``cause``.
 """
 
 from __future__ import annotations
@@ -26,21 +32,28 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from common.errors import Conflict
-from common.jobs.models import Job, JobError, JobStatus, Source, Usage
+from common.jobs.models import CallbackStatus, Job, JobError, JobStatus, Source, Usage
 
 __all__ = [
     "ATTEMPTS_EXHAUSTED",
+    "DELIVERY_EXHAUSTED",
+    "LEASE_EXPIRED",
     "LeaseLost",
     "claim",
     "complete",
     "fail",
+    "give_up",
     "holds_lease",
+    "lease_live",
     "new_job",
     "reject",
     "release",
+    "renew",
 ]
 
 ATTEMPTS_EXHAUSTED = "attempts_exhausted"
+DELIVERY_EXHAUSTED = "delivery_exhausted"
+LEASE_EXPIRED = "lease_expired"
 
 
 class LeaseLost(Conflict):
@@ -97,36 +110,42 @@ def holds_lease(job: Job, token: str) -> bool:
     return job.status is JobStatus.RUNNING and job.lease_token == token
 
 
+def lease_live(job: Job, now: datetime) -> bool:
+    """True when ``job`` is running under a lease that has not expired at ``now``."""
+    return job.status is JobStatus.RUNNING and job.lease_expires_at is not None and job.lease_expires_at > now
+
+
 def claim(job: Job, *, token: str, now: datetime, lease_seconds: float, max_attempts: int) -> Job:
     """Try to start an attempt of ``job`` under the lease ``token``.
 
     The caller compares the returned job with its token to learn the outcome:
     :func:`holds_lease` true means it owns the attempt; a terminal status means there is nothing
-    to do (ack); ``running`` under another token means another worker is busy with it (retry
-    later).
+    to do (ack); ``running`` under another token means another worker holds a live lease (ack:
+    if that worker stops heartbeating, the sweeper finds the expired lease and requeues the job).
 
     Args:
         job: The job as stored.
         token: A fresh unique token for this attempt.
         now: Current time (UTC).
-        lease_seconds: How long the attempt may run before another delivery may take over (s).
+        lease_seconds: How long the attempt may go without renewing its lease before another
+            delivery may take over (s).
         max_attempts: Claims allowed in total; the claim beyond it fails the job with
             ``attempts_exhausted`` instead.
 
     Returns:
         The job after the claim (unchanged when terminal or leased by another live worker).
     """
-    if job.status.terminal:
+    if job.status.terminal or lease_live(job, now):
         return job
-    lease_live = job.lease_expires_at is not None and job.lease_expires_at > now
-    if job.status is JobStatus.RUNNING and lease_live:
-        return job
+    last_error = job.error
+    if job.status is JobStatus.RUNNING:  # its lease expired: the worker died or stopped heartbeating
+        last_error = JobError(LEASE_EXPIRED, f"attempt {job.attempts} stopped without finishing (worker lost)")
     if job.attempts >= max_attempts:
         return _finish(
             job,
             now=now,
             status=JobStatus.FAILED,
-            error=JobError(ATTEMPTS_EXHAUSTED, f"gave up after {job.attempts} attempts"),
+            error=JobError(ATTEMPTS_EXHAUSTED, f"gave up after {job.attempts} attempts", cause=last_error),
         )
     return job.replace(
         status=JobStatus.RUNNING,
@@ -135,7 +154,18 @@ def claim(job: Job, *, token: str, now: datetime, lease_seconds: float, max_atte
         updated_at=now,
         lease_token=token,
         lease_expires_at=now + timedelta(seconds=lease_seconds),
+        error=last_error,
     )
+
+
+def renew(job: Job, *, token: str, now: datetime, lease_seconds: float) -> Job:
+    """Extend the lease of a running attempt (the heartbeat).
+
+    Raises:
+        LeaseLost: The token does not hold the job's lease any more.
+    """
+    _require_lease(job, token)
+    return job.replace(lease_expires_at=now + timedelta(seconds=lease_seconds))
 
 
 def complete(
@@ -223,6 +253,23 @@ def reject(job: Job, *, now: datetime, error: JobError) -> Job:
     return _finish(job, now=now, status=JobStatus.FAILED, error=error)
 
 
+def give_up(job: Job, *, now: datetime, error: JobError) -> Job:
+    """``pending | running -> failed`` when the job's delivery was dead-lettered.
+
+    Pub/Sub gave up on the message, so nothing would ever run the job again. A job running under
+    a live lease is left alone (its holder is working; the sweeper watches its lease), and a
+    terminal job is unchanged.
+
+    Args:
+        job: The job as stored.
+        now: Current time (UTC).
+        error: The reason, e.g. ``delivery_exhausted``; the job's last error becomes its cause.
+    """
+    if job.status.terminal or lease_live(job, now):
+        return job
+    return _finish(job, now=now, status=JobStatus.FAILED, error=JobError(error.code, error.message, cause=job.error))
+
+
 def release(job: Job, *, token: str, now: datetime, error: JobError) -> Job:
     """``running -> pending`` after a transient error, so the next delivery retries at once.
 
@@ -251,5 +298,7 @@ def _finish(job: Job, *, now: datetime, status: JobStatus, **changes: Any) -> Jo
         finished_at=now,
         lease_token=None,
         lease_expires_at=None,
+        callback_status=CallbackStatus.PENDING if job.callback_url else None,
+        callback_updated_at=now if job.callback_url else None,
         **changes,
     )

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["CallbackAttempt", "Job", "JobError", "JobStatus", "Source", "Usage"]
+__all__ = ["CallbackAttempt", "CallbackStatus", "Job", "JobError", "JobStatus", "Source", "Usage"]
 
 
 class JobStatus(StrEnum):
@@ -38,6 +38,20 @@ class Source(StrEnum):
     PUBSUB = "pubsub"
 
 
+class CallbackStatus(StrEnum):
+    """Where a finished job's callback stands.
+
+    ``pending``: enqueued, no attempt answered yet; ``delivered``: a 2xx came back;
+    ``failing``: attempts failed and retries are scheduled; ``abandoned``: the last attempt the
+    queue allows failed, nothing more will be sent.
+    """
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILING = "failing"
+    ABANDONED = "abandoned"
+
+
 @dataclass(frozen=True, slots=True)
 class JobError:
     """Why a job failed (or why its last attempt was released for retry).
@@ -45,10 +59,13 @@ class JobError:
     Attributes:
         code: Stable snake_case code, e.g. ``no_text_layer``.
         message: Human explanation. Never contains document or patient content.
+        cause: The error of the last attempt when this error ends a job for another reason
+            (``attempts_exhausted``, ``delivery_exhausted``), so its cause is never lost.
     """
 
     code: str
     message: str
+    cause: JobError | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +127,19 @@ class Job:
         result_ref: ``gs://`` URI of the output when it was too large for the document.
         error: Why the job failed, or why the last attempt was released.
         timings: Stage durations in seconds, e.g. ``{"extract_text": 0.41}``.
-        callback_url: Where to deliver the signed completion event, if anywhere.
+        callback_url: Where to deliver the signed completion event, if anywhere: the request's
+            URL, else the tenant's default webhook when the job was created.
         metadata: Caller-supplied string labels, echoed back, never interpreted.
         model: ``provider/model`` used, when the agent called a model.
         usage: Token usage, when the agent called a model.
         callbacks: Callback delivery attempts, oldest first.
+        callback_status: Where the callback stands, ``None`` when the job has no callback URL
+            or has not finished.
+        callback_error: The last failed attempt's short reason (``http_503``, ``timeout``).
+        callback_updated_at: When ``callback_status`` last changed (UTC); the sweeper re-enqueues
+            callbacks that stay ``pending`` too long.
+        revision: The store's version of this record (opaque), for conditional writes; not
+            stored in the record itself.
     """
 
     job_id: str
@@ -139,6 +164,10 @@ class Job:
     model: str | None = None
     usage: Usage | None = None
     callbacks: tuple[CallbackAttempt, ...] = ()
+    callback_status: CallbackStatus | None = None
+    callback_error: str | None = None
+    callback_updated_at: datetime | None = None
+    revision: str | None = None
 
     def replace(self, **changes: Any) -> Job:
         """A copy with ``changes`` applied."""

@@ -1,8 +1,11 @@
 """The typed messages ``run_agent`` handles, one per kind of delivery.
 
 :func:`common.messaging.parse.parse_delivery` turns any HTTP delivery into exactly one of these.
-A delivery that cannot form a job becomes :class:`Rejected` (recorded, then acked) or
-:class:`Ignored` (acked quietly), never an exception, so a bad message can never loop.
+Every id in them has passed the id grammar (:mod:`common.boundary.ids`) and every client string
+is bounded, so the services never see raw message text. A delivery that cannot form a job
+becomes :class:`Rejected` (recorded, then acked), :class:`InvalidJobRequest` (a failed job in a
+known tenant) or :class:`Ignored` (acked quietly), never an exception, so a bad message can
+never loop.
 """
 
 from __future__ import annotations
@@ -10,7 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Delivery", "Ignored", "JobQueued", "JobRequest", "ObjectFinalized", "Rejected"]
+__all__ = [
+    "DeadLettered",
+    "Delivery",
+    "Ignored",
+    "InvalidJobRequest",
+    "JobQueued",
+    "JobRequest",
+    "ObjectFinalized",
+    "Rejected",
+    "SweepTick",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,17 +31,17 @@ class ObjectFinalized:
     """A Cloud Storage object was finalized (created or overwritten).
 
     Attributes:
-        bucket: Bucket name.
-        name: Object name.
-        generation: Object generation (decimal string).
+        bucket: Bucket name (bounded; compared with ours before use).
+        name: Object name (client-chosen; never logged).
+        generation: Object generation (a 64-bit non-negative integer).
         size: Object size in bytes, when the event carries it.
-        content_type: The object's content type, when the event carries it.
-        event_id: CloudEvent id or Pub/Sub message id, for logs.
+        content_type: The object's content type, when the event carries it (bounded).
+        event_id: CloudEvent id or Pub/Sub message id (see :func:`common.boundary.ids.event_ref`).
     """
 
     bucket: str
     name: str
-    generation: str
+    generation: int
     size: int | None
     content_type: str | None
     event_id: str
@@ -36,7 +49,7 @@ class ObjectFinalized:
 
 @dataclass(frozen=True, slots=True)
 class JobQueued:
-    """``submit`` stored a pending job and asks for it to run."""
+    """``submit`` (or the sweeper) stored a job and asks for it to run. Both ids are valid."""
 
     tenant_id: str
     job_id: str
@@ -48,14 +61,14 @@ class JobRequest:
     """An upstream system asks for a job through the requests topic.
 
     Attributes:
-        tenant_id: From the ``tenant_id`` message attribute.
-        agent: Agent name.
-        input: Agent input as JSON (validated later by the agent's input model).
-        callback_url: Optional callback URL.
-        idempotency_key: Optional key; the message id is used when absent.
-        metadata: Optional caller labels.
-        model: Optional ``provider/model`` override (must be on the tenant's allow-list).
-        message_id: Pub/Sub message id.
+        tenant_id: From the ``tenant_id`` message attribute (valid tenant id).
+        agent: Agent name (valid agent id; may still be unknown).
+        input: Agent input as JSON (storable; validated later by the agent's input model).
+        message_id: Pub/Sub message id (valid event id).
+        callback_url: Optional callback URL (bounded; checked by the URL policy later).
+        idempotency_key: Optional key (printable ASCII, ≤ 255); the message id is used when absent.
+        metadata: Optional caller labels (≤ 32 keys of the label grammar, values ≤ 512 chars).
+        model: Optional ``provider/model`` override (bounded; must be on the tenant's allow-list).
     """
 
     tenant_id: str
@@ -69,14 +82,43 @@ class JobRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class InvalidJobRequest:
+    """A request from a named tenant that can never run: it becomes a failed job, visible to the tenant.
+
+    Attributes:
+        tenant_id: Valid tenant id (its existence is checked by the service).
+        agent: Valid agent id.
+        message_id: Valid event id.
+        idempotency_key: The request's key when it had a valid one, so the failed job gets the
+            same id a redelivery of this request derives.
+        code: Machine-readable reason, e.g. ``json_too_deep``.
+        reason: Human reason; never quotes the request.
+    """
+
+    tenant_id: str
+    agent: str
+    message_id: str
+    idempotency_key: str | None
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SweepTick:
+    """A periodic tick (Cloud Scheduler in production, a timer on the local stack): run the sweeper."""
+
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Rejected:
     """A delivery that can never form a job. Recorded with its reason, then acked.
 
     Attributes:
-        event_id: CloudEvent id or Pub/Sub message id; ``""`` when the envelope had none.
+        event_id: Event reference (valid id or its hash); ``""`` when the envelope had none.
         code: Machine-readable reason, e.g. ``malformed_envelope``.
-        reason: Human reason. Never contains the payload.
-        tenant_id: The tenant named by the message, when it named one.
+        reason: Human reason. Never contains the payload or any message-supplied string.
+        tenant_id: The tenant named by the message, when it named a valid one.
     """
 
     event_id: str
@@ -93,4 +135,19 @@ class Ignored:
     reason: str
 
 
-Delivery = ObjectFinalized | JobQueued | JobRequest | Rejected | Ignored
+@dataclass(frozen=True, slots=True)
+class DeadLettered:
+    """A message Pub/Sub gave up on, pushed again from the dead-letter topic.
+
+    Attributes:
+        original: What the message would have been as a normal delivery.
+        event_id: The dead-letter delivery's message id.
+        delivery_attempts: Deliveries before it was dead-lettered, when Pub/Sub says.
+    """
+
+    original: ObjectFinalized | JobQueued | JobRequest | InvalidJobRequest | SweepTick | Rejected | Ignored
+    event_id: str
+    delivery_attempts: int | None = None
+
+
+Delivery = ObjectFinalized | JobQueued | JobRequest | InvalidJobRequest | SweepTick | Rejected | Ignored | DeadLettered

@@ -1,23 +1,33 @@
-"""Parse an HTTP delivery to ``run_agent`` into one typed message.
+"""Parse an HTTP delivery to ``run_agent`` into one typed message. Never raises.
 
-Three envelope shapes reach ``run_agent``:
+Envelopes that reach ``run_agent``:
 
 * a CloudEvent in binary mode (``ce-*`` headers) or structured mode
   (``Content-Type: application/cloudevents+json``), as Eventarc sends in production, carrying
   either ``google.cloud.storage.object.v1.finalized`` (data: the object resource) or
   ``google.cloud.pubsub.topic.v1.messagePublished`` (data: ``{"message": ..., "subscription"}``);
-* a plain Pub/Sub push request, ``{"message": {...}, "subscription": "..."}``, as the local
-  stack's push subscriptions send.
+* a plain Pub/Sub push request, ``{"message": {...}, "subscription": "...", "deliveryAttempt"}``,
+  as push subscriptions send; on :data:`~common.topology.DEAD_LETTER_PATH` the same shape
+  arrives from the dead-letter topic's subscription and becomes :class:`DeadLettered`.
 
-Inside a Pub/Sub message, three kinds are told apart by attributes:
+Inside a Pub/Sub message, kinds are told apart by attributes:
 
 * GCS notifications (``eventType``, ``bucketId``, ``objectId``, ``objectGeneration``), see
   https://cloud.google.com/storage/docs/pubsub-notifications;
-* job messages from ``submit`` (``kind=job.queued``);
+* job messages (``kind=job.queued``) from ``submit`` and the sweeper;
+* sweep ticks (``kind=sweep``) from Cloud Scheduler or the local timer;
 * upstream job requests (``tenant_id`` attribute, JSON body ``{agent, input, ...}``).
 
-Sources: CloudEvents spec v1.0 HTTP binding; Pub/Sub push format
-(https://cloud.google.com/pubsub/docs/push#receive_push).
+The CloudEvents HTTP binding is parsed here rather than by the ``cloudevents`` SDK because the
+SDK parses JSON without limits (100,000 ``[`` raise ``RecursionError``) and this parse is the
+boundary: every JSON text goes through :func:`common.boundary.json_input.loads_bounded`, every
+id through :mod:`common.boundary.ids`, every client string is bounded, and nothing
+message-supplied reaches a ``reason``.
+
+Sources: CloudEvents v1.0 HTTP protocol binding
+(https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/http-protocol-binding.md);
+Pub/Sub push format (https://cloud.google.com/pubsub/docs/push#receive_push); dead-letter
+attributes (https://cloud.google.com/pubsub/docs/handling-failures#track-delivery-attempts).
 """
 
 from __future__ import annotations
@@ -25,27 +35,51 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, cast
 
-from cloudevents.exceptions import GenericException
-from cloudevents.http import from_http as _from_http_untyped  # pyright: ignore[reportUnknownVariableType]
-
-from common.messaging.deliveries import Delivery, Ignored, JobQueued, JobRequest, ObjectFinalized, Rejected
+from common.boundary.ids import IdKind, event_ref, is_valid_id, parse_uint
+from common.boundary.json_input import DEFAULT_MAX_DEPTH, check_storable, loads_bounded
+from common.boundary.text import printable_ascii, valid_label_key, valid_text
+from common.errors import AgentJobsError
+from common.messaging.deliveries import (
+    DeadLettered,
+    Delivery,
+    Ignored,
+    InvalidJobRequest,
+    JobQueued,
+    JobRequest,
+    ObjectFinalized,
+    Rejected,
+    SweepTick,
+)
+from common.topology import DEAD_LETTER_PATH
 
 __all__ = [
     "GCS_FINALIZED",
     "JOB_QUEUED_KIND",
+    "MAX_DELIVERY_BYTES",
     "PUBSUB_PUBLISHED",
+    "SWEEP_KIND",
     "parse_delivery",
-    "parse_pubsub_message",
 ]
 
 GCS_FINALIZED = "google.cloud.storage.object.v1.finalized"
 PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 JOB_QUEUED_KIND = "job.queued"
-_MAX_ID = 256
-_from_http: Any = _from_http_untyped  # pyright: ignore[reportUnknownVariableType]
+SWEEP_KIND = "sweep"
+MAX_DELIVERY_BYTES = 16 * 1024 * 1024
+"""Largest push body: a 10 MB Pub/Sub message, base64-encoded, in its envelope."""
+_ENVELOPE_DEPTH = 8
+_MAX_ATTRIBUTES = 64
+_MAX_ATTRIBUTE_CHARS = 1024
+_MAX_URL_CHARS = 2048
+_MAX_MODEL_CHARS = 200
+_MAX_METADATA = 32
+_REQUEST_FIELDS = frozenset({"agent", "input", "callback_url", "idempotency_key", "metadata", "model"})
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
+_CONTENT_TYPE = re.compile(r"[\x20-\x7e]{1,256}")
 
 
 class Headers(Protocol):
@@ -56,148 +90,273 @@ class Headers(Protocol):
         ...
 
 
-def parse_delivery(headers: Headers, body: bytes) -> Delivery:
+def parse_delivery(headers: Headers, body: bytes, *, path: str = "/", max_input_bytes: int = 256 * 1024) -> Delivery:
     """Turn one HTTP delivery into a typed message. Never raises.
 
     Args:
-        headers: Request headers (case-insensitive mapping, e.g. werkzeug's).
+        headers: Request headers.
         body: Raw request body.
+        path: Request path; :data:`~common.topology.DEAD_LETTER_PATH` marks dead-lettered messages.
+        max_input_bytes: Largest agent input an upstream request may carry (UTF-8 JSON bytes).
 
     Returns:
-        The message; :class:`Rejected` or :class:`Ignored` when it asks for no job.
+        The message; :class:`Rejected`, :class:`InvalidJobRequest` or :class:`Ignored` when it
+        asks for no runnable job; :class:`DeadLettered` around it on the dead-letter path.
     """
-    lowered = {k.lower(): v for k, v in headers.items()}
+    lowered = {str(k).lower(): str(v)[:_MAX_ATTRIBUTE_CHARS] for k, v in headers.items()}
+    dead_letter = path.rstrip("/") == DEAD_LETTER_PATH
     if "ce-specversion" in lowered or lowered.get("content-type", "").startswith("application/cloudevents"):
-        return _parse_cloudevent(lowered, body)
-    message = _object(_object(_json(body)).get("message"))
-    if not message:
-        return Rejected("", "malformed_envelope", "body is neither a CloudEvent nor a Pub/Sub push request")
-    return parse_pubsub_message(message)
-
-
-def _parse_cloudevent(headers: dict[str, str], body: bytes) -> Delivery:
+        delivery = _cloudevent(lowered, body, max_input_bytes)
+        return DeadLettered(_undead(delivery), _event_id(delivery)) if dead_letter else delivery
     try:
-        event = _from_http(headers, body)
-    except GenericException:
-        return Rejected(
-            headers.get("ce-id", "")[:_MAX_ID],
-            "malformed_cloudevent",
-            "CloudEvent is missing required attributes",
-        )
-    event_id = str(event["id"])[:_MAX_ID]
-    event_type = str(event["type"])
-    data: Any = event.data
+        envelope = _object(loads_bounded(body, max_bytes=MAX_DELIVERY_BYTES, max_depth=_ENVELOPE_DEPTH))
+    except AgentJobsError as e:
+        rejected = Rejected("", "malformed_envelope", f"body is not a push request ({e.error_code})")
+        return _maybe_dead(rejected, dead_letter)
+    message = _object(envelope.get("message"))
+    if not message:
+        rejected = Rejected("", "malformed_envelope", "body is neither a CloudEvent nor a Pub/Sub push request")
+        return _maybe_dead(rejected, dead_letter)
+    delivery = _pubsub_message(message, "", max_input_bytes)
+    if not dead_letter:
+        return delivery
+    attributes = _object(message.get("attributes"))
+    attempts = parse_uint(attributes.get("CloudPubSubDeadLetterSourceDeliveryCount"), maximum=10_000)
+    return DeadLettered(_undead(delivery), _event_id(delivery), attempts)
+
+
+def _maybe_dead(delivery: Rejected, dead_letter: bool) -> Delivery:
+    return DeadLettered(delivery, delivery.event_id) if dead_letter else delivery
+
+
+def _undead(delivery: Delivery) -> Any:
+    # A dead-lettered dead-letter delivery cannot happen (that subscription has no dead-letter
+    # policy), but the type allows only one level.
+    return delivery.original if isinstance(delivery, DeadLettered) else delivery
+
+
+def _event_id(delivery: Delivery) -> str:
+    match delivery:
+        case JobRequest() | InvalidJobRequest():
+            return delivery.message_id
+        case _:
+            return delivery.event_id
+
+
+# -- CloudEvents ------------------------------------------------------------------------------
+
+
+def _cloudevent(headers: dict[str, str], body: bytes, max_input_bytes: int) -> Delivery:
+    data: Any
+    if headers.get("content-type", "").startswith("application/cloudevents"):
+        try:
+            event = _object(loads_bounded(body, max_bytes=MAX_DELIVERY_BYTES, max_depth=_ENVELOPE_DEPTH))
+        except AgentJobsError as e:
+            return Rejected("", "malformed_cloudevent", f"structured CloudEvent is not valid JSON ({e.error_code})")
+        attributes = {k: v for k, v in event.items() if k not in ("data", "data_base64")}
+        data = event.get("data")
+        if data is None and isinstance(event.get("data_base64"), str):
+            data = _decode_data(event["data_base64"])
+    else:
+        attributes = {k[3:]: v for k, v in headers.items() if k.startswith("ce-")}
+        data = body
+    event_id = event_ref(attributes.get("id"))
+    required = ("specversion", "id", "type", "source")
+    if not all(isinstance(attributes.get(k), str) and attributes.get(k) for k in required):
+        return Rejected(event_id, "malformed_cloudevent", "CloudEvent is missing required attributes")
+    event_type = str(attributes["type"])
     if isinstance(data, (bytes, str)):
-        data = _json(data.encode() if isinstance(data, str) else data)
+        try:
+            data = loads_bounded(data, max_bytes=MAX_DELIVERY_BYTES, max_depth=_ENVELOPE_DEPTH) if data else None
+        except AgentJobsError as e:
+            return Rejected(event_id, "malformed_cloudevent", f"CloudEvent data is not valid JSON ({e.error_code})")
     if event_type == GCS_FINALIZED:
         if not isinstance(data, dict):
             return Rejected(event_id, "malformed_cloudevent", "storage event data is not an object resource")
         return _object_finalized(cast(dict[str, Any], data), {}, event_id)
     if event_type.startswith("google.cloud.storage.object.v1."):
-        return Ignored(event_id, f"storage event {event_type.rsplit('.', 1)[-1]} starts no job")
+        return Ignored(event_id, "this storage event type starts no job")
     if event_type == PUBSUB_PUBLISHED:
         message = _object(_object(data).get("message"))
         if not message:
             return Rejected(event_id, "malformed_cloudevent", "Pub/Sub CloudEvent carries no message")
-        message.setdefault("messageId", event_id)
-        return parse_pubsub_message(message)
+        return _pubsub_message(message, event_id, max_input_bytes)
     return Rejected(event_id, "unsupported_event_type", "unsupported CloudEvent type")
 
 
-def parse_pubsub_message(message: Mapping[str, Any]) -> Delivery:
-    """Classify one Pub/Sub message (the ``message`` object of a push request).
+# -- Pub/Sub messages -------------------------------------------------------------------------
 
-    Args:
-        message: ``{"data": base64, "attributes": {...}, "messageId": ...}``; the snake_case
-            ``message_id`` spelling is accepted too.
 
-    Returns:
-        The typed message. Never raises.
-    """
-    raw_id = message.get("messageId", message.get("message_id", ""))
-    message_id = str(raw_id)[:_MAX_ID] if isinstance(raw_id, (str, int)) else ""
-    raw_attributes: Any = message.get("attributes") or {}
-    if not isinstance(raw_attributes, dict):
-        return Rejected(message_id, "malformed_message", "attributes must be an object")
-    attributes = {str(k): str(v) for k, v in cast(dict[Any, Any], raw_attributes).items()}
+def _pubsub_message(message: Mapping[str, Any], fallback_id: str, max_input_bytes: int) -> Delivery:
+    raw_id = message.get("messageId", message.get("message_id"))
+    message_id = event_ref(raw_id) or fallback_id
+    attributes = _attributes(message.get("attributes"))
+    if attributes is None:
+        return Rejected(message_id, "malformed_message", "attributes must map at most 64 short strings to strings")
+    tenant = attributes.get("tenant_id")
+    tenant_id = tenant if is_valid_id(IdKind.TENANT, tenant) else None
     data = _decode_data(message.get("data"))
     if data is None:
-        return Rejected(message_id, "malformed_message", "data is not valid base64", attributes.get("tenant_id"))
+        return Rejected(message_id, "malformed_message", "data is not valid base64", tenant_id)
 
     if "eventType" in attributes and "bucketId" in attributes:
         if attributes["eventType"] != "OBJECT_FINALIZE":
-            return Ignored(message_id, f"storage notification {attributes['eventType']} starts no job")
-        resource = _json(data)
-        return _object_finalized(
-            cast(dict[str, Any], resource) if isinstance(resource, dict) else {}, attributes, message_id
-        )
+            return Ignored(message_id, "this storage notification type starts no job")
+        resource: Any = {}
+        if data:
+            try:
+                resource = loads_bounded(data, max_bytes=MAX_DELIVERY_BYTES, max_depth=_ENVELOPE_DEPTH)
+            except AgentJobsError as e:
+                return Rejected(message_id, "malformed_storage_event", f"notification payload ({e.error_code})")
+        return _object_finalized(_object(resource), attributes, message_id)
 
-    if attributes.get("kind") == JOB_QUEUED_KIND:
-        body = _object(_json(data))
-        tenant_id, job_id = body.get("tenant_id"), body.get("job_id")
-        if not isinstance(tenant_id, str) or not isinstance(job_id, str) or not tenant_id or not job_id:
-            return Rejected(message_id, "malformed_message", "job message needs tenant_id and job_id")
-        return JobQueued(tenant_id, job_id, message_id)
-
-    return _job_request(attributes, data, message_id)
+    kind = attributes.get("kind")
+    if kind == JOB_QUEUED_KIND:
+        return _job_queued(data, message_id)
+    if kind == SWEEP_KIND:
+        return SweepTick(message_id)
+    return _job_request(attributes, tenant_id, data, message_id, max_input_bytes)
 
 
-def _job_request(attributes: dict[str, str], data: bytes, message_id: str) -> Delivery:
-    tenant_id = attributes.get("tenant_id") or None
-    if tenant_id is None:
+def _job_queued(data: bytes, message_id: str) -> Delivery:
+    try:
+        body = _object(loads_bounded(data, max_bytes=4096, max_depth=2))
+    except AgentJobsError:
+        body = {}
+    tenant_id, job_id = body.get("tenant_id"), body.get("job_id")
+    if not is_valid_id(IdKind.TENANT, tenant_id):
+        return Rejected(message_id, "malformed_message", "job message needs a valid tenant_id")
+    if not is_valid_id(IdKind.JOB, job_id):
+        return Rejected(message_id, "malformed_message", "job message needs a valid job_id", str(tenant_id))
+    return JobQueued(str(tenant_id), str(job_id), message_id)
+
+
+def _job_request(
+    attributes: dict[str, str], tenant_id: str | None, data: bytes, message_id: str, max_input_bytes: int
+) -> Delivery:
+    if "tenant_id" not in attributes:
         return Rejected(message_id, "missing_tenant", "job requests need a tenant_id attribute")
+    if tenant_id is None:
+        return Rejected(message_id, "invalid_tenant_id", "the tenant_id attribute is not a valid tenant id")
     if not message_id:
         return Rejected(message_id, "malformed_message", "message has no id", tenant_id)
-    body = _json(data)
+    try:
+        body: Any = loads_bounded(data, max_bytes=MAX_DELIVERY_BYTES, storable=False)
+    except AgentJobsError as e:
+        return Rejected(message_id, "malformed_request", f"request body is not valid JSON ({e.error_code})", tenant_id)
     if not isinstance(body, dict):
         return Rejected(message_id, "malformed_request", "request body is not a JSON object", tenant_id)
     request = cast(dict[str, Any], body)
-    agent, payload = request.get("agent"), request.get("input")
-    if not isinstance(agent, str) or not agent:
-        return Rejected(message_id, "malformed_request", "request needs an 'agent' string", tenant_id)
-    if not isinstance(payload, dict):
-        return Rejected(message_id, "malformed_request", "request needs an 'input' object", tenant_id)
-    optional: dict[str, str | None] = {}
-    for name in ("callback_url", "idempotency_key", "model"):
-        value = request.get(name)
-        if value is not None and not isinstance(value, str):
-            return Rejected(message_id, "malformed_request", f"'{name}' must be a string", tenant_id)
-        optional[name] = value
-    metadata: Any = request.get("metadata") or {}
-    if not isinstance(metadata, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in cast(dict[Any, Any], metadata).items()
-    ):
-        return Rejected(message_id, "malformed_request", "'metadata' must map strings to strings", tenant_id)
+    agent = request.get("agent")
+    if not is_valid_id(IdKind.AGENT, agent):
+        return Rejected(message_id, "invalid_agent", "request needs an 'agent' of 2-64 [a-z0-9-]", tenant_id)
+    raw_key = request.get("idempotency_key")
+    key = raw_key if printable_ascii(raw_key, max_chars=255) else None
+
+    def invalid(code: str, reason: str) -> InvalidJobRequest:
+        return InvalidJobRequest(tenant_id, str(agent), message_id, cast(str | None, key), code, reason)
+
+    if not set(request) <= _REQUEST_FIELDS:
+        return invalid("unknown_field", "request has fields other than " + ", ".join(sorted(_REQUEST_FIELDS)))
+    if raw_key is not None and key is None:
+        return invalid("invalid_idempotency_key", "idempotency_key must be 1-255 printable ASCII characters")
+    raw_input = request.get("input")
+    if not isinstance(raw_input, dict):
+        return invalid("malformed_request", "request needs an 'input' object")
+    payload = cast(dict[str, Any], raw_input)
+    try:
+        check_storable(payload, max_depth=DEFAULT_MAX_DEPTH)
+        size = len(_encoded(payload))
+    except AgentJobsError as e:
+        return invalid(e.error_code, "input is not storable JSON")
+    if size > max_input_bytes:
+        return invalid("input_too_large", f"input is over the {max_input_bytes} byte limit")
+    callback_url, model, metadata = request.get("callback_url"), request.get("model"), request.get("metadata")
+    if callback_url is not None and not valid_text(callback_url, max_chars=_MAX_URL_CHARS):
+        return invalid("invalid_callback_url", f"callback_url must be a URL of at most {_MAX_URL_CHARS} characters")
+    if model is not None and not valid_text(model, max_chars=_MAX_MODEL_CHARS):
+        return invalid("invalid_model", "model must have the form provider/model")
+    labels = _metadata(metadata)
+    if labels is None:
+        return invalid("invalid_metadata", "metadata: up to 32 keys of [A-Za-z0-9_.-] (≤64) to strings (≤512)")
     return JobRequest(
         tenant_id=tenant_id,
-        agent=agent,
-        input=cast(dict[str, Any], payload),
+        agent=str(agent),
+        input=payload,
         message_id=message_id,
-        callback_url=optional["callback_url"],
-        idempotency_key=optional["idempotency_key"],
-        metadata=cast(dict[str, str], metadata),
-        model=optional["model"],
+        callback_url=cast(str | None, callback_url),
+        idempotency_key=cast(str | None, key),
+        metadata=labels,
+        model=cast(str | None, model),
     )
+
+
+def _encoded(payload: dict[str, Any]) -> bytes:
+    # Measured the way it is stored: compact UTF-8 JSON.
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _metadata(value: object) -> dict[str, str] | None:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(cast(dict[Any, Any], value)) > _MAX_METADATA:
+        return None
+    labels = cast(dict[Any, Any], value)
+    if not all(valid_label_key(k) and valid_text(v, max_chars=512) for k, v in labels.items()):
+        return None
+    return cast(dict[str, str], labels)
+
+
+# -- storage events ---------------------------------------------------------------------------
 
 
 def _object_finalized(resource: dict[str, Any], attributes: dict[str, str], event_id: str) -> Delivery:
     bucket = resource.get("bucket") or attributes.get("bucketId")
     name = resource.get("name") or attributes.get("objectId")
-    generation = resource.get("generation") or attributes.get("objectGeneration")
-    if not isinstance(bucket, str) or not isinstance(name, str) or not bucket or not name:
-        return Rejected(event_id, "malformed_storage_event", "storage event lacks bucket or object name")
-    if not isinstance(generation, (str, int)) or not str(generation).isdigit():
-        return Rejected(event_id, "malformed_storage_event", "storage event lacks a numeric generation")
-    size = resource.get("size")
+    generation = parse_uint(resource.get("generation") or attributes.get("objectGeneration"))
+    if not isinstance(bucket, str) or not bucket.isascii() or not _BUCKET.fullmatch(bucket):
+        return Rejected(event_id, "malformed_storage_event", "storage event lacks a valid bucket name")
+    if not _object_name_ok(name):
+        return Rejected(event_id, "malformed_storage_event", "storage event lacks a valid object name")
+    if generation is None:
+        return Rejected(event_id, "malformed_storage_event", "storage event lacks a valid generation")
+    raw_size = resource.get("size")
     content_type = resource.get("contentType")
     return ObjectFinalized(
         bucket=bucket,
-        name=name,
-        generation=str(generation),
-        size=int(size) if isinstance(size, (str, int)) and str(size).isdigit() else None,
-        content_type=content_type if isinstance(content_type, str) else None,
+        name=str(name),
+        generation=generation,
+        size=parse_uint(raw_size) if raw_size is not None else None,
+        content_type=content_type if isinstance(content_type, str) and _CONTENT_TYPE.fullmatch(content_type) else None,
         event_id=event_id,
     )
+
+
+def _object_name_ok(name: object) -> bool:
+    # GCS: 1-1024 bytes of UTF-8, no CR or LF (https://cloud.google.com/storage/docs/objects#naming).
+    if not isinstance(name, str) or not name or "\r" in name or "\n" in name:
+        return False
+    try:
+        return len(name.encode("utf-8")) <= 1024
+    except UnicodeEncodeError:
+        return False
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _attributes(raw: object) -> dict[str, str] | None:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or len(cast(dict[Any, Any], raw)) > _MAX_ATTRIBUTES:
+        return None
+    attributes = cast(dict[Any, Any], raw)
+    if not all(
+        isinstance(k, str) and isinstance(v, str) and len(k) <= 256 and len(v) <= _MAX_ATTRIBUTE_CHARS
+        for k, v in attributes.items()
+    ):
+        return None
+    return cast(dict[str, str], attributes)
 
 
 def _decode_data(raw: object) -> bytes | None:
@@ -214,10 +373,3 @@ def _decode_data(raw: object) -> bytes | None:
 def _object(value: Any) -> dict[str, Any]:
     """``value`` if it is a JSON object, else an empty one."""
     return cast(dict[str, Any], value) if isinstance(value, dict) else {}
-
-
-def _json(data: bytes) -> Any:
-    try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        return None

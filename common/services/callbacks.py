@@ -1,17 +1,23 @@
 """Scheduling callbacks when jobs finish.
 
-When a job with a callback URL (its own, or its tenant's default) reaches ``success`` or
-``failed``, one Cloud Task is enqueued for the ``notify`` function. The task id is derived from
-the job id and the event, so redeliveries and retries cannot enqueue it twice (Cloud Tasks
-refuses a duplicate task name).
+A job's callback URL is fixed when the job is created (the request's URL, else the tenant's
+default webhook), so finishing a job needs no tenant read. When a job with a callback URL
+reaches a terminal status its ``callback_status`` becomes ``pending`` in the same write, and one
+Cloud Task is enqueued for ``notify``. The task id is derived from the job, the event and a
+round, so a duplicate enqueue of the same round is refused by Cloud Tasks (task-name dedup).
+
+If the enqueue is lost (the process died, Cloud Tasks was down) the callback stays ``pending``
+and the sweeper enqueues it again; a redelivery of the finished job never enqueues, so a
+callback is never enqueued twice by redeliveries.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from common.jobs.models import Job, JobStatus
-from common.ports import TaskQueue, TenantDirectory
+from common.errors import TransientError
+from common.jobs.models import CallbackStatus, Job, JobStatus
+from common.ports import TaskQueue
 from common.telemetry.log import log
 from common.webhooks.url_policy import check_callback_url
 
@@ -23,9 +29,18 @@ def callback_event(status: JobStatus) -> str:
     return "job.completed" if status is JobStatus.SUCCESS else "job.failed"
 
 
-def callback_task_id(tenant_id: str, job_id: str, event: str) -> str:
-    """Deterministic Cloud Tasks task id for one job event (``[A-Za-z0-9_-]``, ≤ 500 chars)."""
-    digest = hashlib.sha256(f"{tenant_id}\x1f{job_id}\x1f{event}".encode()).hexdigest()[:16]
+def callback_task_id(tenant_id: str, job_id: str, event: str, round_: str = "") -> str:
+    """Deterministic Cloud Tasks task id for one job event (``[A-Za-z0-9_-]``, ≤ 500 chars).
+
+    Args:
+        tenant_id: The job's tenant.
+        job_id: The job.
+        event: ``job.completed`` or ``job.failed``.
+        round_: ``""`` for the first enqueue; the sweeper passes a new round when it re-enqueues
+            a callback whose task was lost (Cloud Tasks keeps a used task name reserved for a
+            while, so a lost task cannot be recreated under its own name).
+    """
+    digest = hashlib.sha256(f"{tenant_id}\x1f{job_id}\x1f{event}\x1f{round_}".encode()).hexdigest()[:16]
     return f"{job_id}-{event.replace('.', '-')}-{digest}"
 
 
@@ -34,13 +49,11 @@ class CallbackScheduler:
 
     Args:
         queue: The Cloud Tasks queue targeting ``notify``.
-        tenants: For the tenant's default webhook URL.
         allow_loopback: Dev-only loopback exception of the URL policy.
     """
 
-    def __init__(self, *, queue: TaskQueue, tenants: TenantDirectory, allow_loopback: bool = False):
+    def __init__(self, *, queue: TaskQueue, allow_loopback: bool = False):
         self._queue = queue
-        self._tenants = tenants
         self._allow_loopback = allow_loopback
 
     def check_url(self, url: str) -> str:
@@ -51,29 +64,38 @@ class CallbackScheduler:
         """
         return check_callback_url(url, allow_loopback=self._allow_loopback)
 
-    def schedule(self, job: Job) -> None:
-        """Enqueue the callback of a finished job, if it has a callback URL.
+    def schedule(self, job: Job, *, round_: str = "") -> bool:
+        """Enqueue the callback of a finished job whose callback is ``pending`` (or ``failing``, for the sweeper).
 
-        Raises:
-            TransientError: Cloud Tasks is unavailable (the delivery is retried, and the
-                deterministic task id keeps the retry from enqueueing twice).
+        Never raises for an unavailable queue: the callback stays ``pending`` and the sweeper
+        enqueues it again.
+
+        Returns:
+            ``True`` when a task was enqueued now.
         """
-        if not job.status.terminal:
-            return
-        url = job.callback_url
-        if url is None:
-            tenant = self._tenants.get(job.tenant_id)
-            url = tenant.webhook_url if tenant else None
-        if not url:
-            return
+        if not job.status.terminal or not job.callback_url:
+            return False
+        if job.callback_status not in (CallbackStatus.PENDING, CallbackStatus.FAILING):
+            return False
         event = callback_event(job.status)
-        task_id = callback_task_id(job.tenant_id, job.job_id, event)
-        created = self._queue.enqueue_callback(
-            task_id, {"tenant_id": job.tenant_id, "job_id": job.job_id, "event": event}
-        )
+        task_id = callback_task_id(job.tenant_id, job.job_id, event, round_)
+        try:
+            created = self._queue.enqueue_callback(
+                task_id, {"tenant_id": job.tenant_id, "job_id": job.job_id, "event": event}
+            )
+        except TransientError as e:
+            log(
+                "callback.enqueue_failed",
+                severity="WARNING",
+                tenant_id=job.tenant_id,
+                job_id=job.job_id,
+                code=e.error_code,
+            )
+            return False
         log(
             "callback.enqueued" if created else "callback.already_enqueued",
             tenant_id=job.tenant_id,
             job_id=job.job_id,
             event=event,
         )
+        return created

@@ -1,10 +1,13 @@
 """The ``notify`` service: deliver one job event to its callback URL, signed.
 
-Cloud Tasks calls ``notify`` with ``{tenant_id, job_id, event}``. A non-2xx answer from the
-receiver (or a timeout) makes :meth:`Notifier.deliver` raise a transient error so that Cloud
-Tasks retries. Every attempt is recorded on the job (time, HTTP status, latency; never the
-body), and an event already delivered is not delivered again, which also absorbs duplicate
-tasks where task-name dedup is unavailable (the local emulator).
+Cloud Tasks calls ``notify`` with ``{tenant_id, job_id, event}`` and the attempt number in
+``X-CloudTasks-TaskRetryCount``. A non-2xx answer from the receiver (or a timeout) makes
+:meth:`Notifier.deliver` raise a transient error so that Cloud Tasks retries on the queue's
+backoff (:data:`common.topology.CALLBACKS_QUEUE`: about a day). Every attempt is recorded on the
+job with the callback's status (``delivered``, ``failing``, or ``abandoned`` when the queue's
+last attempt fails) in one write without a read; the body is never recorded. An event already
+delivered is not delivered again, which also absorbs duplicate tasks where task-name dedup is
+unavailable (the local emulator).
 """
 
 from __future__ import annotations
@@ -14,16 +17,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
+from common.boundary.ids import IdKind, is_valid_id, parse_uint
 from common.errors import InvalidRequest, PermanentError, TransientError
-from common.jobs.models import CallbackAttempt, Job
+from common.jobs.models import CallbackAttempt, CallbackStatus, Job
 from common.ports import Clock, TenantDirectory
+from common.services.tenant_cache import TenantCache
 from common.telemetry.log import log
 from common.webhooks.events import callback_body, webhook_message_id
 from common.webhooks.http_post import PostResult
 from common.webhooks.signing import signed_headers
 from common.webhooks.url_policy import CallbackUrlRefused, Resolver, check_callback_url, system_resolver
 
-__all__ = ["CallbackFailed", "CallbackTask", "Notifier", "Poster", "parse_callback_task"]
+__all__ = ["EVENTS", "CallbackFailed", "CallbackTask", "DeliveryOutcome", "Notifier", "Poster", "parse_callback_task"]
 
 EVENTS = frozenset({"job.completed", "job.failed"})
 
@@ -44,31 +49,44 @@ class Poster(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class CallbackTask:
-    """A Cloud Task's payload: which job event to deliver."""
+    """A Cloud Task's payload and its attempt number.
+
+    Attributes:
+        tenant_id: Valid tenant id.
+        job_id: Valid job id.
+        event: One of :data:`EVENTS`.
+        attempt: 1 for the first dispatch (``X-CloudTasks-TaskRetryCount`` + 1).
+    """
 
     tenant_id: str
     job_id: str
     event: str
+    attempt: int = 1
 
 
-def parse_callback_task(payload: object) -> CallbackTask:
-    """Validate a task payload.
+def parse_callback_task(payload: object, *, retry_count: object = None) -> CallbackTask:
+    """Validate a task payload and its retry-count header.
+
+    Args:
+        payload: The parsed JSON body.
+        retry_count: The ``X-CloudTasks-TaskRetryCount`` header, if any.
 
     Raises:
-        InvalidRequest: ``malformed_task``.
+        InvalidRequest: ``malformed_task`` (ids are checked against the id grammar).
     """
     if not isinstance(payload, dict):
         raise InvalidRequest("task body must be a JSON object", code="malformed_task")
     fields = cast(dict[str, Any], payload)
-    values = [fields.get(k) for k in ("tenant_id", "job_id", "event")]
-    if not all(isinstance(v, str) and v for v in values) or fields["event"] not in EVENTS:
+    tenant_id, job_id, event = fields.get("tenant_id"), fields.get("job_id"), fields.get("event")
+    if not is_valid_id(IdKind.TENANT, tenant_id) or not is_valid_id(IdKind.JOB, job_id) or event not in EVENTS:
         raise InvalidRequest("task needs tenant_id, job_id and event (job.completed|job.failed)", code="malformed_task")
-    return CallbackTask(str(values[0]), str(values[1]), str(values[2]))
+    retries = parse_uint(retry_count, maximum=1_000_000) if retry_count is not None else 0
+    return CallbackTask(str(tenant_id), str(job_id), str(event), (retries or 0) + 1)
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryOutcome:
-    """What :meth:`Notifier.deliver` did: ``delivered``, ``already_delivered`` or ``skipped``."""
+    """What :meth:`Notifier.deliver` did: ``delivered``, ``already_delivered``, ``abandoned`` or ``skipped``."""
 
     kind: str
     http_status: int | None = None
@@ -78,12 +96,14 @@ class Notifier:
     """Delivers signed callbacks.
 
     Args:
-        tenants: Tenant directory (secrets, default URLs, job stores).
+        tenants: Tenant directory (secrets, job stores).
         poster: HTTP poster.
         clock: Current UTC time.
         base_url: Public base URL of the status API, for ``links``.
+        max_attempts: The queue's max attempts; a failure on that attempt abandons the callback.
         timeout_seconds: Per-attempt timeout (s).
         allow_loopback: Dev-only loopback exception of the URL policy.
+        cache_seconds: How long a tenant's record (its webhook secret) is reused (s).
         resolve: Host resolver for the URL policy.
         monotonic: Clock for latency (s).
     """
@@ -95,15 +115,19 @@ class Notifier:
         poster: Poster,
         clock: Clock,
         base_url: str,
+        max_attempts: int = 16,
         timeout_seconds: float = 10.0,
         allow_loopback: bool = False,
+        cache_seconds: float = 60.0,
         resolve: Resolver = system_resolver,
         monotonic: Callable[[], float] = time.monotonic,
     ):
         self._tenants = tenants
+        self._tenant_cache = TenantCache(tenants, ttl_seconds=cache_seconds)
         self._poster = poster
         self._clock = clock
         self._base_url = base_url
+        self._max_attempts = max_attempts
         self._timeout = timeout_seconds
         self._allow_loopback = allow_loopback
         self._resolve = resolve
@@ -113,17 +137,19 @@ class Notifier:
         """Deliver one event.
 
         Raises:
-            CallbackFailed: The receiver answered non-2xx or not at all (retry).
+            CallbackFailed: The receiver answered non-2xx or not at all, and attempts remain (retry).
             PermanentError: The tenant or job is gone, or the URL is refused (no retry).
             TransientError: Firestore is unavailable (retry).
         """
-        tenant = self._tenants.get(task.tenant_id)
         store = self._tenants.jobs(task.tenant_id)
-        job = store.get(task.job_id) if tenant is not None else None
-        if tenant is None or job is None:
+        job = store.get(task.job_id)
+        if job is None:
             raise PermanentError("the job of this callback no longer exists", code="job_not_found")
-        if _delivered(job, task.event):
+        if job.callback_status in (CallbackStatus.DELIVERED, CallbackStatus.ABANDONED) or _delivered(job, task.event):
             return DeliveryOutcome("already_delivered")
+        tenant = self._tenant_cache.get(task.tenant_id)
+        if tenant is None:
+            raise PermanentError("the tenant of this callback no longer exists", code="tenant_not_found")
         url = job.callback_url or tenant.webhook_url
         if not url:
             return DeliveryOutcome("skipped")
@@ -131,7 +157,8 @@ class Notifier:
         try:
             check_callback_url(url, allow_loopback=self._allow_loopback, resolve=self._resolve)
         except CallbackUrlRefused as e:
-            store.add_callback_attempt(job.job_id, CallbackAttempt(now, task.event, None, 0.0, "url_refused"))
+            attempt = CallbackAttempt(now, task.event, None, 0.0, "url_refused")
+            store.record_callback(job.job_id, attempt, status=CallbackStatus.ABANDONED, error="url_refused")
             raise PermanentError(e.message, code=e.error_code) from e
         body = callback_body(job, task.event, base_url=self._base_url)
         headers = signed_headers(
@@ -143,20 +170,31 @@ class Notifier:
         started = self._monotonic()
         result = self._poster.post(url, body, headers, timeout=self._timeout)
         latency_ms = round((self._monotonic() - started) * 1000, 1)
-        store.add_callback_attempt(
-            job.job_id, CallbackAttempt(now, task.event, result.http_status, latency_ms, result.error)
+        ok = result.http_status is not None and 200 <= result.http_status < 300
+        error = None if ok else (f"http_{result.http_status}" if result.http_status else (result.error or "no_answer"))
+        final = task.attempt >= self._max_attempts
+        status = CallbackStatus.DELIVERED if ok else CallbackStatus.ABANDONED if final else CallbackStatus.FAILING
+        store.record_callback(
+            job.job_id,
+            CallbackAttempt(now, task.event, result.http_status, latency_ms, result.error),
+            status=status,
+            error=error,
         )
         log(
             "callback.attempt",
             tenant_id=task.tenant_id,
             job_id=task.job_id,
             event=task.event,
+            attempt=task.attempt,
             http_status=result.http_status,
             latency_ms=latency_ms,
             error=result.error,
+            callback_status=status.value,
         )
-        if result.http_status is None or not 200 <= result.http_status < 300:
-            raise CallbackFailed(f"receiver answered {result.http_status or result.error}")
+        if status is CallbackStatus.FAILING:
+            raise CallbackFailed(f"receiver answered {error}")
+        if status is CallbackStatus.ABANDONED:
+            return DeliveryOutcome("abandoned", result.http_status)
         return DeliveryOutcome("delivered", result.http_status)
 
 

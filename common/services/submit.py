@@ -29,8 +29,10 @@ from pydantic import ValidationError
 
 from common.agents.input_errors import field_errors
 from common.agents.registry import load_agent
+from common.boundary.json_input import loads_bounded
+from common.boundary.text import printable_ascii, valid_label_key, valid_text
 from common.config import Settings
-from common.errors import Conflict, Forbidden, InvalidRequest, TransientError, UnprocessableEntity
+from common.errors import AgentJobsError, Conflict, Forbidden, InvalidRequest, UnprocessableEntity
 from common.jobs import lifecycle
 from common.jobs.ids import new_job_id, request_job_id
 from common.jobs.inbox import tenant_prefix
@@ -38,6 +40,7 @@ from common.jobs.models import Job, Source
 from common.ports import Clock, IdempotencyStore, JobPublisher, TenantDirectory
 from common.services.model_policy import ModelPolicy
 from common.telemetry.log import log
+from common.tenants.models import Tenant
 from common.webhooks.url_policy import check_callback_url
 
 __all__ = [
@@ -51,6 +54,9 @@ STALE_RESERVATION_SECONDS = 60.0
 _ENVELOPE = ("callback_url", "metadata", "model")
 _MAX_IDEMPOTENCY_KEY = 255
 _MAX_METADATA = 32
+_MAX_URL_CHARS = 2048
+_MAX_MODEL_CHARS = 200
+_MAX_OBJECT_NAME_BYTES = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +68,15 @@ class SubmitResult:
 
 
 def parse_json_body(body: bytes, *, max_bytes: int) -> dict[str, Any]:
-    """Parse a request body that must be a JSON object.
+    """Parse a request body that must be a storable JSON object.
 
     Raises:
         PayloadTooLarge: Over ``max_bytes``.
-        InvalidRequest: ``invalid_json`` when not a JSON object.
+        InvalidRequest: ``invalid_json`` when not a JSON object; ``json_too_deep``,
+            ``invalid_unicode``, ``number_out_of_range``, ``invalid_field_name`` (see
+            :func:`common.boundary.json_input.loads_bounded`).
     """
-    from common.errors import PayloadTooLarge
-
-    if len(body) > max_bytes:
-        raise PayloadTooLarge(f"request body is over the {max_bytes} byte limit", details={"limit_bytes": max_bytes})
-    try:
-        payload: object = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidRequest("request body is not valid JSON", code="invalid_json") from None
+    payload: object = loads_bounded(body, max_bytes=max_bytes)
     if not isinstance(payload, dict):
         raise InvalidRequest("request body must be a JSON object", code="invalid_json")
     return cast(dict[str, Any], payload)
@@ -109,12 +110,12 @@ class SubmitService:
         self._models = ModelPolicy(settings)
 
     def submit(
-        self, tenant_id: str, agent_name: str, body: Mapping[str, Any], *, idempotency_key: str | None = None
+        self, tenant: Tenant, agent_name: str, body: Mapping[str, Any], *, idempotency_key: str | None = None
     ) -> SubmitResult:
         """Validate, store and publish a job.
 
         Args:
-            tenant_id: The authenticated tenant.
+            tenant: The authenticated tenant (from the API-key cache: no read here).
             agent_name: Agent from the path.
             body: The parsed JSON body.
             idempotency_key: The ``Idempotency-Key`` header, if any.
@@ -125,12 +126,15 @@ class SubmitService:
                 ``callback_url_refused``, ``idempotency_key_reused``, ``invalid_idempotency_key``.
             Forbidden: 403 ``outside_tenant_prefix``, ``model_not_allowed``.
             Conflict: 409 ``request_in_progress``.
+            PermanentError: 422 ``backend_rejected`` when storage refuses the job (never retried).
             TransientError: 503 when a backend is unavailable (nothing was left behind).
         """
         agent = load_agent(agent_name)
-        tenant = self._tenants.get(tenant_id)
-        if tenant is None:  # the key outlived its tenant
-            raise Forbidden("the tenant of this API key no longer exists", code="unknown_tenant")
+        tenant_id = tenant.tenant_id
+        if idempotency_key is not None and not printable_ascii(idempotency_key, max_chars=_MAX_IDEMPOTENCY_KEY):
+            raise UnprocessableEntity(
+                "Idempotency-Key must be 1-255 printable ASCII characters", code="invalid_idempotency_key"
+            )
         payload = {k: v for k, v in body.items() if k not in _ENVELOPE}
         try:
             validated = agent.input_model.model_validate(payload)
@@ -145,14 +149,13 @@ class SubmitService:
         if callback_url is not None:
             check_callback_url(callback_url, allow_loopback=self._settings.allow_loopback_callbacks)
         model = self._models.select(agent_name, model, tenant)
+        callback_url = callback_url or tenant.webhook_url
 
         store = self._tenants.jobs(tenant_id)
         now = self._clock()
         job_id = new_job_id()
         keys = self._idempotency_for(tenant_id) if idempotency_key is not None else None
         if idempotency_key is not None and keys is not None:
-            if not 1 <= len(idempotency_key) <= _MAX_IDEMPOTENCY_KEY:
-                raise UnprocessableEntity("Idempotency-Key must be 1-255 characters", code="invalid_idempotency_key")
             job_id = request_job_id(tenant_id, agent_name, idempotency_key)
             request_hash = _request_hash(agent_name, body)
             existing = keys.put_if_absent(idempotency_key, job_id=job_id, request_hash=request_hash, now=now)
@@ -188,7 +191,8 @@ class SubmitService:
         try:
             if created or job.status.value == "pending":
                 self._publisher.publish_job(tenant_id, job_id)
-        except TransientError:
+        except AgentJobsError:
+            # Nothing may stay pending without a message on its way: undo, and let the caller retry.
             if created:
                 store.delete(job_id)
             if keys is not None and idempotency_key is not None:
@@ -202,37 +206,49 @@ class SubmitService:
     def _check_uris(self, tenant_id: str, job_input: Mapping[str, Any]) -> None:
         prefix = f"gs://{self._settings.bucket}/{tenant_prefix(tenant_id)}"
         for value in _strings(job_input):
-            if value.startswith("gs://") and (not value.startswith(prefix) or "/../" in value):
-                raise Forbidden(f"gs:// URIs must lie inside {prefix}", code="outside_tenant_prefix")
+            if value.startswith("gs://") and not _own_object_uri(value, prefix):
+                raise Forbidden(f"gs:// URIs must name an object inside {prefix}", code="outside_tenant_prefix")
 
     @staticmethod
     def _envelope(body: Mapping[str, Any]) -> tuple[str | None, dict[str, str], str | None]:
         callback_url, metadata, model = body.get("callback_url"), body.get("metadata"), body.get("model")
         errors: list[dict[str, str]] = []
-        if callback_url is not None and not isinstance(callback_url, str):
-            errors.append({"field": "callback_url", "type": "string_type", "message": "must be a string"})
-        if model is not None and not isinstance(model, str):
-            errors.append({"field": "model", "type": "string_type", "message": "must be a string"})
+        if callback_url is not None and not valid_text(callback_url, max_chars=_MAX_URL_CHARS):
+            errors.append({"field": "callback_url", "message": f"must be a URL of at most {_MAX_URL_CHARS} characters"})
+        if model is not None and not valid_text(model, max_chars=_MAX_MODEL_CHARS):
+            errors.append({"field": "model", "message": "must be a string of the form provider/model"})
         if metadata is None:
             metadata = {}
         if (
             not isinstance(metadata, dict)
             or len(cast(dict[Any, Any], metadata)) > _MAX_METADATA
             or not all(
-                isinstance(k, str) and isinstance(v, str) and len(k) <= 64 and len(v) <= 512
-                for k, v in cast(dict[Any, Any], metadata).items()
+                valid_label_key(k) and valid_text(v, max_chars=512) for k, v in cast(dict[Any, Any], metadata).items()
             )
         ):
             errors.append(
                 {
                     "field": "metadata",
-                    "type": "metadata_type",
-                    "message": "up to 32 string keys (≤64) to strings (≤512)",
+                    "message": "up to 32 keys of [A-Za-z0-9_.-] (≤64 characters) mapping to strings (≤512)",
                 }
             )
         if errors:
             raise UnprocessableEntity("the request envelope is invalid", details={"errors": errors})
         return cast(str | None, callback_url), cast(dict[str, str], metadata), cast(str | None, model)
+
+
+def _own_object_uri(uri: str, prefix: str) -> bool:
+    """True for ``{prefix}{name}`` where ``name`` is a plain object path.
+
+    A plain path has no empty, ``.`` or ``..`` segment, no control character, and at most 1,024
+    bytes (GCS's limit on object names).
+    """
+    if not uri.startswith(prefix) or not valid_text(uri, max_chars=_MAX_OBJECT_NAME_BYTES + len(prefix)):
+        return False
+    name = uri[len("gs://") :].partition("/")[2]
+    if "\n" in name or "\r" in name or "\t" in name or len(name.encode("utf-8")) > _MAX_OBJECT_NAME_BYTES:
+        return False
+    return all(segment not in ("", ".", "..") for segment in name.split("/"))
 
 
 def _request_hash(agent: str, body: Mapping[str, Any]) -> str:

@@ -83,6 +83,20 @@ class TenantAdmin:
         self._tenants.save(updated)
         return updated
 
+    def set_active(self, tenant_id: str, active: bool) -> Tenant:
+        """Activate or deactivate a tenant.
+
+        A deactivated tenant's API keys answer 401 once the per-instance key cache expires
+        (``AGENTJOBS_AUTH_CACHE_SECONDS``), its inbox drops and upstream requests are rejected,
+        and its stored jobs and results are kept.
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+        """
+        updated = self._get(tenant_id).replace(active=active)
+        self._tenants.save(updated)
+        return updated
+
     def _get(self, tenant_id: str) -> Tenant:
         tenant = self._tenants.get(tenant_id)
         if tenant is None:

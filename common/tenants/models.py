@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from common.boundary.ids import IdKind, is_valid_id
 from common.errors import UnprocessableEntity
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 TENANT_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
+"""The tenant grammar of :mod:`common.boundary.ids`, anchored."""
 API_KEY_PREFIX = "aj_"
 
 
@@ -43,6 +45,7 @@ class Tenant:
         webhook_secret: Standard Webhooks signing secret, ``whsec_`` + base64.
         webhook_url: Default callback URL for jobs that do not give one.
         allowed_models: ``provider/model`` ids a request may select; empty means only defaults.
+        active: An inactive tenant's API keys are refused (401) and its inbox drops are rejected.
     """
 
     tenant_id: str
@@ -51,6 +54,7 @@ class Tenant:
     webhook_secret: str
     webhook_url: str | None = None
     allowed_models: tuple[str, ...] = field(default_factory=tuple[str, ...])
+    active: bool = True
 
     def replace(self, **changes: Any) -> Tenant:
         """A copy with ``changes`` applied."""
@@ -63,7 +67,7 @@ def validate_tenant_id(tenant_id: str) -> str:
     Raises:
         UnprocessableEntity: ``invalid_tenant_id`` when the id does not match.
     """
-    if not TENANT_ID_PATTERN.fullmatch(tenant_id):
+    if not is_valid_id(IdKind.TENANT, tenant_id):
         raise UnprocessableEntity(
             "tenant ids are 3-40 characters: lowercase letters, digits and inner hyphens, starting with a letter",
             code="invalid_tenant_id",

@@ -1,14 +1,14 @@
 """``notify``: the Cloud Tasks HTTP target that delivers Standard Webhooks-signed callbacks.
 
-Body: ``{tenant_id, job_id, event}``. Answers 2xx when delivered (or when it can never be
-delivered: malformed task, job gone, URL refused) and 503 when the receiver failed, so Cloud
-Tasks retries with the queue's backoff. In production the function is private: only the queue's
-service account (OIDC token) may invoke it.
+Body: ``{tenant_id, job_id, event}``; header ``X-CloudTasks-TaskRetryCount``. Answers 2xx when
+delivered, abandoned after the queue's last attempt, or when it can never be delivered
+(malformed task, job gone, URL refused), and 503 when the receiver failed and attempts remain,
+so Cloud Tasks retries with the queue's backoff. In production the function is private: only the
+queue's service account (OIDC token) may invoke it.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import flask
@@ -18,18 +18,25 @@ from common.adapters.clients import firestore_client
 from common.adapters.firestore_store import FirestoreTenantDirectory
 from common.api.handling import MethodNotAllowed, ack_or_retry
 from common.api.responses import Response, error_response, json_response
+from common.api.server_errors import install_json_errors, read_body
+from common.boundary.json_input import loads_bounded
 from common.config import Settings
+from common.errors import AgentJobsError
 from common.services.notify import Notifier, parse_callback_task
 from common.webhooks.http_post import RequestsPoster
 
+_MAX_TASK_BYTES = 64 * 1024
 _settings = Settings.from_env()
+install_json_errors()
 _notifier = Notifier(
     tenants=FirestoreTenantDirectory(firestore_client(_settings.project)),
     poster=RequestsPoster(),
     clock=lambda: datetime.now(UTC),
     base_url=_settings.public_base_url,
+    max_attempts=_settings.callback_max_attempts,
     timeout_seconds=_settings.callback_timeout_seconds,
     allow_loopback=_settings.allow_loopback_callbacks,
+    cache_seconds=_settings.auth_cache_seconds,
 )
 
 
@@ -37,14 +44,17 @@ _notifier = Notifier(
 def notify(request: flask.Request) -> Response:
     """Entry point: parse the task, deliver, map the outcome to 2xx (done) or 503 (retry)."""
     if request.method != "POST":
-        return error_response(MethodNotAllowed("tasks are POSTed"))
+        return error_response(MethodNotAllowed("tasks are POSTed", allow=("POST",)))
 
     def call() -> Response:
         try:
-            payload: object = json.loads(request.get_data(cache=False) or b"null")
-        except ValueError:
+            payload: object = loads_bounded(
+                read_body(request, max_bytes=_MAX_TASK_BYTES), max_bytes=_MAX_TASK_BYTES, max_depth=2
+            )
+        except AgentJobsError:
             payload = None
-        outcome = _notifier.deliver(parse_callback_task(payload))
+        task = parse_callback_task(payload, retry_count=request.headers.get("X-CloudTasks-TaskRetryCount"))
+        outcome = _notifier.deliver(task)
         return json_response({"outcome": outcome.kind, "http_status": outcome.http_status})
 
     return ack_or_retry("notify", call)

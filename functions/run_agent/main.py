@@ -1,35 +1,49 @@
 """``run_agent``: runs agents for Pub/Sub pushes and Eventarc CloudEvents.
 
 Deliveries: GCS object notifications (Pub/Sub notification or the Eventarc
-``google.cloud.storage.object.v1.finalized`` CloudEvent), job messages from ``submit``, and
-upstream job requests. Registered as an HTTP function rather than a CloudEvent function so that
-a malformed delivery can be acked (2xx) instead of being answered 400 by the framework, which
-Pub/Sub would redeliver forever.
+``google.cloud.storage.object.v1.finalized`` CloudEvent), job messages from ``submit`` and the
+sweeper, upstream job requests, sweep ticks, and on ``/dead-letter`` the messages Pub/Sub gave
+up on. Registered as an HTTP function rather than a CloudEvent function so that a malformed
+delivery can be acked (2xx) instead of being answered 400 by the framework, which Pub/Sub would
+redeliver until it is dead-lettered.
 
-Status codes: 200 = ack (ran, already finished, rejected or ignored); 429/503 = redeliver.
+Status codes: 200 = ack (ran, already finished, in progress elsewhere, rejected with a record,
+ignored, swept); 503 = redeliver (a backend is unavailable, or the attempt failed transiently and
+the job was released).
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 import flask
 import functions_framework
 
 from common.adapters.clients import firestore_client, storage_client
-from common.adapters.firestore_store import FirestoreRejectionLog, FirestoreTenantDirectory
+from common.adapters.firestore_store import FirestoreJobSweep, FirestoreRejectionLog, FirestoreTenantDirectory
 from common.adapters.gcs_blobs import GcsBlobStore
 from common.api.handling import MethodNotAllowed, ack_or_retry
 from common.api.responses import Response, error_response, json_response
+from common.api.server_errors import install_json_errors, read_body
 from common.config import Settings
-from common.messaging.parse import parse_delivery
+from common.errors import PayloadTooLarge
+from common.messaging.deliveries import Delivery, Rejected
+from common.messaging.parse import MAX_DELIVERY_BYTES, parse_delivery
 from common.services.callbacks import CallbackScheduler
-from common.services.runner import JobRunner
+from common.services.execution import JobExecutor
+from common.services.intake import DeliveryIntake
+from common.services.sweeper import Sweeper
 
 _settings = Settings.from_env()
+install_json_errors()
 _firestore = firestore_client(_settings.project)
 _storage = storage_client(_settings.project)
 _tenants = FirestoreTenantDirectory(_firestore)
+
+
+def _clock() -> datetime:
+    return datetime.now(UTC)
 
 
 def _callbacks() -> CallbackScheduler | None:
@@ -37,38 +51,66 @@ def _callbacks() -> CallbackScheduler | None:
         return None
     from common.adapters.cloud_tasks import CloudTasksQueue
 
-    queue = CloudTasksQueue.from_settings(_settings)
-    return CallbackScheduler(queue=queue, tenants=_tenants, allow_loopback=_settings.allow_loopback_callbacks)
+    return CallbackScheduler(
+        queue=CloudTasksQueue.from_settings(_settings), allow_loopback=_settings.allow_loopback_callbacks
+    )
 
 
-_runner = JobRunner(
+_callback_scheduler = _callbacks()
+
+
+@functools.cache
+def _sweeper() -> Sweeper:
+    # Built on the first sweep tick: the Pub/Sub publisher stays out of the cold start.
+    from common.adapters.clients import publisher_client
+    from common.adapters.pubsub_publisher import PubSubJobPublisher
+
+    publisher = publisher_client()
+    return Sweeper(
+        settings=_settings,
+        sweep=FirestoreJobSweep(_firestore),
+        publisher=PubSubJobPublisher(publisher, publisher.topic_path(_settings.project, _settings.jobs_topic)),
+        callbacks=_callback_scheduler,
+        clock=_clock,
+    )
+
+
+_intake = DeliveryIntake(
     settings=_settings,
     tenants=_tenants,
-    blobs_for=lambda tenant_id: GcsBlobStore(
-        _storage, _settings.bucket, tenant_id, retry_seconds=_settings.backend_retry_seconds
+    executor=JobExecutor(
+        settings=_settings,
+        blobs_for=lambda tenant_id: GcsBlobStore(
+            _storage, _settings.bucket, tenant_id, retry_seconds=_settings.backend_retry_seconds
+        ),
+        clock=_clock,
+        callbacks=_callback_scheduler,
     ),
     rejections=FirestoreRejectionLog(_firestore),
-    clock=lambda: datetime.now(UTC),
-    callbacks=_callbacks(),
+    clock=_clock,
+    callbacks=_callback_scheduler,
+    sweeper=_sweeper,
 )
 
 
 @functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def run_agent(request: flask.Request) -> Response:
-    """Entry point: parse the delivery, run it, ack (200) or ask for redelivery (429/503)."""
+    """Entry point: parse the delivery, handle it, ack (200) or ask for redelivery (503)."""
     if request.method != "POST":
-        return error_response(MethodNotAllowed("deliveries are POSTed"))
-    delivery = parse_delivery(request.headers, request.get_data(cache=False))
+        return error_response(MethodNotAllowed("deliveries are POSTed", allow=("POST",)))
 
     def call() -> Response:
-        outcome = _runner.handle(delivery)
+        try:
+            body = read_body(request, max_bytes=MAX_DELIVERY_BYTES)
+        except PayloadTooLarge:
+            delivery: Delivery = Rejected("", "delivery_too_large", "the delivery is over 16 MiB")
+        else:
+            delivery = parse_delivery(
+                request.headers, body, path=request.path, max_input_bytes=_settings.max_request_bytes
+            )
+        outcome = _intake.handle(delivery)
         return json_response(
-            {
-                "outcome": outcome.kind,
-                "job_id": outcome.job_id,
-                "status": outcome.status,
-                "code": outcome.code,
-            }
+            {"outcome": outcome.kind, "job_id": outcome.job_id, "status": outcome.status, "code": outcome.code}
         )
 
     return ack_or_retry("run_agent", call)

@@ -4,6 +4,7 @@ Routes:
     ``POST /v1/agents/{agent}/jobs``: validate, store the job ``pending``, publish it; ``202``
     with ``{job_id, status, links}`` (``200`` when an ``Idempotency-Key`` replays a job).
     ``GET /v1/openapi.json``: the OpenAPI 3.1 document.
+    ``GET /healthz``: liveness (no auth, no I/O).
 
 Authentication: ``Authorization: Bearer <api key>``.
 """
@@ -22,16 +23,17 @@ from common.adapters.pubsub_publisher import PubSubJobPublisher
 from common.api.auth import Authenticator
 from common.api.handling import MethodNotAllowed, RouteNotFound, respond
 from common.api.responses import Response, json_response
+from common.api.server_errors import install_json_errors, read_body
 from common.api.views import job_links
 from common.config import Settings
-from common.errors import PayloadTooLarge
 from common.services.submit import SubmitService, parse_json_body
 
 _ROUTE = re.compile(r"^/v1/agents/(?P<agent>[a-z0-9-]{1,64})/jobs/?$")
 _settings = Settings.from_env()
+install_json_errors()
 _firestore = firestore_client(_settings.project)
 _tenants = FirestoreTenantDirectory(_firestore)
-_auth = Authenticator(_tenants)
+_auth = Authenticator(_tenants, ttl_seconds=_settings.auth_cache_seconds)
 _publisher = publisher_client()
 _service = SubmitService(
     settings=_settings,
@@ -43,7 +45,12 @@ _service = SubmitService(
 
 
 def _route(request: flask.Request) -> Response:
-    if request.path.rstrip("/") == "/v1/openapi.json":
+    path = request.path.rstrip("/")
+    if path in ("/v1/openapi.json", "/healthz"):
+        if request.method not in ("GET", "HEAD"):
+            raise MethodNotAllowed("only GET is allowed here", allow=("GET", "HEAD"))
+        if path == "/healthz":
+            return json_response({"status": "ok"})
         from common.api.openapi import openapi_document
 
         return json_response(openapi_document())
@@ -51,13 +58,12 @@ def _route(request: flask.Request) -> Response:
     if match is None:
         raise RouteNotFound("no such endpoint; POST /v1/agents/{agent}/jobs (see /v1/openapi.json)")
     if request.method != "POST":
-        raise MethodNotAllowed("submit jobs with POST")
-    tenant_id = _auth.authenticate(request.headers.get("Authorization"))
-    limit = _settings.max_request_bytes
-    if (request.content_length or 0) > limit:
-        raise PayloadTooLarge(f"request body is over the {limit} byte limit", details={"limit_bytes": limit})
-    body = parse_json_body(request.get_data(cache=False), max_bytes=limit)
-    result = _service.submit(tenant_id, match["agent"], body, idempotency_key=request.headers.get("Idempotency-Key"))
+        raise MethodNotAllowed("submit jobs with POST", allow=("POST",))
+    tenant = _auth.authenticate(request.headers.get("Authorization"))
+    body = parse_json_body(
+        read_body(request, max_bytes=_settings.max_request_bytes), max_bytes=_settings.max_request_bytes
+    )
+    result = _service.submit(tenant, match["agent"], body, idempotency_key=request.headers.get("Idempotency-Key"))
     base_url = _settings.public_base_url or request.host_url.rstrip("/")
     links = job_links(base_url, result.job.job_id)
     return json_response(

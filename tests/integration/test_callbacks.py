@@ -71,9 +71,9 @@ def test_cloud_tasks_queue_delivers_through_the_emulator(emulators, directory, t
             queue=emulators.env["AGENTJOBS_CALLBACKS_QUEUE"],
             target_url=notify_server,
         )
-        scheduler = CallbackScheduler(queue=queue, tenants=directory, allow_loopback=True)
-        scheduler.schedule(directory.jobs("acme").get(job.job_id))
-        scheduler.schedule(directory.jobs("acme").get(job.job_id))  # the emulator has no name dedup; notify dedupes
+        scheduler = CallbackScheduler(queue=queue, allow_loopback=True)
+        assert scheduler.schedule(directory.jobs("acme").get(job.job_id))
+        assert not scheduler.schedule(directory.jobs("acme").get(job.job_id))  # task-name dedup
         delivered = receiver.wait_for(1, timeout=30)
         assert len(delivered) == 1 and delivered[0].verified
         assert delivered[0].payload == {
@@ -84,5 +84,9 @@ def test_cloud_tasks_queue_delivers_through_the_emulator(emulators, directory, t
             "links": {"self": f"https://api.example.com/v1/jobs/{job.job_id}"},
         }
         time.sleep(1)
-        statuses = [a.http_status for a in directory.jobs("acme").get(job.job_id).callbacks]
+        stored = directory.jobs("acme").get(job.job_id)
+        statuses = [a.http_status for a in stored.callbacks]
         assert statuses.count(204) == 1 and statuses[:2] == [503, 503]
+        assert stored.callback_status.value == "delivered"
+        gaps = [(b.at - a.at).total_seconds() for a, b in zip(stored.callbacks, stored.callbacks[1:], strict=False)]
+        assert gaps[1] > gaps[0] >= 0.4  # the queue's exponential backoff, not the emulator's 0.1 s loop

@@ -11,7 +11,7 @@ from common.adapters.firestore_store import FirestoreIdempotencyStore, Firestore
 from common.errors import Conflict, NotFound
 from common.jobs import lifecycle
 from common.jobs.ids import new_job_id
-from common.jobs.models import CallbackAttempt, JobStatus, Source, Usage
+from common.jobs.models import CallbackAttempt, CallbackStatus, JobStatus, Source, Usage
 from common.tenants.models import Tenant
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
@@ -41,15 +41,17 @@ def test_round_trip_keeps_every_field(directory, tenant):
         model="openai/x",
         usage=Usage(10, 5, 100, 1),
     )
-    store.create(original)
+    created, _ = store.create(original)
     stored = store.get(original.job_id)
-    assert stored == original
+    assert stored == created and stored.revision is not None
+    assert stored.replace(revision=None) == original
 
 
 def test_create_is_create_if_absent(directory, tenant):
     store = directory.jobs("acme")
     first = job()
-    assert store.create(first) == (first, True)
+    created, was_created = store.create(first)
+    assert was_created and created.replace(revision=None) == first
     again, created = store.create(first.replace(agent="other"))
     assert not created and again.agent == "protocol-processor"
 
@@ -107,9 +109,33 @@ def test_callback_attempts_append(directory, tenant):
     store = directory.jobs("acme")
     j = job()
     store.create(j)
-    store.add_callback_attempt(j.job_id, CallbackAttempt(NOW, "job.completed", 503, 12.5))
-    store.add_callback_attempt(j.job_id, CallbackAttempt(NOW + timedelta(seconds=1), "job.completed", 204, 8.0))
-    assert [a.http_status for a in store.get(j.job_id).callbacks] == [503, 204]
+    store.record_callback(
+        j.job_id, CallbackAttempt(NOW, "job.completed", 503, 12.5), status=CallbackStatus.FAILING, error="http_503"
+    )
+    later = NOW + timedelta(seconds=1)
+    store.record_callback(
+        j.job_id, CallbackAttempt(later, "job.completed", 204, 8.0), status=CallbackStatus.DELIVERED, error=None
+    )
+    stored = store.get(j.job_id)
+    assert [a.http_status for a in stored.callbacks] == [503, 204]
+    assert (stored.callback_status, stored.callback_error, stored.callback_updated_at) == (
+        CallbackStatus.DELIVERED,
+        None,
+        later,
+    )
+
+
+def test_a_conditional_write_loses_to_a_newer_revision_and_falls_back_to_a_read(directory, tenant):
+    store = directory.jobs("acme")
+    created, _ = store.create(job())
+    claimed = store.replace(created, lambda j: lifecycle.claim(j, token="a", now=NOW, lease_seconds=30, max_attempts=3))
+    assert claimed.revision != created.revision
+    # A stale holder (revision of `created`) renews: the write is refused, the fallback reads the
+    # stored job, and the lease check there decides (token "b" holds nothing).
+    with pytest.raises(lifecycle.LeaseLost):
+        store.replace(created, lambda j: lifecycle.renew(j, token="b", now=NOW, lease_seconds=30))
+    renewed = store.replace(claimed, lambda j: lifecycle.renew(j, token="a", now=NOW, lease_seconds=60))
+    assert store.get(created.job_id).lease_expires_at == renewed.lease_expires_at
 
 
 def test_tenant_ids_are_unique_and_keys_resolve(directory, admin, tenant):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from common.errors import Conflict, Forbidden, NotFound, TransientError
-from common.jobs.models import CallbackAttempt, Job, JobStatus
+from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
 from common.ports import StoredObject
 from common.tenants.models import Tenant
 
@@ -28,10 +28,15 @@ class FakeClock:
 
 
 class InMemoryJobStore:
+    """A tenant's jobs in a dict; revisions are a counter, as Firestore's update times are."""
+
     def __init__(self, tenant_id: str, jobs: dict[str, Job]):
         self._tenant_id = tenant_id
         self._jobs = jobs
         self.fail_next: list[Exception] = []
+        self.reads = 0
+        self.writes = 0
+        self._revision = 0
 
     @property
     def tenant_id(self) -> str:
@@ -41,25 +46,42 @@ class InMemoryJobStore:
         if self.fail_next:
             raise self.fail_next.pop(0)
 
+    def _store(self, job: Job) -> Job:
+        self._revision += 1
+        self.writes += 1
+        stored = job.replace(revision=str(self._revision))
+        self._jobs[job.job_id] = stored
+        return stored
+
     def create(self, job: Job) -> tuple[Job, bool]:
         self._maybe_fail()
         assert job.tenant_id == self._tenant_id
         if job.job_id in self._jobs:
+            self.reads += 1
             return self._jobs[job.job_id], False
-        self._jobs[job.job_id] = job
-        return job, True
+        return self._store(job), True
 
     def get(self, job_id: str) -> Job | None:
         self._maybe_fail()
+        self.reads += 1
         return self._jobs.get(job_id)
 
     def update(self, job_id: str, transition: Callable[[Job], Job]) -> Job:
         self._maybe_fail()
+        self.reads += 1
         if job_id not in self._jobs:
             raise NotFound("no job", code="job_not_found")
-        updated = transition(self._jobs[job_id])
-        self._jobs[job_id] = updated
-        return updated
+        current = self._jobs[job_id]
+        updated = transition(current)
+        return current if updated is current else self._store(updated)
+
+    def replace(self, job: Job, transition: Callable[[Job], Job]) -> Job:
+        self._maybe_fail()
+        stored = self._jobs.get(job.job_id)
+        if stored is not None and stored.revision == job.revision:
+            updated = transition(job)
+            return job if updated is job else self._store(updated)
+        return self.update(job.job_id, transition)
 
     def delete(self, job_id: str) -> None:
         self._jobs.pop(job_id, None)
@@ -68,9 +90,51 @@ class InMemoryJobStore:
         jobs = [j for j in self._jobs.values() if status is None or j.status is status]
         return sorted(jobs, key=lambda j: j.created_at, reverse=True)[:limit]
 
-    def add_callback_attempt(self, job_id: str, attempt: CallbackAttempt) -> None:
+    def record_callback(
+        self, job_id: str, attempt: CallbackAttempt, *, status: CallbackStatus, error: str | None
+    ) -> None:
+        self._maybe_fail()
         job = self._jobs[job_id]
-        self._jobs[job_id] = job.replace(callbacks=(*job.callbacks, attempt))
+        self._store(
+            job.replace(
+                callbacks=(*job.callbacks, attempt),
+                callback_status=status,
+                callback_error=error,
+                callback_updated_at=attempt.at,
+            )
+        )
+
+
+class InMemoryJobSweep:
+    """The sweeper's queries over every tenant's in-memory jobs."""
+
+    def __init__(self, directory: InMemoryTenantDirectory):
+        self._directory = directory
+
+    def _all(self) -> list[Job]:
+        return [j for jobs in self._directory.jobs_by_tenant.values() for j in jobs.values()]
+
+    def stale_pending(self, *, updated_before: datetime, limit: int) -> list[Job]:
+        jobs = [j for j in self._all() if j.status is JobStatus.PENDING and j.updated_at < updated_before]
+        return sorted(jobs, key=lambda j: j.updated_at)[:limit]
+
+    def expired_leases(self, *, now: datetime, limit: int) -> list[Job]:
+        jobs = [
+            j
+            for j in self._all()
+            if j.status is JobStatus.RUNNING and j.lease_expires_at is not None and j.lease_expires_at < now
+        ]
+        return sorted(jobs, key=lambda j: j.lease_expires_at or now)[:limit]
+
+    def stuck_callbacks(self, status: CallbackStatus, *, updated_before: datetime, limit: int) -> list[Job]:
+        jobs = [
+            j
+            for j in self._all()
+            if j.callback_status is status
+            and j.callback_updated_at is not None
+            and j.callback_updated_at < updated_before
+        ]
+        return sorted(jobs, key=lambda j: j.callback_updated_at or updated_before)[:limit]
 
 
 class InMemoryTenantDirectory:
@@ -158,8 +222,11 @@ class RecordingRejectionLog:
 @dataclass
 class FakeTaskQueue:
     tasks: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    fail: bool = False
 
     def enqueue_callback(self, task_id: str, payload: Mapping[str, Any]) -> bool:
+        if self.fail:
+            raise TransientError("tasks down", code="backend_unavailable")
         if task_id in self.tasks:
             return False
         self.tasks[task_id] = dict(payload)

@@ -1,10 +1,12 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from common.api.auth import Authenticator, bearer_token
 from common.api.queries import ListJobsQuery, parse_list_query
 from common.errors import InvalidRequest, Unauthenticated
 from common.jobs.models import JobStatus
-from common.tenants.models import hash_api_key
+from common.tenants.models import Tenant, hash_api_key
 from tests.support.fakes import InMemoryTenantDirectory
 
 
@@ -22,6 +24,9 @@ def test_list_query_defaults_and_values():
         {"limit": "-1"},
         {"limit": "abc"},
         {"limit": "1e3"},
+        {"limit": "²"},
+        {"limit": "٣"},
+        {"limit": "9" * 30},
         {"sort": "x"},
     ],
 )
@@ -39,16 +44,55 @@ def test_missing_bearer_credentials(header):
     assert info.value.error_code == "missing_api_key"
 
 
-def test_authenticator_maps_keys_to_tenants_and_caches_hits():
+def test_unknown_parameter_names_are_not_echoed():
+    with pytest.raises(InvalidRequest) as info:
+        parse_list_query({"<script>canary": "1"})
+    assert "canary" not in str(info.value.to_dict())
+
+
+def _directory():
     directory = InMemoryTenantDirectory()
-    directory.keys[hash_api_key("aj_good")] = "acme"
+    directory.create(Tenant("acme", "Acme", datetime(2026, 1, 1, tzinfo=UTC), "whsec_x"), hash_api_key("aj_good"))
+    return directory
+
+
+def test_authenticator_maps_keys_to_tenants_and_caches_hits():
+    directory = _directory()
     clock = [0.0]
     auth = Authenticator(directory, ttl_seconds=10, monotonic=lambda: clock[0])
-    assert auth.authenticate("Bearer aj_good") == "acme"
-    assert auth.authenticate("bearer aj_good") == "acme"
+    assert auth.authenticate("Bearer aj_good").tenant_id == "acme"
+    assert auth.authenticate("bearer aj_good").tenant_id == "acme"
     del directory.keys[hash_api_key("aj_good")]
-    assert auth.authenticate("Bearer aj_good") == "acme"  # cached
+    assert auth.authenticate("Bearer aj_good").tenant_id == "acme"  # cached
     clock[0] = 11
     with pytest.raises(Unauthenticated) as info:
         auth.authenticate("Bearer aj_good")
+    assert info.value.error_code == "invalid_api_key"
+
+
+@pytest.mark.parametrize("change", ["delete", "deactivate"])
+def test_deleting_or_deactivating_a_tenant_revokes_its_keys_within_the_cache_ttl(change):
+    directory = _directory()
+    clock = [0.0]
+    auth = Authenticator(directory, ttl_seconds=60, monotonic=lambda: clock[0])
+    auth.authenticate("Bearer aj_good")
+    if change == "delete":
+        del directory.tenants["acme"]
+    else:
+        directory.save(directory.get("acme").replace(active=False))
+    clock[0] = 59.9
+    assert auth.authenticate("Bearer aj_good").tenant_id == "acme"  # a warm instance may lag by the TTL
+    clock[0] = 60.1
+    with pytest.raises(Unauthenticated):
+        auth.authenticate("Bearer aj_good")
+    fresh = Authenticator(directory, ttl_seconds=60, monotonic=lambda: 0.0)
+    with pytest.raises(Unauthenticated):  # a new instance refuses at once
+        fresh.authenticate("Bearer aj_good")
+
+
+def test_a_key_whose_tenant_never_existed_is_refused():
+    directory = InMemoryTenantDirectory()
+    directory.keys[hash_api_key("aj_orphan")] = "ghost"
+    with pytest.raises(Unauthenticated) as info:
+        Authenticator(directory).authenticate("Bearer aj_orphan")
     assert info.value.error_code == "invalid_api_key"

@@ -6,7 +6,9 @@ from common.config import ConfigError, Settings
 def test_defaults_are_values_not_descriptors():
     settings = Settings.from_env({})
     assert settings.max_attempts == 5 and settings.bucket == "agentjobs-dev" and settings.default_model == ""
-    assert settings.lease_seconds == 900.0 and not settings.allow_loopback_callbacks
+    assert (
+        settings.lease_seconds == 30.0 and settings.heartbeat_seconds == 10.0 and not settings.allow_loopback_callbacks
+    )
 
 
 def test_environment_overrides_and_per_agent_models():

@@ -106,3 +106,43 @@ def test_reject_fails_a_pending_job_but_not_a_running_one():
     assert rejected.status is JobStatus.FAILED
     with pytest.raises(lifecycle.LeaseLost):
         lifecycle.reject(claimed(), now=T0, error=JobError("a", "b"))
+
+
+def test_renew_extends_only_the_holders_lease():
+    job = claimed(lease=30)
+    renewed = lifecycle.renew(job, token="t1", now=T0 + timedelta(seconds=20), lease_seconds=30)
+    assert renewed.lease_expires_at == T0 + timedelta(seconds=50)
+    with pytest.raises(lifecycle.LeaseLost):
+        lifecycle.renew(job, token="other", now=T0, lease_seconds=30)
+
+
+def test_a_takeover_records_that_the_previous_attempt_was_lost():
+    job = claimed(lease=30)
+    taken = claimed(token="t2", now=T0 + timedelta(seconds=31), job=job)
+    assert taken.attempts == 2 and taken.error.code == lifecycle.LEASE_EXPIRED
+
+
+def test_attempts_exhausted_keeps_the_last_error_as_its_cause():
+    job = claimed(max_attempts=1)
+    released = lifecycle.release(job, token="t1", now=T0, error=JobError("model_rate_limited", "429"))
+    exhausted = claimed(token="t2", job=released, max_attempts=1)
+    assert exhausted.status is JobStatus.FAILED
+    assert exhausted.error.code == lifecycle.ATTEMPTS_EXHAUSTED
+    assert (exhausted.error.cause.code, exhausted.error.cause.message) == ("model_rate_limited", "429")
+
+
+def test_give_up_fails_pending_and_expired_jobs_but_not_a_live_lease():
+    error = JobError(lifecycle.DELIVERY_EXHAUSTED, "dead-lettered")
+    assert lifecycle.give_up(pending(), now=T0, error=error).status is JobStatus.FAILED
+    live = claimed(lease=30)
+    assert lifecycle.give_up(live, now=T0 + timedelta(seconds=10), error=error) is live
+    assert lifecycle.give_up(live, now=T0 + timedelta(seconds=31), error=error).status is JobStatus.FAILED
+
+
+def test_finishing_a_job_with_a_callback_url_marks_its_callback_pending():
+    job = lifecycle.new_job(
+        job_id="job_a", tenant_id="acme", agent="a", input={}, source=Source.HTTPS, now=T0, callback_url="https://x"
+    )
+    done = lifecycle.complete(claimed(job=job), token="t1", now=T0, result={})
+    assert done.callback_status.value == "pending" and done.callback_updated_at == T0
+    assert lifecycle.complete(claimed(), token="t1", now=T0, result={}).callback_status is None

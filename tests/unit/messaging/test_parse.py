@@ -1,9 +1,21 @@
 import base64
 import json
 
-from common.messaging.deliveries import Ignored, JobQueued, JobRequest, ObjectFinalized, Rejected
+import pytest
+
+from common.messaging.deliveries import (
+    DeadLettered,
+    Ignored,
+    InvalidJobRequest,
+    JobQueued,
+    JobRequest,
+    ObjectFinalized,
+    Rejected,
+    SweepTick,
+)
 from common.messaging.parse import parse_delivery
 
+JOB = "job_" + "a" * 26
 OBJECT = {
     "kind": "storage#object",
     "bucket": "bkt",
@@ -35,13 +47,13 @@ def gcs_attributes(event_type: str = "OBJECT_FINALIZE") -> dict[str, str]:
 
 def test_gcs_pubsub_notification():
     delivery = parse_delivery({"Content-Type": "application/json"}, push(json.dumps(OBJECT).encode(), gcs_attributes()))
-    assert delivery == ObjectFinalized("bkt", OBJECT["name"], OBJECT["generation"], 14, "application/pdf", "m1")
+    assert delivery == ObjectFinalized("bkt", OBJECT["name"], int(OBJECT["generation"]), 14, "application/pdf", "m1")
 
 
 def test_gcs_notification_without_payload_uses_attributes():
     delivery = parse_delivery({}, push(b"", gcs_attributes()))
     assert isinstance(delivery, ObjectFinalized)
-    assert delivery.generation == OBJECT["generation"] and delivery.size is None
+    assert delivery.generation == int(OBJECT["generation"]) and delivery.size is None
 
 
 def test_other_gcs_notifications_are_ignored():
@@ -57,7 +69,7 @@ def test_eventarc_storage_cloudevent_binary_mode():
         "Content-Type": "application/json",
     }
     delivery = parse_delivery(headers, json.dumps(OBJECT).encode())
-    assert delivery == ObjectFinalized("bkt", OBJECT["name"], OBJECT["generation"], 14, "application/pdf", "ev-1")
+    assert delivery == ObjectFinalized("bkt", OBJECT["name"], int(OBJECT["generation"]), 14, "application/pdf", "ev-1")
 
 
 def test_eventarc_storage_cloudevent_structured_mode():
@@ -75,7 +87,7 @@ def test_eventarc_storage_cloudevent_structured_mode():
 
 def test_eventarc_pubsub_cloudevent_carrying_a_job_message():
     message = {
-        "data": base64.b64encode(json.dumps({"tenant_id": "acme", "job_id": "job_x"}).encode()).decode(),
+        "data": base64.b64encode(json.dumps({"tenant_id": "acme", "job_id": JOB}).encode()).decode(),
         "attributes": {"kind": "job.queued"},
         "messageId": "42",
     }
@@ -87,7 +99,7 @@ def test_eventarc_pubsub_cloudevent_carrying_a_job_message():
         "Content-Type": "application/json",
     }
     delivery = parse_delivery(headers, json.dumps({"message": message, "subscription": "s"}).encode())
-    assert delivery == JobQueued("acme", "job_x", "42")
+    assert delivery == JobQueued("acme", JOB, "42")
 
 
 def test_upstream_request():
@@ -147,3 +159,104 @@ def test_malformed_deliveries_become_rejections_never_exceptions():
 def test_rejections_keep_the_tenant_when_the_message_named_one():
     delivery = parse_delivery({}, push(b"not json", {"tenant_id": "acme"}))
     assert isinstance(delivery, Rejected) and delivery.tenant_id == "acme"
+
+
+DEEP = b"[" * 100_000
+
+
+def cloudevent_headers(event_type: str = "google.cloud.storage.object.v1.finalized") -> dict[str, str]:
+    return {"ce-specversion": "1.0", "ce-type": event_type, "ce-source": "s", "ce-id": "e1"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ({}, DEEP),
+        ({}, push(DEEP, {"tenant_id": "acme"})),
+        ({}, push(DEEP, {"kind": "job.queued"})),
+        ({}, push(DEEP, gcs_attributes())),
+        ({"Content-Type": "application/cloudevents+json"}, DEEP),
+        (cloudevent_headers(), DEEP),
+        ({}, b'{"message": ' * 5000 + b"1" + b"}" * 5000),
+    ],
+)
+def test_deep_nesting_anywhere_is_a_rejection_not_a_recursion_error(headers, body):
+    delivery = parse_delivery(headers, body)
+    assert isinstance(delivery, Rejected) and delivery.code
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("objectGeneration", "²"), ("objectGeneration", "9" * 30), ("objectGeneration", "-1"), ("objectGeneration", "")],
+)
+def test_generations_must_be_ascii_64_bit_integers(field, value):
+    attributes = gcs_attributes() | {field: value}
+    delivery = parse_delivery({}, push(b"", attributes))
+    assert isinstance(delivery, Rejected) and delivery.code == "malformed_storage_event"
+
+
+def test_a_unicode_digit_size_is_dropped_not_parsed():
+    delivery = parse_delivery({}, push(json.dumps(OBJECT | {"size": "²"}).encode(), gcs_attributes()))
+    assert isinstance(delivery, ObjectFinalized) and delivery.size is None
+
+
+@pytest.mark.parametrize(
+    "tenant", ["a/b", "A/jobs/job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "..", ".", "__x__", "x" * 300, "ACME", "ac\nme"]
+)
+def test_tenant_ids_from_attributes_must_match_the_grammar(tenant):
+    body = json.dumps({"agent": "criteria-evaluator", "input": {}}).encode()
+    delivery = parse_delivery({}, push(body, {"tenant_id": tenant}))
+    assert isinstance(delivery, Rejected) and delivery.code == "invalid_tenant_id"
+    assert delivery.tenant_id is None and tenant not in delivery.reason
+
+
+@pytest.mark.parametrize("job_message", [{"tenant_id": "a/b", "job_id": JOB}, {"tenant_id": "acme", "job_id": "../x"}])
+def test_job_messages_with_invalid_ids_are_rejected(job_message):
+    delivery = parse_delivery({}, push(json.dumps(job_message).encode(), {"kind": "job.queued"}))
+    assert isinstance(delivery, Rejected)
+
+
+def test_invalid_message_ids_are_replaced_by_a_hash_and_never_echoed():
+    delivery = parse_delivery({}, push(b"not json", {"tenant_id": "acme"}, message_id="<canary>\n" * 20))
+    assert isinstance(delivery, Rejected)
+    assert delivery.event_id.startswith("h_") and "canary" not in delivery.event_id
+
+
+@pytest.mark.parametrize("agent", ["x" * 65, "A", "a/b", "<script>", 7])
+def test_agent_names_must_match_the_grammar(agent):
+    body = json.dumps({"agent": agent, "input": {}}).encode()
+    delivery = parse_delivery({}, push(body, {"tenant_id": "acme"}))
+    assert isinstance(delivery, Rejected) and delivery.code == "invalid_agent" and delivery.tenant_id == "acme"
+
+
+@pytest.mark.parametrize(
+    ("request_body", "code"),
+    [
+        ({"agent": "echo", "input": {"x": "y" * 300_000}}, "input_too_large"),
+        ({"agent": "echo", "input": json.loads('{"a":' * 25 + "1" + "}" * 25)}, "json_too_deep"),
+        ({"agent": "echo", "input": {"v": 10**30}}, "number_out_of_range"),
+        ({"agent": "echo", "input": {"": "x"}}, "invalid_field_name"),
+        ({"agent": "echo", "input": {}, "secret_extra_field_name": 1}, "unknown_field"),
+        ({"agent": "echo", "input": {}, "metadata": {"": "x"}}, "invalid_metadata"),
+        ({"agent": "echo", "input": {}, "metadata": {"k": "\ud800"}}, "invalid_metadata"),
+        ({"agent": "echo", "input": {}, "idempotency_key": "has space"}, "invalid_idempotency_key"),
+        ({"agent": "echo", "input": {}, "callback_url": "x" * 5000}, "invalid_callback_url"),
+        ({"agent": "echo", "input": []}, "malformed_request"),
+    ],
+)
+def test_requests_that_can_never_run_become_failed_jobs_of_their_tenant(request_body, code):
+    raw = json.dumps(request_body).encode()
+    delivery = parse_delivery({}, push(raw, {"tenant_id": "acme"}, "m7"))
+    assert isinstance(delivery, InvalidJobRequest), delivery
+    assert (delivery.code, delivery.tenant_id, delivery.agent, delivery.message_id) == (code, "acme", "echo", "m7")
+    assert "secret_extra_field_name" not in delivery.reason
+
+
+def test_sweep_ticks_and_dead_lettered_messages():
+    assert isinstance(parse_delivery({}, push(b"", {"kind": "sweep"})), SweepTick)
+    attributes = {"kind": "job.queued", "CloudPubSubDeadLetterSourceDeliveryCount": "10"}
+    body = push(json.dumps({"tenant_id": "acme", "job_id": JOB}).encode(), attributes, "m5")
+    delivery = parse_delivery({}, body, path="/dead-letter")
+    assert delivery == DeadLettered(JobQueued("acme", JOB, "m5"), "m5", 10)
+    garbage = parse_delivery({}, b"not json", path="/dead-letter/")
+    assert isinstance(garbage, DeadLettered) and isinstance(garbage.original, Rejected)

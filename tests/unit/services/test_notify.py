@@ -116,3 +116,47 @@ def test_missing_job_is_permanent():
 def test_malformed_tasks(payload):
     with pytest.raises(InvalidRequest):
         parse_callback_task(payload)
+
+
+def test_callback_status_moves_failing_then_delivered_in_one_write_per_attempt():
+    tenants, _, _, notifier = setup([PostResult(503), PostResult(200)])
+    store = tenants.jobs("acme")
+    writes = store.writes
+    with pytest.raises(CallbackFailed):
+        notifier.deliver(CallbackTask("acme", "job_a", "job.completed", attempt=1))
+    job = store.get("job_a")
+    assert (job.callback_status.value, job.callback_error) == ("failing", "http_503")
+    notifier.deliver(CallbackTask("acme", "job_a", "job.completed", attempt=2))
+    assert store.get("job_a").callback_status.value == "delivered"
+    assert store.writes - writes == 2
+
+
+def test_the_queues_last_attempt_abandons_the_callback_and_stops_the_retries():
+    tenants, _, _, notifier = setup([PostResult(None, "connect_error")])
+    outcome = notifier.deliver(CallbackTask("acme", "job_a", "job.completed", attempt=16))
+    assert outcome.kind == "abandoned"  # answered 2xx: Cloud Tasks stops
+    job = tenants.jobs("acme").get("job_a")
+    assert (job.callback_status.value, job.callback_error) == ("abandoned", "connect_error")
+    assert notifier.deliver(CallbackTask("acme", "job_a", "job.completed")).kind == "already_delivered"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"tenant_id": "a/b", "job_id": "job_" + "a" * 26, "event": "job.completed"},
+        {"tenant_id": "acme", "job_id": "../../x", "event": "job.completed"},
+        {"tenant_id": "acme", "job_id": "job_" + "a" * 26, "event": 7},
+    ],
+)
+def test_task_ids_must_match_the_grammar(payload):
+    with pytest.raises(InvalidRequest) as info:
+        parse_callback_task(payload)
+    assert info.value.error_code == "malformed_task"
+
+
+@pytest.mark.parametrize(("header", "attempt"), [(None, 1), ("0", 1), ("4", 5), ("²", 1), ("-1", 1), ("9" * 40, 1)])
+def test_the_retry_count_header_is_parsed_as_ascii_digits(header, attempt):
+    task = parse_callback_task(
+        {"tenant_id": "acme", "job_id": "job_" + "a" * 26, "event": "job.completed"}, retry_count=header
+    )
+    assert task.attempt == attempt

@@ -45,7 +45,9 @@ def env():
 
 
 def test_submit_stores_a_pending_job_and_publishes_it(env):
-    result = env.service().submit("acme", "protocol-processor", {"file_uri": URI, "metadata": {"batch": "1"}})
+    result = env.service().submit(
+        env.tenants.get("acme"), "protocol-processor", {"file_uri": URI, "metadata": {"batch": "1"}}
+    )
     assert result.created
     job = env.tenants.jobs("acme").get(result.job.job_id)
     assert job.status is JobStatus.PENDING and job.input == {"file_uri": URI} and job.metadata == {"batch": "1"}
@@ -54,7 +56,7 @@ def test_submit_stores_a_pending_job_and_publishes_it(env):
 
 def test_unknown_agent_is_404(env):
     with pytest.raises(NotFound) as info:
-        env.service().submit("acme", "nope", {})
+        env.service().submit(env.tenants.get("acme"), "nope", {})
     assert info.value.error_code == "unknown_agent"
 
 
@@ -71,7 +73,7 @@ def test_unknown_agent_is_404(env):
 )
 def test_invalid_bodies(env, body):
     with pytest.raises(UnprocessableEntity) as info:
-        env.service().submit("acme", "protocol-processor", body)
+        env.service().submit(env.tenants.get("acme"), "protocol-processor", body)
     assert info.value.http_status == 422
     assert info.value.details["errors"]
     assert env.publisher.published == []
@@ -83,32 +85,43 @@ def test_invalid_bodies(env, body):
         "gs://bkt/tenants/other/inbox/p.pdf",
         "gs://other-bucket/tenants/acme/p.pdf",
         "gs://bkt/tenants/acme/../other/p.pdf",
+        "gs://bkt/tenants/acme/x/..",
+        "gs://bkt/tenants/acme/./p.pdf",
+        "gs://bkt/tenants/acme//p.pdf",
+        "gs://bkt/tenants/acme/p.pdf\ngs://bkt/tenants/other/p.pdf",
+        "gs://bkt/tenants/acme/" + "x" * 1100,
     ],
 )
 def test_file_uri_outside_the_tenant_prefix_is_403(env, uri):
     with pytest.raises(Forbidden) as info:
-        env.service().submit("acme", "protocol-processor", {"file_uri": uri})
+        env.service().submit(env.tenants.get("acme"), "protocol-processor", {"file_uri": uri})
     assert info.value.error_code == "outside_tenant_prefix"
 
 
 def test_model_must_be_on_the_allow_list(env):
     with pytest.raises(Forbidden) as info:
-        env.service().submit("acme", "protocol-processor", {"file_uri": URI, "model": "anthropic/claude-x"})
+        env.service().submit(
+            env.tenants.get("acme"), "protocol-processor", {"file_uri": URI, "model": "anthropic/claude-x"}
+        )
     assert info.value.error_code == "model_not_allowed"
-    result = env.service().submit("acme", "protocol-processor", {"file_uri": URI, "model": "openai/gpt-4o"})
+    result = env.service().submit(
+        env.tenants.get("acme"), "protocol-processor", {"file_uri": URI, "model": "openai/gpt-4o"}
+    )
     assert result.job.model == "openai/gpt-4o"
 
 
 def test_callback_url_to_a_private_address_is_refused(env):
     with pytest.raises(UnprocessableEntity) as info:
-        env.service().submit("acme", "protocol-processor", {"file_uri": URI, "callback_url": "https://127.0.0.1/x"})
+        env.service().submit(
+            env.tenants.get("acme"), "protocol-processor", {"file_uri": URI, "callback_url": "https://127.0.0.1/x"}
+        )
     assert info.value.error_code == "callback_url_refused"
 
 
 def test_idempotency_key_replays_the_same_job(env):
     service = env.service()
-    first = service.submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
-    again = service.submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
+    first = service.submit(env.tenants.get("acme"), "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
+    again = service.submit(env.tenants.get("acme"), "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
     assert first.created and not again.created
     assert first.job.job_id == again.job.job_id
     assert len(env.publisher.published) == 1
@@ -116,9 +129,9 @@ def test_idempotency_key_replays_the_same_job(env):
 
 def test_idempotency_key_with_another_body_is_422(env):
     service = env.service()
-    service.submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
+    service.submit(env.tenants.get("acme"), "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
     with pytest.raises(UnprocessableEntity) as info:
-        service.submit("acme", "protocol-processor", {"file_uri": URI + "x"}, idempotency_key="k1")
+        service.submit(env.tenants.get("acme"), "protocol-processor", {"file_uri": URI + "x"}, idempotency_key="k1")
     assert info.value.error_code == "idempotency_key_reused"
 
 
@@ -134,21 +147,25 @@ def test_idempotency_key_whose_original_is_in_flight_is_409_until_stale(env):
         now=env.clock(),
     )
     with pytest.raises(Conflict) as info:
-        service.submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
+        service.submit(env.tenants.get("acme"), "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
     assert info.value.http_status == 409
     env.clock.advance(120)
-    taken = service.submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
+    taken = service.submit(env.tenants.get("acme"), "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
     assert taken.job.status is JobStatus.PENDING and env.publisher.published
 
 
 def test_publish_failure_leaves_nothing_behind(env):
     env.publisher.fail = True
     with pytest.raises(TransientError):
-        env.service().submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
+        env.service().submit(env.tenants.get("acme"), "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
     assert env.tenants.jobs("acme").list() == []
     assert env.keys["acme"] == {}
     env.publisher.fail = False
-    assert env.service().submit("acme", "protocol-processor", {"file_uri": URI}, idempotency_key="k1").created
+    assert (
+        env.service()
+        .submit(env.tenants.get("acme"), "protocol-processor", {"file_uri": URI}, idempotency_key="k1")
+        .created
+    )
 
 
 def test_body_parsing():
@@ -159,3 +176,53 @@ def test_body_parsing():
         with pytest.raises(InvalidRequest) as info:
             parse_json_body(bad, max_bytes=100)
         assert info.value.error_code == "invalid_json"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"[" * 100_000, "json_too_deep"),
+        (b'{"a": ' * 40 + b"1" + b"}" * 40, "json_too_deep"),
+        (b'{"a": "\\ud800"}', "invalid_unicode"),
+        (b'{"a": 1000000000000000000000000000000}', "number_out_of_range"),
+        (b'{"a": NaN}', "invalid_json"),
+        (b'{"": 1}', "invalid_field_name"),
+    ],
+)
+def test_hostile_bodies_are_client_errors(body, code):
+    with pytest.raises(InvalidRequest) as info:
+        parse_json_body(body, max_bytes=1_000_000)
+    assert info.value.error_code == code and info.value.http_status == 400
+
+
+@pytest.mark.parametrize(
+    "metadata", [{"": "x"}, {"a b": "x"}, {"k": "\ud800"}, {"k": "x\x00"}, {"k" * 65: "x"}, {"k": "x" * 513}]
+)
+def test_metadata_that_cannot_be_stored_is_422_never_503(env, metadata):
+    with pytest.raises(UnprocessableEntity) as info:
+        env.service().submit(env.tenants.get("acme"), "protocol-processor", {"file_uri": URI, "metadata": metadata})
+    assert info.value.http_status == 422
+    assert env.tenants.jobs("acme").list() == []
+
+
+@pytest.mark.parametrize("key", ["", "has space", "é", "k" * 256, "line\nbreak"])
+def test_idempotency_keys_are_bounded_printable_ascii(env, key):
+    with pytest.raises(UnprocessableEntity) as info:
+        env.service().submit(env.tenants.get("acme"), "protocol-processor", {"file_uri": URI}, idempotency_key=key)
+    assert info.value.error_code == "invalid_idempotency_key"
+
+
+def test_the_tenant_default_webhook_is_fixed_on_the_job_at_submission(env):
+    env.tenants.save(env.tenants.get("acme").replace(webhook_url="https://hooks.example.com/a"))
+    result = env.service().submit(env.tenants.get("acme"), "protocol-processor", {"file_uri": URI})
+    assert result.job.callback_url == "https://hooks.example.com/a"
+
+
+def test_validation_errors_name_json_paths_never_client_field_names_or_pydantic_types(env):
+    body = {"criteria": [{"type": "sideways", "text": "x"}], "patient_profile": ["p"], "zz_canary_field": 1}
+    with pytest.raises(UnprocessableEntity) as info:
+        env.service().submit(env.tenants.get("acme"), "criteria-evaluator", body)
+    rendered = str(info.value.to_dict())
+    assert "zz_canary_field" not in rendered and "constrained-str" not in rendered and "list[" not in rendered
+    fields = [e["field"] for e in info.value.details["errors"]]
+    assert "criteria[0].type" in fields

@@ -1,0 +1,367 @@
+"""Execution: one stored job in, its outcome stored (the activity half of ``run_agent``).
+
+:class:`JobExecutor` claims a job under a lease, keeps the lease alive with a heartbeat while the
+agent works, and stores exactly one outcome. It knows nothing of deliveries: the intake
+(:mod:`common.services.intake`) turns deliveries into jobs, and the sweeper requeues jobs, and
+both end here. Orchestration only; the state machine is :mod:`common.jobs.lifecycle`.
+
+Guarantees, whatever the agent or our own code does:
+
+* a job this attempt holds ends ``success`` or ``failed``, or is released to ``pending`` with the
+  attempt counted (transient errors); an unexpected exception anywhere, including while storing
+  the result, fails the job with ``internal_error`` instead of escaping;
+* if the process dies, the heartbeat stops, the lease (:attr:`Settings.lease_seconds`) expires,
+  and the sweeper requeues the job, which the next claim takes over with the attempt counted;
+* a second delivery of a job whose lease is live is acked (``in_progress``) without touching it,
+  so redeliveries never burn the message's delivery attempts towards dead-lettering;
+* a stale worker whose lease was taken over cannot store its outcome (fencing by lease token).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from common.agents.base import Agent, AgentResult
+from common.agents.input_errors import invalid_input
+from common.agents.registry import load_agent
+from common.boundary.text import scrub_unencodable
+from common.config import Settings
+from common.errors import AgentJobsError, PermanentError, TransientError
+from common.jobs import lifecycle
+from common.jobs.models import Job, JobError
+from common.ports import BlobStore, Clock, JobStore
+from common.services.callbacks import CallbackScheduler
+from common.telemetry.log import log, where
+
+__all__ = ["JobExecutor", "RunDeadlineExceeded", "RunOutcome"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """What happened to a delivery (always acked).
+
+    Attributes:
+        kind: ``ran`` (this delivery ran the job, or ended it), ``already_finished`` (a redelivery
+            of finished work), ``in_progress`` (another worker holds a live lease), ``rejected``
+            (recorded: no job, or a failed job), ``ignored``, ``swept`` (a sweeper tick).
+        job_id: The job concerned, if any.
+        status: The job's status afterwards, if any.
+        code: Rejection or failure code, if any.
+    """
+
+    kind: Literal["ran", "already_finished", "in_progress", "rejected", "ignored", "swept"]
+    job_id: str | None = None
+    status: str | None = None
+    code: str | None = None
+
+
+class RunDeadlineExceeded(PermanentError):
+    """The attempt ran longer than ``AGENTJOBS_MAX_RUN_SECONDS``."""
+
+    code = "run_timeout"
+
+
+class _Lease:
+    """This attempt's hold on its job: the job as last written, renewed by a heartbeat thread.
+
+    Every write of the attempt goes through :meth:`write`, under one lock, so the heartbeat and
+    the final write never race and each knows the revision the other left (no read needed).
+    """
+
+    def __init__(self, store: JobStore, job: Job, token: str, *, settings: Settings, clock: Clock):
+        self._store = store
+        self._job = job
+        self._token = token
+        self._settings = settings
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._started = time.monotonic()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job.job_id}", daemon=True)
+        self.lost = False
+
+    @property
+    def job(self) -> Job:
+        with self._lock:
+            return self._job
+
+    @property
+    def overdue(self) -> bool:
+        return time.monotonic() - self._started > self._settings.max_run_seconds
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def write(self, transition: Callable[[Job], Job]) -> Job:
+        with self._lock:
+            self._job = self._store.replace(self._job, transition)
+            return self._job
+
+    def _beat(self) -> None:
+        s = self._settings
+        while not self._stop.wait(s.heartbeat_seconds):
+            if self.overdue:
+                # Stop renewing: the lease runs out and the sweeper requeues the job. If this
+                # worker ever finishes, its write is fenced off by the lease token.
+                log("job.run_deadline", severity="WARNING", tenant_id=self._job.tenant_id, job_id=self._job.job_id)
+                return
+            try:
+                self.write(
+                    lambda j: lifecycle.renew(j, token=self._token, now=self._clock(), lease_seconds=s.lease_seconds)
+                )
+            except lifecycle.LeaseLost:
+                self.lost = True
+                log("job.lease_lost", severity="WARNING", tenant_id=self._job.tenant_id, job_id=self._job.job_id)
+                return
+            except Exception as e:  # a failed heartbeat is retried at the next beat; the lease has slack
+                log("job.heartbeat_failed", severity="WARNING", job_id=self._job.job_id, error_type=type(e).__name__)
+
+
+@dataclass
+class _RunContext:
+    """The :class:`~common.agents.base.AgentContext` of one attempt."""
+
+    tenant_id: str
+    job_id: str
+    model: str
+    blobs: BlobStore
+    max_document_bytes: int
+    lease: _Lease
+    timings: dict[str, float] = field(default_factory=dict[str, float])
+
+    def read_document(self, uri: str, *, generation: int | None = None) -> bytes:
+        started = time.perf_counter()
+        data = self.blobs.read(uri, max_bytes=self.max_document_bytes, generation=generation)
+        self.record_stage("download", time.perf_counter() - started)
+        return data
+
+    def record_stage(self, name: str, seconds: float) -> None:
+        self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 6)
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Stop the agent between stages when its attempt can no longer succeed.
+
+        Raises:
+            LeaseLost: Another worker took the job over.
+            RunDeadlineExceeded: The attempt ran past ``AGENTJOBS_MAX_RUN_SECONDS``.
+        """
+        if self.lease.lost:
+            raise lifecycle.LeaseLost("another worker took this job over")
+        if self.lease.overdue:
+            raise RunDeadlineExceeded("the job ran longer than its time limit")
+
+
+class JobExecutor:
+    """Claims and runs jobs.
+
+    Args:
+        settings: Runtime settings (attempts, lease, heartbeat, run limit, result size, models).
+        blobs_for: Builds the blob store of a tenant.
+        clock: Current UTC time.
+        callbacks: Enqueues callback deliveries when jobs finish; ``None`` disables callbacks.
+        agents: Agent lookup (defaults to the registry; tests may pass their own).
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        blobs_for: Callable[[str], BlobStore],
+        clock: Clock,
+        callbacks: CallbackScheduler | None = None,
+        agents: Callable[[str], Agent] = load_agent,
+    ):
+        self._settings = settings
+        self._blobs_for = blobs_for
+        self._clock = clock
+        self._callbacks = callbacks
+        self._agents = agents
+
+    def execute(self, store: JobStore, job_id: str) -> RunOutcome:
+        """Claim the job and, if this call holds its lease, run it to one stored outcome.
+
+        Returns:
+            What happened; the caller acks.
+
+        Raises:
+            NotFound: ``job_not_found``.
+            TransientError: A backend is unavailable, or the agent failed transiently (the job
+                was released to ``pending`` with the attempt counted): redeliver.
+        """
+        token = uuid.uuid4().hex
+        s = self._settings
+        seen: list[Job] = []
+
+        def claim(job: Job) -> Job:
+            seen.append(job)
+            return lifecycle.claim(
+                job, token=token, now=self._clock(), lease_seconds=s.lease_seconds, max_attempts=s.max_attempts
+            )
+
+        claimed = store.update(job_id, claim)
+        if claimed.status.terminal:
+            if seen and not seen[-1].status.terminal:  # this claim exhausted the attempts
+                self._finished(claimed)
+                return RunOutcome("ran", claimed.job_id, claimed.status.value, lifecycle.ATTEMPTS_EXHAUSTED)
+            # A redelivery of finished work. Its callback was enqueued when it finished; if that
+            # enqueue was lost, the sweeper re-enqueues it, so nothing is enqueued twice here.
+            return RunOutcome("already_finished", claimed.job_id, claimed.status.value)
+        if not lifecycle.holds_lease(claimed, token):
+            log("job.in_progress", tenant_id=claimed.tenant_id, job_id=claimed.job_id)
+            return RunOutcome("in_progress", claimed.job_id, claimed.status.value)
+        return self._attempt(store, claimed, token)
+
+    # -- one attempt --------------------------------------------------------------------------
+
+    def _attempt(self, store: JobStore, job: Job, token: str) -> RunOutcome:
+        log("job.started", tenant_id=job.tenant_id, job_id=job.job_id, agent=job.agent, attempt=job.attempts)
+        lease = _Lease(store, job, token, settings=self._settings, clock=self._clock)
+        ctx = _RunContext(
+            tenant_id=job.tenant_id,
+            job_id=job.job_id,
+            model=job.model or self._settings.model_for(job.agent),
+            blobs=self._blobs_for(job.tenant_id),
+            max_document_bytes=self._settings.max_document_bytes,
+            lease=lease,
+        )
+        if job.started_at is not None:
+            ctx.timings["queued"] = round(max(0.0, (job.started_at - job.created_at).total_seconds()), 6)
+        lease.start()
+        started = time.perf_counter()
+        try:
+            result = self._run_agent(job, ctx)
+            ctx.timings["run"] = round(time.perf_counter() - started, 6)
+            return self._succeed(lease, token, result, ctx)
+        except TransientError as e:
+            ctx.timings["run"] = round(time.perf_counter() - started, 6)
+            self._release(lease, token, e)
+            raise
+        except lifecycle.LeaseLost:
+            log("job.lease_lost", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id)
+            return RunOutcome("ran", job.job_id, None, "lease_lost")
+        except AgentJobsError as e:
+            ctx.timings.setdefault("run", round(time.perf_counter() - started, 6))
+            return self._fail(lease, token, e, ctx.timings)
+        except Exception as e:
+            # A bug of ours outside the agent (the agent's own crashes are mapped in _run_agent),
+            # e.g. while encoding or storing the result. Retrying would repeat it: fail the job.
+            log(
+                "job.internal_error",
+                severity="ERROR",
+                tenant_id=job.tenant_id,
+                job_id=job.job_id,
+                error_type=type(e).__name__,
+                where=where(e),
+            )
+            error = PermanentError(f"internal error while running the job ({type(e).__name__})", code="internal_error")
+            return self._fail(lease, token, error, ctx.timings)
+        finally:
+            lease.stop()
+
+    def _run_agent(self, job: Job, ctx: _RunContext) -> AgentResult:
+        agent = self._agents(job.agent)
+        try:
+            payload = agent.input_model.model_validate(job.input)
+        except ValidationError as e:
+            raise invalid_input(e) from e
+        try:
+            return agent.run(payload, ctx)
+        except (AgentJobsError, lifecycle.LeaseLost):
+            raise
+        except Exception as e:
+            # An unexpected exception inside an agent is almost always deterministic (a parser
+            # bug on this input); retrying would loop, so the job fails with a clear code.
+            log(
+                "agent.crashed",
+                severity="ERROR",
+                tenant_id=job.tenant_id,
+                job_id=job.job_id,
+                error_type=type(e).__name__,
+                where=where(e),
+            )
+            raise PermanentError(f"the agent failed unexpectedly ({type(e).__name__})", code="agent_error") from e
+
+    def _succeed(self, lease: _Lease, token: str, result: AgentResult, ctx: _RunContext) -> RunOutcome:
+        job = lease.job
+        # Text from documents may hold unpaired surrogates (a PDF's ToUnicode map can yield
+        # U+D800); they cannot be stored as UTF-8, so they become U+FFFD.
+        output: dict[str, Any] = scrub_unencodable(result.output.model_dump(mode="json"))
+        encoded = json.dumps(output, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        inline: dict[str, Any] | None = output
+        result_ref: str | None = None
+        if len(encoded) > self._settings.inline_result_bytes:
+            stored = ctx.blobs.write(f"results/{job.job_id}.json", encoded, content_type="application/json")
+            result_ref, inline = stored.uri, None
+        lease.stop()
+        finished = lease.write(
+            lambda j: lifecycle.complete(
+                j,
+                token=token,
+                now=self._clock(),
+                result=inline,
+                result_ref=result_ref,
+                timings=ctx.timings,
+                model=result.model,
+                usage=result.usage,
+            )
+        )
+        self._finished(finished)
+        log(
+            "job.succeeded",
+            tenant_id=job.tenant_id,
+            job_id=job.job_id,
+            agent=job.agent,
+            result_bytes=len(encoded),
+            offloaded=result_ref is not None,
+            run_seconds=ctx.timings.get("run"),
+        )
+        return RunOutcome("ran", job.job_id, finished.status.value)
+
+    def _fail(self, lease: _Lease, token: str, error: AgentJobsError, timings: dict[str, float]) -> RunOutcome:
+        lease.stop()
+        job = lease.job
+        try:
+            finished = lease.write(
+                lambda j: lifecycle.fail(j, token=token, now=self._clock(), error=_job_error(error), timings=timings)
+            )
+        except lifecycle.LeaseLost:
+            log("job.lease_lost", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id)
+            return RunOutcome("ran", job.job_id, None, "lease_lost")
+        self._finished(finished)
+        log("job.failed", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id, code=error.error_code)
+        return RunOutcome("ran", job.job_id, finished.status.value, error.error_code)
+
+    def _release(self, lease: _Lease, token: str, error: TransientError) -> None:
+        lease.stop()
+        job = lease.job
+        try:
+            lease.write(lambda j: lifecycle.release(j, token=token, now=self._clock(), error=_job_error(error)))
+        except lifecycle.LeaseLost:
+            return
+        except AgentJobsError:
+            # The store is down too: the lease runs out and the sweeper requeues the job.
+            log("job.release_failed", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id)
+            return
+        log("job.released", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id, code=error.error_code)
+
+    def _finished(self, job: Job) -> None:
+        if self._callbacks is not None:
+            self._callbacks.schedule(job)
+
+
+def _job_error(error: AgentJobsError) -> JobError:
+    return JobError(error.error_code, error.message)
