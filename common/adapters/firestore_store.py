@@ -43,7 +43,12 @@ _UPDATE_ATTEMPTS = 5
 
 
 def _revision(update_time: Any) -> str | None:
-    return None if update_time is None else cast(str, update_time.rfc3339())
+    # Document reads give a DatetimeWithNanoseconds, query results a protobuf Timestamp.
+    if update_time is None:
+        return None
+    if hasattr(update_time, "rfc3339"):
+        return cast(str, update_time.rfc3339())
+    return cast(str, update_time.ToJsonString())
 
 
 def _from_snapshot(snapshot: Any) -> Job:

@@ -64,6 +64,7 @@ __all__ = [
     "default_state_dir",
     "load_stack",
     "reset_firestore",
+    "restart_function",
     "start_stack",
     "stop_stack",
 ]
@@ -355,20 +356,7 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
             function_env = {**info.env, **_LOCAL_SWEEP_ENV, **s.extra_env}
             function_waits: list[tuple[ManagedProcess, str]] = []
             for name in s.functions:
-                process = launch(
-                    name,
-                    [
-                        sys.executable,
-                        "-m",
-                        "functions_framework",
-                        f"--target={name}",
-                        f"--source={PROJECT_ROOT / 'functions' / name / 'main.py'}",
-                        "--host=127.0.0.1",
-                        f"--port={ports[name]}",
-                    ],
-                    ports[name],
-                    env=function_env,
-                )
+                process = launch(name, _function_argv(name, ports[name]), ports[name], env=function_env)
                 function_waits.append((process, function_urls[name] + "/healthz"))
                 info.endpoints[name] = function_urls[name]
             _wait_all(function_waits, popens, timeout=120)
@@ -401,6 +389,52 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
     state_dir.mkdir(parents=True, exist_ok=True)
     _state_file(state_dir).write_text(json.dumps(info.to_json(), indent=2))
     return info
+
+
+def restart_function(
+    info: StackInfo, name: str, *, extra_env: Mapping[str, str] | None = None, kill: bool = True
+) -> ManagedProcess:
+    """Stop one function's process (SIGKILL by default, as a crash) and start it again on its port.
+
+    Args:
+        info: The running stack.
+        name: ``status``, ``run_agent``, ``submit`` or ``notify``.
+        extra_env: The ``StackSettings.extra_env`` the stack was started with (not persisted,
+            as it may hold keys).
+        kill: SIGKILL at once (a crash) instead of SIGTERM with a grace period.
+
+    Returns:
+        The new process; ``info`` and its ``state.json`` are updated.
+
+    Raises:
+        StartupFailed: It did not answer ``/healthz`` in time.
+    """
+    old = next(p for p in info.processes if p.name == name)
+    stop_process_group(old.pid, grace=0.0 if kill else 10.0)
+    process, popen = start_process(
+        name,
+        _function_argv(name, old.port),
+        port=old.port,
+        log_dir=old.log_path.parent,
+        env={**info.env, **_LOCAL_SWEEP_ENV, **(extra_env or {})},
+        cwd=PROJECT_ROOT,
+    )
+    wait_http(process, popen, f"http://127.0.0.1:{old.port}/healthz", timeout=120)
+    info.processes[info.processes.index(old)] = process
+    _state_file(info.state_dir).write_text(json.dumps(info.to_json(), indent=2))
+    return process
+
+
+def _function_argv(name: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "functions_framework",
+        f"--target={name}",
+        f"--source={PROJECT_ROOT / 'functions' / name / 'main.py'}",
+        "--host=127.0.0.1",
+        f"--port={port}",
+    ]
 
 
 def wait_http_tasks(info: StackInfo, popens: Mapping[str, subprocess.Popen[bytes]], timeout: float = 120.0) -> None:

@@ -43,10 +43,12 @@ class WebhookReceiver:
     Args:
         secret: The ``whsec_`` secret to verify with (may be set after start).
         fail_first: Answer 503 to this many deliveries before answering 204.
+        down_until: Answer 503 to every delivery until this ``time.monotonic()`` value (an outage).
     """
 
     secret: str = ""
     fail_first: int = 0
+    down_until: float = 0.0
     received: list[ReceivedWebhook] = field(default_factory=list[ReceivedWebhook])
     _server: ThreadingHTTPServer | None = None
     _cond: threading.Condition = field(default_factory=threading.Condition)
@@ -88,8 +90,8 @@ class WebhookReceiver:
             payload = None
             verified = False
         with self._cond:
-            failing = self.fail_first > 0
-            if failing:
+            failing = self.fail_first > 0 or time.monotonic() < self.down_until
+            if self.fail_first > 0:
                 self.fail_first -= 1
             status = 503 if failing else (204 if verified else 401)
             self.received.append(ReceivedWebhook(headers, payload, verified, status))

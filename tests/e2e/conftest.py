@@ -44,6 +44,16 @@ class CriteriaScript:
         return Json({"assessments": assessments})
 
 
+# Fast recovery, so fault tests take seconds: a 4 s lease renewed every second, a sweep every
+# second that requeues jobs pending for 3 s.
+FAST_RECOVERY = {
+    "AGENTJOBS_LEASE_SECONDS": "4",
+    "AGENTJOBS_HEARTBEAT_SECONDS": "1",
+    "AGENTJOBS_SWEEP_PENDING_AFTER_SECONDS": "3",
+    "AGENTJOBS_SWEEP_CALLBACK_AFTER_SECONDS": "5",
+}
+
+
 @dataclass
 class Stack:
     info: StackInfo
@@ -51,6 +61,7 @@ class Stack:
     script: CriteriaScript
     admin: TenantAdmin
     directory: FirestoreTenantDirectory
+    extra_env: dict[str, str] = field(default_factory=dict[str, str])
 
     def tenant(self, prefix: str = "e2e") -> CreatedTenant:
         return self.admin.create(f"{prefix}-{time.monotonic_ns() % 10**9}")
@@ -87,20 +98,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     script = CriteriaScript()
     with ScriptedLLM(script) as llm:
         state_dir = tmp_path_factory.mktemp("stack")
-        info = start_stack(
-            StackSettings(
-                extra_env={
-                    "AGENTJOBS_MODEL__CRITERIA_EVALUATOR": MODEL,
-                    "AGENTJOBS_MODEL_BASE_URL": llm.base_url,
-                    "AGENTJOBS_MODEL_API_KEY": "test-key",
-                }
-            ),
-            state_dir=state_dir,
-        )
+        extra_env = {
+            "AGENTJOBS_MODEL__CRITERIA_EVALUATOR": MODEL,
+            "AGENTJOBS_MODEL_BASE_URL": llm.base_url,
+            "AGENTJOBS_MODEL_API_KEY": "test-key",
+            **FAST_RECOVERY,
+        }
+        info = start_stack(StackSettings(extra_env=extra_env, sweep_every_seconds=1), state_dir=state_dir)
         try:
             with info.client_env():
                 directory = FirestoreTenantDirectory(firestore_client(info.project))
                 admin = TenantAdmin(directory, clock=lambda: datetime.now(UTC), allow_loopback_callbacks=True)
-                yield Stack(info, llm, script, admin, directory)
+                yield Stack(info, llm, script, admin, directory, extra_env)
         finally:
             stop_stack(state_dir)

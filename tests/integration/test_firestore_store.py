@@ -158,3 +158,30 @@ def test_idempotency_store(directory, tenant):
     assert keys.put_if_absent("k/with/slashes", job_id="j3", request_hash="h", now=NOW).completed
     keys.delete("k/with/slashes")
     assert keys.put_if_absent("k/with/slashes", job_id="j4", request_hash="h", now=NOW) is None
+
+
+def test_sweep_queries_find_stale_pending_expired_and_stuck_callback_jobs_across_tenants(
+    directory, tenant, other_tenant
+):
+    from common.adapters.firestore_store import FirestoreJobSweep
+
+    old = NOW - timedelta(minutes=10)
+    pending = job("acme").replace(updated_at=old)
+    running = lifecycle.claim(job("globex"), token="t", now=old, lease_seconds=30, max_attempts=3)
+    done = lifecycle.complete(
+        lifecycle.claim(
+            job("acme").replace(callback_url="https://x"), token="t", now=old, lease_seconds=30, max_attempts=3
+        ),
+        token="t",
+        now=old,
+        result={},
+    )
+    for j in (pending, running, done):
+        directory.jobs(j.tenant_id).create(j)
+    sweep = FirestoreJobSweep(directory._client)
+    assert [j.job_id for j in sweep.stale_pending(updated_before=NOW, limit=10)] == [pending.job_id]
+    [expired] = sweep.expired_leases(now=NOW, limit=10)
+    assert (expired.job_id, expired.tenant_id) == (running.job_id, "globex") and expired.revision
+    [stuck] = sweep.stuck_callbacks(CallbackStatus.PENDING, updated_before=NOW, limit=10)
+    assert stuck.job_id == done.job_id
+    assert sweep.stale_pending(updated_before=old, limit=10) == []
