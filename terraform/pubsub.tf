@@ -7,7 +7,7 @@
 # brings them to run_agent's /dead-letter path to end as a failed job or a rejection record.
 
 locals {
-  topics            = toset(["agentjobs-jobs", "agentjobs-requests", "agentjobs-gcs-notifications", "agentjobs-dead-letter", "agentjobs-sweep"])
+  topics            = ["agentjobs-jobs", "agentjobs-requests", "agentjobs-gcs-notifications", "agentjobs-dead-letter", "agentjobs-sweep"]
   dead_letter_topic = "agentjobs-dead-letter"
   sweep_topic       = "agentjobs-sweep"
 
@@ -69,7 +69,7 @@ locals {
 }
 
 resource "google_pubsub_topic" "topic" {
-  for_each = local.topics
+  for_each = toset(local.topics)
 
   project = var.project_id
   name    = each.key
