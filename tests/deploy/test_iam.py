@@ -73,7 +73,7 @@ def _each_keys(body: dict[str, Any], tf_values: dict[str, Any]) -> list[Any]:
     if text == "local.dead_lettered_subscriptions":
         return list(tf_values["dead_lettered_subscriptions"])
     if text == "toset(var.admin_members)":
-        return ["admin"]
+        return ["var.admin_members"]  # whoever is listed: one principal here
     if text.startswith("{for pair in local.secret_readers"):
         return list(tf_values["secret_readers"])
     raise AssertionError(f"no rule to expand for_each = {text}")
@@ -91,7 +91,7 @@ _PRINCIPALS = {
     r"google_service_account\.(push_invoker|tasks_invoker|builder)\.member": None,
     r"local\.pubsub_service_agent": "pubsub_service_agent",
     r"serviceAccount:\$\{data\.google_storage_project_service_account\.gcs\.email_address\}": "gcs_service_agent",
-    r'"admin"': "admin_members",
+    r"var\.admin_members": "admin_members",
 }
 
 _TARGETS = {
@@ -148,9 +148,8 @@ def _grants(tf: TerraformModule, tf_values: dict[str, Any]) -> dict[str, set[Gra
                 member_text = f'${{google_service_account.function["{each["function"]}"].member}}'
             else:
                 target_text = _resolve(str(body[_TARGET_ATTRIBUTE[type_]]), each, tf_values)
-                member_text = _resolve(str(body["member"]), each if each != "admin" else None, tf_values)
-                if body["member"] == "${each.key}":
-                    member_text = '"admin"'
+                member = str(body["member"])
+                member_text = each if member == "${each.key}" else _resolve(member, each, tf_values)
             target_match = re.search(pattern, target_text)
             assert target_match, f"{type_}.{name}: cannot read the target of {target_text}"
             grants[_principal(member_text, f"{type_}.{name}")].add((body["role"], target_of(target_match)))
