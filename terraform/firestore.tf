@@ -43,6 +43,60 @@ resource "google_firestore_index" "jobs_by_status_newest_first" {
   }
 }
 
+# The sweeper, across every tenant's jobs (collection group "jobs"): an equality on one field and
+# a range, sorted, on another.
+
+# pending jobs untouched since a cutoff: their message may be lost.
+resource "google_firestore_index" "sweep_stale_pending" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "jobs"
+  query_scope = "COLLECTION_GROUP"
+
+  fields {
+    field_path = "status"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "updated_at"
+    order      = "ASCENDING"
+  }
+}
+
+# running jobs whose lease expired: their worker died.
+resource "google_firestore_index" "sweep_expired_leases" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "jobs"
+  query_scope = "COLLECTION_GROUP"
+
+  fields {
+    field_path = "status"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "lease_expires_at"
+    order      = "ASCENDING"
+  }
+}
+
+# callbacks pending or failing since a cutoff: their task may be lost.
+resource "google_firestore_index" "sweep_stuck_callbacks" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "jobs"
+  query_scope = "COLLECTION_GROUP"
+
+  fields {
+    field_path = "callback_status"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "callback_updated_at"
+    order      = "ASCENDING"
+  }
+}
+
 # Jobs expire at their expires_at timestamp (created_at + the tenant's retention); Firestore
 # deletes expired documents, typically within 24 hours. The field keeps its default single-field
 # indexes so that expired jobs can still be listed.

@@ -180,20 +180,20 @@ variable "max_attempts" {
 }
 
 variable "lease_seconds" {
-  description = "AGENTJOBS_LEASE_SECONDS: how long a claim holds without a heartbeat before another delivery may take the job over (s). Below run_agent's 3600 s timeout."
+  description = "AGENTJOBS_LEASE_SECONDS: how long a running attempt may go without a heartbeat before the sweeper or a redelivery takes the job over (s). Below run_agent's 3600 s timeout."
   type        = number
-  default     = 900
+  default     = 30
 
   validation {
-    condition     = var.lease_seconds >= 30 && var.lease_seconds < 3600
-    error_message = "lease_seconds must be at least 30 and below run_agent's timeout of 3600 s."
+    condition     = var.lease_seconds >= 10 && var.lease_seconds < 3600
+    error_message = "lease_seconds must be at least 10 and below run_agent's timeout of 3600 s."
   }
 }
 
 variable "heartbeat_seconds" {
   description = "AGENTJOBS_HEARTBEAT_SECONDS: how often a running job renews its lease (s); at most half the lease."
   type        = number
-  default     = 20
+  default     = 10
 
   validation {
     condition     = var.heartbeat_seconds >= 1 && var.heartbeat_seconds <= 600
@@ -202,13 +202,46 @@ variable "heartbeat_seconds" {
 }
 
 variable "max_run_seconds" {
-  description = "AGENTJOBS_MAX_RUN_SECONDS: longest one agent run may take (s). Below run_agent's 3600 s timeout, leaving time to store the result."
+  description = "AGENTJOBS_MAX_RUN_SECONDS: longest one attempt may run before its lease is no longer renewed (s). Below run_agent's 3600 s timeout, leaving time to store the result."
   type        = number
-  default     = 3000
+  default     = 1800
 
   validation {
     condition     = var.max_run_seconds >= 60 && var.max_run_seconds <= 3300
     error_message = "max_run_seconds must be from 60 to 3300 (run_agent's timeout is 3600 s)."
+  }
+}
+
+variable "sweep_pending_after_seconds" {
+  description = "AGENTJOBS_SWEEP_PENDING_AFTER_SECONDS: the sweeper republishes a pending job untouched this long, as its message may be lost (s)."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.sweep_pending_after_seconds >= 30 && var.sweep_pending_after_seconds <= 86400
+    error_message = "sweep_pending_after_seconds must be from 30 to 86400."
+  }
+}
+
+variable "sweep_callback_after_seconds" {
+  description = "AGENTJOBS_SWEEP_CALLBACK_AFTER_SECONDS: the sweeper re-enqueues a callback still pending this long after its job finished (s)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.sweep_callback_after_seconds >= 60 && var.sweep_callback_after_seconds <= 86400
+    error_message = "sweep_callback_after_seconds must be from 60 to 86400."
+  }
+}
+
+variable "sweep_failing_callback_after_seconds" {
+  description = "AGENTJOBS_SWEEP_FAILING_CALLBACK_AFTER_SECONDS: the sweeper re-enqueues a failing callback with no attempt for this long (s); longer than the callbacks queue's largest retry delay (6 h), so its task must be lost."
+  type        = number
+  default     = 25200
+
+  validation {
+    condition     = var.sweep_failing_callback_after_seconds > 21600 && var.sweep_failing_callback_after_seconds <= 604800
+    error_message = "sweep_failing_callback_after_seconds must exceed the queue's largest retry delay (21600 s) and be at most 604800."
   }
 }
 
@@ -259,7 +292,7 @@ variable "max_request_bytes" {
 }
 
 variable "auth_cache_seconds" {
-  description = "AGENTJOBS_AUTH_CACHE_SECONDS: how long submit and status cache an API key lookup (s), so how long a revoked key or deleted tenant may still be served."
+  description = "AGENTJOBS_AUTH_CACHE_SECONDS: how long submit, status and notify cache an API key and its tenant (s), so how long a deleted or deactivated tenant's keys keep working."
   type        = number
   default     = 60
 

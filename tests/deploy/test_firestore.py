@@ -1,8 +1,10 @@
 """Firestore: every query the code makes has the indexes it needs, and jobs expire by TTL.
 
-The queries are listed here (:data:`QUERIES`). A scan of ``common/`` finds every call that builds
-a query (``where``, ``order_by``, ``collection_group``) and fails when a function that builds one
-is not listed, or is listed with other fields, so a new query cannot ship without its index.
+The queries are listed here (:data:`QUERIES`). A scan of ``common/`` finds every function that
+builds a query (``where``, ``order_by``; collection-group scope when its class calls
+``collection_group``) and fails when one is not listed, or is listed with other fields, so a new
+query cannot ship without its index. A builder that takes ``(field, value)`` tuples is resolved
+at each of its call sites, which name the fields.
 
 Index rules (https://cloud.google.com/firestore/docs/query-data/index-overview): single-field
 indexes, automatic for collection scope, serve equality filters alone and a sort or range on one
@@ -53,70 +55,140 @@ QUERIES = (
         order=(("created_at", "DESCENDING"),),
         optional_filters=True,
     ),
+    # The sweeper, across every tenant's jobs.
+    Query(
+        site="common/adapters/firestore_store.py::FirestoreJobSweep.stale_pending",
+        collection="jobs",
+        scope="COLLECTION_GROUP",
+        filters=(("status", "=="), ("updated_at", "<")),
+        order=(("updated_at", "ASCENDING"),),
+    ),
+    Query(
+        site="common/adapters/firestore_store.py::FirestoreJobSweep.expired_leases",
+        collection="jobs",
+        scope="COLLECTION_GROUP",
+        filters=(("status", "=="), ("lease_expires_at", "<")),
+        order=(("lease_expires_at", "ASCENDING"),),
+    ),
+    Query(
+        site="common/adapters/firestore_store.py::FirestoreJobSweep.stuck_callbacks",
+        collection="jobs",
+        scope="COLLECTION_GROUP",
+        filters=(("callback_status", "=="), ("callback_updated_at", "<")),
+        order=(("callback_updated_at", "ASCENDING"),),
+    ),
 )
 
-_QUERY_METHODS = {"where", "order_by", "collection_group"}
+_QUERY_METHODS = {"where", "order_by"}
+
+# A field is a string literal, or ``param[0]`` inside a query builder that takes ``(field, value)``
+# tuples; such a builder is resolved at each of its call sites.
+Ref = tuple[str, str]  # ("literal", field) | ("param", parameter name)
 
 
-def _string(node: ast.expr | None) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+def _field(node: ast.expr | None) -> Ref:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return ("literal", node.value)
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        return ("param", node.value.id)
+    return ("literal", "?")
 
 
 def _direction(call: ast.Call) -> str:
     for keyword in call.keywords:
         if keyword.arg == "direction":
-            text = ast.unparse(keyword.value)
-            return "DESCENDING" if text.endswith("DESCENDING") or "descending" in text.lower() else "ASCENDING"
+            return "DESCENDING" if ast.unparse(keyword.value).upper().endswith("DESCENDING") else "ASCENDING"
     return "ASCENDING"
 
 
-def _scan() -> dict[str, tuple[set[Field], set[Field], set[str]]]:
-    """Qualified function -> (filters, sorts, collection groups) of the query calls inside it."""
-    sites: dict[str, tuple[set[Field], set[Field], set[str]]] = {}
-    for path in sorted((PROJECT_ROOT / "common").rglob("*.py")):
-        tree = ast.parse(path.read_text(), filename=str(path))
-        relative = path.relative_to(PROJECT_ROOT).as_posix()
-
-        def visit(node: ast.AST, scope: tuple[str, ...], relative: str = relative) -> None:
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    visit(child, (*scope, child.name))
-                    continue
-                if (
-                    isinstance(child, ast.Call)
-                    and isinstance(child.func, ast.Attribute)
-                    and child.func.attr in _QUERY_METHODS
-                ):
-                    filters, order, groups = sites.setdefault(f"{relative}::{'.'.join(scope)}", (set(), set(), set()))
-                    first = _string(child.args[0]) if child.args else None
-                    if child.func.attr == "order_by":
-                        order.add((first or "?", _direction(child)))
-                    elif child.func.attr == "collection_group":
-                        groups.add(first or "?")
-                    else:
-                        filters.update(_filters(child))
-                visit(child, scope)
-
-        visit(tree, ())
-    return sites
-
-
-def _filters(call: ast.Call) -> set[Field]:
-    found: set[Field] = set()
+def _filters(call: ast.Call) -> list[tuple[Ref, str]]:
+    found: list[tuple[Ref, str]] = []
     for node in ast.walk(call):
         if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("FieldFilter") and len(node.args) >= 2:
-            found.add((_string(node.args[0]) or "?", _string(node.args[1]) or "?"))
-    if not found and len(call.args) >= 2:  # the positional where(field, op, value) form
-        found.add((_string(call.args[0]) or "?", _string(call.args[1]) or "?"))
+            op = node.args[1]
+            found.append((_field(node.args[0]), str(op.value) if isinstance(op, ast.Constant) else "?"))
     return found
 
 
+@dataclass
+class _Builder:
+    cls: str
+    function: str
+    params: list[str]
+    filters: list[tuple[Ref, str]]
+    order: list[tuple[Ref, str]]
+
+
+def _scan() -> dict[str, tuple[str, set[Field], set[Field]]]:
+    """``path::Class.function`` -> (scope, filters, sorts) of every query the code builds.
+
+    Scope is ``COLLECTION_GROUP`` when the builder's class calls ``collection_group``.
+    """
+    queries: dict[str, tuple[str, set[Field], set[Field]]] = {}
+    for path in sorted((PROJECT_ROOT / "common").rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        queries |= _scan_module(tree, path.relative_to(PROJECT_ROOT).as_posix())
+    return queries
+
+
+def _scan_module(tree: ast.Module, relative: str) -> dict[str, tuple[str, set[Field], set[Field]]]:
+    builders: dict[tuple[str, str], _Builder] = {}
+    groups: set[str] = set()
+    calls: list[tuple[str, str, ast.Call]] = []
+
+    def visit(node: ast.AST, cls: str, function: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                visit(child, child.name, "")
+                continue
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                params = [a.arg for a in child.args.args if a.arg not in {"self", "cls"}]
+                builders.setdefault((cls, child.name), _Builder(cls, child.name, params, [], []))
+                visit(child, cls, child.name)
+                continue
+            if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
+                builder = builders.get((cls, function))
+                if child.func.attr == "collection_group":
+                    groups.add(cls)
+                elif child.func.attr in _QUERY_METHODS and builder is not None:
+                    if child.func.attr == "order_by":
+                        builder.order.append((_field(child.args[0] if child.args else None), _direction(child)))
+                    else:
+                        builder.filters.extend(_filters(child))
+                calls.append((cls, function, child))
+            visit(child, cls, function)
+
+    visit(tree, "", "")
+    queries: dict[str, tuple[str, set[Field], set[Field]]] = {}
+    for builder in builders.values():
+        if not builder.filters and not builder.order:
+            continue
+        scope = "COLLECTION_GROUP" if builder.cls in groups else "COLLECTION"
+        refs = [ref for ref, _ in builder.filters + builder.order]
+        if all(kind == "literal" for kind, _ in refs):
+            site = f"{relative}::{builder.cls}.{builder.function}"
+            queries[site] = (scope, _bind(builder, {}), _bind(builder, {}, order=True))
+            continue
+        for cls, caller, call in calls:
+            if cls != builder.cls or not isinstance(call.func, ast.Attribute) or call.func.attr != builder.function:
+                continue
+            fields = {
+                param: _field(arg.elts[0] if isinstance(arg, ast.Tuple) and arg.elts else None)[1]
+                for param, arg in zip(builder.params, call.args, strict=False)
+            }
+            site = f"{relative}::{cls}.{caller}"
+            queries[site] = (scope, _bind(builder, fields), _bind(builder, fields, order=True))
+    return queries
+
+
+def _bind(builder: _Builder, fields: dict[str, str], *, order: bool = False) -> set[Field]:
+    items = builder.order if order else builder.filters
+    return {(fields.get(name, "?") if kind == "param" else name, op) for (kind, name), op in items}
+
+
 def test_every_query_in_the_code_is_listed():
-    listed = {q.site: (set(q.filters), set(q.order)) for q in QUERIES}
-    found = {site: (filters, order) for site, (filters, order, _) in _scan().items()}
-    assert found == listed, "list each query in QUERIES (with its fields) so its index is checked"
-    groups = {site for site, (_, _, g) in _scan().items() if g}
-    assert groups == {q.site for q in QUERIES if q.scope == "COLLECTION_GROUP"}
+    listed = {q.site: (q.scope, set(q.filters), set(q.order)) for q in QUERIES}
+    assert _scan() == listed, "list each query in QUERIES (with its fields) so its index is checked"
 
 
 def _needed_indexes(query: Query) -> set[tuple[str, str, tuple[Field, ...]]]:
