@@ -3,17 +3,21 @@
 PY ?= python3
 UV := $(PY) -m uv
 
-.PHONY: setup demo test lint bench
+.PHONY: setup tools demo test lint bench
 
 setup:
 	@$(PY) -m uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check uv
 	@$(UV) sync --frozen --quiet
 	@$(UV) run --frozen python -m common.devstack.tool_envs >/dev/null
 
+# checkov's own locked environment (tools/checkov/.venv), used by tests/deploy.
+tools: setup
+	@$(UV) sync --frozen --quiet --project tools/checkov
+
 demo: setup
 	$(UV) run --frozen agentjobs demo
 
-test: setup
+test: setup tools
 	$(UV) run --frozen pytest
 
 lint: setup

@@ -237,6 +237,33 @@ class Settings:
         "How long an API key and its tenant are cached per instance: a deleted or deactivated tenant's "
         "keys stop working within this time (s).",
     )
+    retention_days: int = _setting(
+        30,
+        "AGENTJOBS_RETENTION_DAYS",
+        ("submit", "run_agent"),
+        "Default retention of a job and its blobs (days), unless the tenant sets its own.",
+    )
+    kms_key: str = _setting(
+        "",
+        "AGENTJOBS_KMS_KEY",
+        ("notify",),
+        "Cloud KMS key encrypting tenant webhook secrets: projects/P/locations/L/keyRings/R/cryptoKeys/K.",
+    )
+    sentry_dsn: str = _setting(
+        "", "SENTRY_DSN", ALL_FUNCTIONS, "Sentry DSN for error reporting; empty disables Sentry.", secret=True
+    )
+    sentry_environment: str = _setting(
+        "development", "SENTRY_ENVIRONMENT", ALL_FUNCTIONS, "Sentry environment name, e.g. production."
+    )
+    sentry_release: str = _setting(
+        "", "SENTRY_RELEASE", ALL_FUNCTIONS, "Release reported to Sentry; empty lets the SDK detect one."
+    )
+    sentry_traces_sample_rate: float = _setting(
+        0.0, "SENTRY_TRACES_SAMPLE_RATE", ALL_FUNCTIONS, "Share of requests traced by Sentry, 0.0-1.0."
+    )
+    logfire_token: str = _setting(
+        "", "LOGFIRE_TOKEN", ALL_FUNCTIONS, "Logfire write token for traces; empty disables export.", secret=True
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

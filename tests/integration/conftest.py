@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
@@ -20,9 +20,16 @@ from common.services.tenants import CreatedTenant, TenantAdmin
 
 
 @pytest.fixture(autouse=True)
-def _clean_firestore(request: pytest.FixtureRequest) -> None:
-    if "emulators" in request.fixturenames:
-        reset_firestore(request.getfixturevalue("emulators"))
+def _clean_firestore(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "emulators" not in request.fixturenames:
+        yield
+        return
+    info: StackInfo = request.getfixturevalue("emulators")
+    reset_firestore(info)
+    # Session fixtures export their emulator hosts; one set up later (the e2e stack, when another
+    # test directory asked for the emulators first) would otherwise leave this test on its hosts.
+    with info.client_env():
+        yield
 
 
 @pytest.fixture
