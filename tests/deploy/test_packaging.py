@@ -111,8 +111,10 @@ def archive_inputs(tf_values: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 
 def _uv() -> str:
-    # `uv run` (make test) exports UV; otherwise find it on PATH.
-    uv = os.environ.get("UV") or shutil.which("uv")
+    # `uv run` (make test) exports UV; `make setup` pip-installs uv into the base interpreter of
+    # the project's venv; else PATH (a pyenv shim there may resolve against the cwd's version).
+    beside_python = Path(sys.base_prefix) / "bin" / "uv"
+    uv = os.environ.get("UV") or (str(beside_python) if beside_python.exists() else shutil.which("uv"))
     assert uv, "uv is needed to build the fresh virtual environments (make setup installs it)"
     return uv
 
