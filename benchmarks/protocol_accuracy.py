@@ -44,7 +44,7 @@ def main() -> int:
 
     sys.path.insert(0, str(ROOT))
     from common.agents.protocol_processor.rules import extract_summary
-    from common.documents.protocol_fields import normalise_phase
+    from common.protocols.phase import normalise_phase
     from common.evaluation import Score, score_criteria, token_overlap
 
     pdfs = sorted(p for p in DATA.glob("*.pdf") if (DATA / "gold" / f"{p.stem}.json").is_file())

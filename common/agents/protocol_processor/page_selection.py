@@ -1,7 +1,7 @@
 """Which pages of a protocol the model mode sends, and what they cost in tokens. Pure: no model, no I/O.
 
 The model never sees the whole document. :func:`select_pages` picks pages from the sections the
-section locator (:func:`common.documents.sections.locate_sections`) found, in this priority order:
+section locator (:func:`common.protocols.sections.locate_sections`) found, in this priority order:
 
 1. ``title``: pages 1 to :data:`TITLE_PAGES`, except table of contents pages (title, phase);
 2. ``inclusion`` and ``exclusion``: every page of every such section (the criteria and the page
@@ -36,7 +36,7 @@ the instructions and the answer schema come on top (the provider's own count is 
 
 Usage::
 
-    doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
+    doc = document_from_pdf(pdf)
     selection = select_pages(doc)
     selection.pages, selection.selected_tokens, selection.document_tokens, selection.fraction
 """
@@ -48,9 +48,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from common.documents.document import Document
-from common.documents.sections import Section, SectionKind, locate_sections, sections_of
-from common.documents.toc import find_toc_pages
+from common.pdf.document import Document
+from common.protocols.sections import Section, SectionKind, locate_sections, sections_of
+from common.pdf.toc import find_toc_pages
 
 __all__ = [
     "DEFAULT_MAX_PAGES",
@@ -156,7 +156,7 @@ def estimate_tokens(text: str) -> int:
 def page_texts(doc: Document) -> tuple[str, ...]:
     """The text of each page: its non-blank lines joined by newlines.
 
-    Running headers and footers are already gone (:func:`common.documents.layout.build_document`).
+    Running headers and footers are already gone (:func:`common.pdf.layout.build_document`).
 
     Args:
         doc: The document.
@@ -241,8 +241,8 @@ def select_pages(
     """Choose the pages to send to the model (policy in the module docstring).
 
     Args:
-        doc: The document, from :func:`common.documents.layout.build_document`.
-        sections: Its sections from :func:`common.documents.sections.locate_sections`;
+        doc: The document, from :func:`common.pdf.layout.build_document`.
+        sections: Its sections from :func:`common.protocols.sections.locate_sections`;
             located here when ``None``.
         max_pages: Most pages to select (>= 1).
         max_tokens: Most estimated tokens of page text to select (>= 1).

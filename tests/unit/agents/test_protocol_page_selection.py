@@ -32,10 +32,10 @@ from common.agents.protocol_processor.prompt import (
     to_summary,
 )
 from common.agents.protocol_processor.rules import summarise_document
-from common.documents.document import Document, Line
-from common.documents.layout import build_document
-from common.documents.pdf_text import read_pdf
-from common.documents.sections import Section, locate_sections, pages_for
+from common.pdf.document import Document, Line
+from common.pdf.layout import document_from_pdf
+from common.pdf.text import read_pdf
+from common.protocols.sections import Section, locate_sections, pages_for
 from common.llm.port import OutputRejected
 from tests.support.shared_data import protocol_pdf
 
@@ -47,7 +47,7 @@ MAX_TOKEN_FRACTION = 0.25
 @cache
 def _doc(name: str) -> tuple[Document, tuple[Section, ...]]:
     pdf = read_pdf(protocol_pdf(name))
-    doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
+    doc = document_from_pdf(pdf)
     return doc, tuple(locate_sections(doc))
 
 

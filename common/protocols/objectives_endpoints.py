@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from common.documents.document import Document, Line
-from common.documents.layout import join_lines
-from common.documents.list_parser import parse_list
-from common.documents.sections import Section, sections_of
+from common.pdf.document import Document, Line
+from common.pdf.glyphs import PdfGlyphs
+from common.pdf.layout import join_lines
+from common.pdf.list_parser import parse_list
+from common.protocols.sections import Section, sections_of
 
 __all__ = ["ObjectiveLevel", "ObjectivesAndEndpoints", "ParsedObjective", "extract_objectives"]
 
@@ -63,10 +64,11 @@ _MIN_ITEM_WORDS = 2
 
 @dataclass(frozen=True, slots=True)
 class ParsedObjective:
-    """An objective and its level."""
+    """An objective, its level and the endpoints the protocol pairs with it (table rows)."""
 
     level: ObjectiveLevel
     text: str
+    endpoints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,21 +79,25 @@ class ObjectivesAndEndpoints:
         objectives: Objectives in document order.
         primary_endpoints: Primary endpoints in document order.
         secondary_endpoints: Secondary endpoints (key secondary included) in document order.
+        exploratory_endpoints: Exploratory (tertiary, other) endpoints in document order.
     """
 
     objectives: tuple[ParsedObjective, ...] = ()
     primary_endpoints: tuple[str, ...] = ()
     secondary_endpoints: tuple[str, ...] = ()
+    exploratory_endpoints: tuple[str, ...] = ()
 
 
-def extract_objectives(doc: Document, sections: Sequence[Section]) -> ObjectivesAndEndpoints:
+def extract_objectives(
+    doc: Document, sections: Sequence[Section], glyphs: PdfGlyphs | None = None
+) -> ObjectivesAndEndpoints:
     """Objectives and endpoints from the first objectives section that reads cleanly.
 
     Sections outside the synopsis are tried first (the body states them in full).
 
     Args:
         doc: The document.
-        sections: Its sections, from :func:`common.documents.sections.locate_sections`.
+        sections: Its sections, from :func:`common.protocols.sections.locate_sections`.
 
     Returns:
         The objectives and endpoints; empty when none could be read.
@@ -144,6 +150,7 @@ def parse_objectives_lines(lines: Sequence[Line], heading: str = "") -> Objectiv
     objectives: list[ParsedObjective] = []
     primary: list[str] = []
     secondary: list[str] = []
+    exploratory: list[str] = []
     for block_level, block in blocks:
         for item in _items(block):
             if _OBJECTIVE_START.match(item):
@@ -152,8 +159,13 @@ def parse_objectives_lines(lines: Sequence[Line], heading: str = "") -> Objectiv
                 primary.append(item)
             elif block_level == "secondary":
                 secondary.append(item)
+            else:
+                exploratory.append(item)
     return ObjectivesAndEndpoints(
-        objectives=tuple(objectives), primary_endpoints=tuple(primary), secondary_endpoints=tuple(secondary)
+        objectives=tuple(objectives),
+        primary_endpoints=tuple(primary),
+        secondary_endpoints=tuple(secondary),
+        exploratory_endpoints=tuple(exploratory),
     )
 
 

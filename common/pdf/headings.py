@@ -13,8 +13,8 @@ Three kinds of heading line are recognised:
   real outline;
 * appendix headings ("Appendix 2. Clinical Laboratory Tests", "Protocol Attachment ABC.1"), which
   are top-level boundaries; a bare label takes the next line as its title;
-* unnumbered key-section headings: a line that is nothing but a heading phrase of a known kind
-  ("Inclusion Criteria", "Schedule of Activities");
+* unnumbered key-section headings: a line that is nothing but a heading phrase the caller
+  recognises (``key_phrase``; for protocols "Inclusion Criteria", "Schedule of Activities");
 * short lines in capitals ("STUDY PROCEDURES"), which only serve as boundaries.
 
 It also matches a heading known from elsewhere (outline, table of contents) to its body line.
@@ -23,11 +23,11 @@ It also matches a heading known from elsewhere (outline, table of contents) to i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from common.documents.document import Document
-from common.documents.section_kinds import classify_heading, is_continuation
+from common.pdf.document import Document
 
 __all__ = [
     "Heading",
@@ -35,6 +35,7 @@ __all__ = [
     "HeadingSource",
     "body_headings",
     "is_capitalised_heading",
+    "is_continuation",
     "parse_number",
     "title_key",
 ]
@@ -49,6 +50,7 @@ _APPENDIX = re.compile(
     re.IGNORECASE,
 )
 _NON_KEY = re.compile(r"[^a-z0-9]+")
+_CONTINUED = re.compile(r"\((?:continued|concluded|cont'?d\.?)\)\s*$")
 _LEADERS = re.compile(r"\.{4,}|(?:\.\s){4,}|…{2,}")
 _MAX_TITLE_WORDS = 16
 _MAX_PHRASE_WORDS = 10
@@ -84,6 +86,11 @@ class Heading:
     title: str
     level: int
     source: HeadingSource
+
+
+def is_continuation(title: str) -> bool:
+    """True when a heading says it continues an earlier one ("... (continued)")."""
+    return _CONTINUED.search(title.strip().lower()) is not None
 
 
 def title_key(text: str) -> str:
@@ -374,7 +381,7 @@ def _appendix_headings(doc: Document, skip_pages: frozenset[int]) -> tuple[list[
     return out, title_lines
 
 
-def _phrase_headings(doc: Document, skip_pages: frozenset[int]) -> list[Heading]:
+def _phrase_headings(doc: Document, skip_pages: frozenset[int], key_phrase: Callable[[str], bool]) -> list[Heading]:
     out: list[Heading] = []
     for i, line in enumerate(doc.lines):
         text = line.text
@@ -382,7 +389,7 @@ def _phrase_headings(doc: Document, skip_pages: frozenset[int]) -> list[Heading]
             continue
         if len(text.split()) > _MAX_PHRASE_WORDS or is_continuation(text):
             continue
-        if classify_heading(text, strict=True) is None:
+        if not key_phrase(text):
             continue
         out.append(Heading(line=i, page=line.page, number=None, title=text.rstrip(":").strip(), level=0, source="body"))
     return out
@@ -418,12 +425,16 @@ def is_capitalised_heading(text: str) -> bool:
     return sum(1 for w in words if sum(ch.isalpha() for ch in w) >= 3) >= 2
 
 
-def body_headings(doc: Document, skip_pages: frozenset[int] = frozenset()) -> list[Heading]:
+def body_headings(
+    doc: Document, skip_pages: frozenset[int] = frozenset(), key_phrase: Callable[[str], bool] | None = None
+) -> list[Heading]:
     """Headings found by scanning the body text.
 
     Args:
         doc: The document.
         skip_pages: Pages not to scan (the table of contents).
+        key_phrase: Recognises a bare line of body text as a heading phrase of its own
+            (applied to short capitalised lines); none are recognised when ``None``.
 
     Returns:
         Headings in document order: the chain of numbered headings (level = number of parts),
@@ -450,7 +461,9 @@ def body_headings(doc: Document, skip_pages: frozenset[int] = frozenset()) -> li
         for c in chain
     ]
     taken = {h.line for h in numbered} | {c.title_line for c in chain} | {h.line for h in appendices} | title_lines
-    phrases = [h for h in _phrase_headings(doc, skip_pages) if h.line not in taken]
+    phrases = (
+        [h for h in _phrase_headings(doc, skip_pages, key_phrase) if h.line not in taken] if key_phrase else []
+    )
     taken |= {h.line for h in phrases}
     capitals = [h for h in _capital_headings(doc, skip_pages) if h.line not in taken]
     return sorted([*numbered, *appendices, *phrases, *capitals], key=lambda h: h.line)

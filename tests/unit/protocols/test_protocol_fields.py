@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from common.documents.arms import extract_arms
-from common.documents.document import Document, Line
-from common.documents.layout import build_document
-from common.documents.objectives import parse_objectives_lines
-from common.documents.protocol_fields import extract_fields, find_title
-from common.documents.sections import locate_sections
+from common.protocols.arms import extract_arms
+from common.pdf.document import Document, Line
+from common.pdf.layout import build_document
+from common.protocols.objectives_endpoints import parse_objectives_lines
+from common.protocols.phase import find_phase
+from common.protocols.title import find_title
+from common.protocols.sections import locate_sections
 
 
 def _lines(text: str, page: int = 1) -> list[Line]:
@@ -47,9 +48,13 @@ def test_phase_from_the_design_section_when_the_title_has_none() -> None:
         "Effect of Drug Q on Blood Pressure in Adults: a Randomised Trial",
         "1. Study Design\nThis is a Phase IIb, multicentre study.\n2. Population\nAdults.",
     )
-    fields = extract_fields(doc, locate_sections(doc))
-    assert fields.title == "Effect of Drug Q on Blood Pressure in Adults: a Randomised Trial"
-    assert fields.phase == "Phase 2b"
+    sections = locate_sections(doc)
+    title = find_title(doc, sections)
+    assert title == "Effect of Drug Q on Blood Pressure in Adults: a Randomised Trial"
+    phase = find_phase(doc, sections, title)
+    assert phase is not None
+    assert phase.normalised == "Phase 2b"
+    assert phase.as_written == "Phase IIb"
 
 
 def test_objectives_table_with_estimands_and_abbreviations() -> None:

@@ -16,9 +16,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from common.documents.document import Document, Line
-from common.documents.layout import join_lines
-from common.documents.sections import Section, sections_of
+from common.pdf.document import Document, Line
+from common.pdf.layout import join_lines
+from common.protocols.sections import Section, sections_of
 
 __all__ = ["ParsedArm", "extract_arms"]
 
@@ -45,10 +45,12 @@ _MAX_ENTRY_LINES = 40
 
 @dataclass(frozen=True, slots=True)
 class ParsedArm:
-    """A study arm: its name and, if printed, a short description (dose, regimen)."""
+    """A study arm: its name, a short description (dose, regimen) if printed, and for a
+    crossover sequence its treatments in period order."""
 
     name: str
     description: str | None = None
+    sequence: tuple[str, ...] = ()
 
 
 def extract_arms(doc: Document, sections: Sequence[Section]) -> list[ParsedArm]:
@@ -56,7 +58,7 @@ def extract_arms(doc: Document, sections: Sequence[Section]) -> list[ParsedArm]:
 
     Args:
         doc: The document.
-        sections: Its sections, from :func:`common.documents.sections.locate_sections`.
+        sections: Its sections, from :func:`common.protocols.sections.locate_sections`.
 
     Returns:
         The arms in printed order; empty when the protocol does not list them in a
