@@ -1335,7 +1335,7 @@ def test_generated_text_has_the_artefacts_the_layouts_are_meant_to_have() -> Non
     # Contents with dot leaders and printed page numbers counted from the first body page.
     printed = rendered.heading_pages["5.1. Inclusion Criteria"] - 4
     assert any(re.fullmatch(rf"5\.1\. Inclusion Criteria\.{{5,}} ?{printed}", line) for line in lines)
-    assert "Page iii" in lines  # roman-numbered front matter
+    assert any(line.endswith("Page iii") for line in lines)  # roman-numbered front matter
     assert len(pdf.outline) == 0
     assert len(read_pdf(_rendered("cpt-bookmarks-justified").pdf).outline) > 10
 
