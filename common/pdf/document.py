@@ -7,6 +7,7 @@ and every protocol field can be built and tested from hand-written lines.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Document", "Line", "LineBox", "OutlineEntry"]
 
@@ -26,16 +27,18 @@ class OutlineEntry:
     depth: int
 
 
-@dataclass(frozen=True, slots=True)
-class LineBox:
+class LineBox(NamedTuple):
     """Where a line of extracted text sits and how it is set, from the PDF's glyphs.
+
+    A named tuple, not a dataclass: one is made per line of every page, and tuples are cheap.
 
     Attributes:
         x: Left edge of the line's first visible glyph, in PDF points from the page's left edge.
         top: Top edge of that glyph, in points from the page's top edge.
         bottom: Bottom edge of that glyph, in points from the page's top edge.
         size: Font size of that glyph, in points (0.0 when the PDF does not say).
-        bold: The glyph's font weight is 600 or more.
+        bold: The glyph's font weight is 600 or more (only looked up for short lines, the ones
+            that can be headings; ``False`` for long lines).
         char_start: Index of the line's first character in the page's text (PDFium's character
             index), so the glyphs of the line can be looked up again.
     """

@@ -168,22 +168,22 @@ class HeadingMatcher:
         self._next: list[str] = []
         self._by_number: dict[str, list[int]] = {}
         texts = [line.text if line.page not in skip_pages else "" for line in doc.lines]
+        full = [title_key(text) if text else "" for text in texts]
         following = [""] * len(texts)
         upcoming = ""
         for i in range(len(texts) - 1, -1, -1):
             following[i] = upcoming
             if texts[i]:
-                upcoming = texts[i]
+                upcoming = full[i]
         for i, text in enumerate(texts):
-            number, rest = parse_number(text) if text else (None, "")
-            nxt = following[i]
-            if number is not None and not rest:
-                rest, nxt = nxt, ""
-            self._full.append(title_key(text))
-            self._rest.append(title_key(rest))
-            self._next.append(title_key(nxt))
+            number, rest = parse_number(text) if text[:1].isdigit() else (None, text)
+            rest_key, next_key = full[i], following[i]
             if number is not None:
+                rest_key, next_key = (title_key(rest), following[i]) if rest else (following[i], "")
                 self._by_number.setdefault(number, []).append(i)
+            self._full.append(full[i])
+            self._rest.append(rest_key)
+            self._next.append(next_key)
 
     @property
     def line_count(self) -> int:

@@ -77,6 +77,7 @@ _CHAR_MAP = str.maketrans(
         "\uf02d": "-",
     }
 )
+_ODD = re.compile("[" + "".join(re.escape(chr(c)) for c in _CHAR_MAP) + "]")
 # Any other private-use glyph that opens a line is a bullet from a symbol font.
 _PRIVATE_BULLET = re.compile("^([\ue000-\uf8ff])(?=\\s)")
 # A footnote at the page foot opens with its marker: "1 The ...", "a Only ...", "* Not ...".
@@ -99,7 +100,9 @@ def normalise_chars(text: str) -> str:
     Returns:
         The text, stripped, with single spaces.
     """
-    return _SPACES.sub(" ", text.translate(_CHAR_MAP)).strip()
+    if _ODD.search(text) is not None:  # str.translate with a mapping is slow; most lines need none
+        text = text.translate(_CHAR_MAP)
+    return " ".join(text.split())
 
 
 def normalise_line(raw: str) -> str:
@@ -112,7 +115,7 @@ def normalise_line(raw: str) -> str:
     Returns:
         The normalised line.
     """
-    text = normalise_chars(raw)
+    text = " ".join((raw.translate(_CHAR_MAP) if _ODD.search(raw) is not None else raw).split())
     return _PRIVATE_BULLET.sub("\u2022", text) if text[:1] >= "\ue000" else text
 
 
@@ -216,20 +219,10 @@ def _split_page(
         for raw, box in zip(raws, boxes, strict=True):
             stripped = normalise_line(raw)
             if box is None or not stripped:
-                lines.append(Line(text=stripped, page=page))
+                lines.append(Line(stripped, page))
                 continue
-            lines.append(
-                Line(
-                    text=stripped,
-                    page=page,
-                    x=box.x,
-                    top=box.top,
-                    size=box.size or None,
-                    bold=box.bold,
-                    char_start=box.char_start,
-                    raw=raw,
-                )
-            )
+            x, top, _, size, bold, char_start = box
+            lines.append(Line(stripped, page, 0, x, top, size or None, bold, char_start, raw))
         return lines
     if xs is None or len(xs) != len(raws):
         xs = [None] * len(raws)

@@ -67,7 +67,11 @@ _ALNUM = re.compile(r"[^\W_]", re.UNICODE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Characters that str.splitlines() treats as line breaks but PDFium leaves inside a line.
 _SPLITLINES_ONLY = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
+_SPLITLINES_ONLY_RE = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _BOLD_WEIGHT = 600
+_MAX_HEADING_CHARS = 100
+# The text-layer test looks at the start of each page only.
+_TEXT_PROBE_CHARS = 600
 # PDFium load errors (FPDF_GetLastError).
 _ERR_PASSWORD = 4
 _ERR_SECURITY = 5
@@ -249,6 +253,8 @@ def _read_pages(
     import pypdfium2.raw as pdfium_c
 
     raw: Any = pdfium_c
+    get_box, get_size, get_weight = raw.FPDFText_GetCharBox, raw.FPDFText_GetFontSize, raw.FPDFText_GetFontWeight
+    get_index = raw.FPDFText_GetCharIndexFromTextIndex
     left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
     refs = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
     pages: list[str] = []
@@ -273,25 +279,27 @@ def _read_pages(
         lines: list[str] = []
         page_boxes: list[LineBox | None] = []
         for start, line in _lines(text):
-            clean = line.translate(_SPLITLINES_ONLY)
+            clean = line.translate(_SPLITLINES_ONLY) if _SPLITLINES_ONLY_RE.search(line) else line
             lines.append(clean)
-            lead = len(clean) - len(clean.lstrip())
-            if lead == len(clean):
+            content = clean.lstrip()
+            if not content:
                 page_boxes.append(None)
                 continue
-            char = start + lead if identity else raw.FPDFText_GetCharIndexFromTextIndex(handle, start + lead)
-            first = start if identity else raw.FPDFText_GetCharIndexFromTextIndex(handle, start)
-            if char < 0 or not raw.FPDFText_GetCharBox(handle, char, *refs):
+            lead = len(clean) - len(content)
+            char = start + lead if identity else get_index(handle, start + lead)
+            if char < 0 or not get_box(handle, char, *refs):
                 page_boxes.append(None)
                 continue
+            # Only a short line can be a heading or a sub-heading, the lines whose weight matters.
+            bold = len(content) <= _MAX_HEADING_CHARS and get_weight(handle, char) >= _BOLD_WEIGHT
             page_boxes.append(
                 LineBox(
-                    x=left.value,
-                    top=height - top.value,
-                    bottom=height - bottom.value,
-                    size=float(raw.FPDFText_GetFontSize(handle, char)),
-                    bold=raw.FPDFText_GetFontWeight(handle, char) >= _BOLD_WEIGHT,
-                    char_start=first,
+                    left.value,
+                    height - top.value,
+                    height - bottom.value,
+                    get_size(handle, char),
+                    bold,
+                    start if identity else get_index(handle, start),
                 )
             )
         pages.append("\n".join(lines))
@@ -313,7 +321,7 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _require_text_layer(pages: tuple[str, ...]) -> None:
-    text_pages = sum(1 for text in pages if len(_ALNUM.findall(text)) >= _MIN_PAGE_ALNUM)
+    text_pages = sum(1 for text in pages if len(_ALNUM.findall(text, 0, _TEXT_PROBE_CHARS)) >= _MIN_PAGE_ALNUM)
     needed = max(1, math.ceil(len(pages) * _MIN_TEXT_PAGE_SHARE))
     if text_pages < needed:
         raise NoTextLayer(

@@ -43,6 +43,11 @@ _NON_LETTER = re.compile(r"[^a-z]+")
 # Letters that every key-section heading contains; a split heading is only retried when present.
 _KEY_STEMS = ("inclusion", "exclusion", "criteri", "eligib", "objective", "endpoint", "synopsis", "schedule", "design")
 _MAX_SPLIT_TITLE = 80
+# Every key-section heading contains one of these (letters only, lower case, spaces removed).
+_ANY_KEY_WORD = re.compile(
+    "inclu|exclu|criteri|eligib|populat|select|entry|enrol|synopsis|summary|schedule|event|flowchart|"
+    "objective|endpoint|estimand|outcome|design|plan|patient|subject|participant|visits|assessments|procedures"
+)
 _CONTINUED = re.compile(r"\((?:continued|concluded|cont'?d\.?)\)\s*$")
 _NON_WORD = re.compile(r"[^a-z0-9/&]+")
 
@@ -201,10 +206,12 @@ def classify_heading(title: str, *, strict: bool = False) -> SectionKind | None:
     Returns:
         The kind, or ``None`` when the title is not one of the key sections.
     """
+    compact = _NON_LETTER.sub("", title.lower())
+    if _ANY_KEY_WORD.search(compact) is None and compact != "soa":
+        return None  # cheap test first: this runs on every short line of a document
     kind = _classify(title, strict)
     if kind is not None or " " not in title or len(title) > _MAX_SPLIT_TITLE:
         return kind
-    compact = _NON_LETTER.sub("", title.lower())
     if not any(stem in compact for stem in _KEY_STEMS):
         return None
     for position in (i for i, ch in enumerate(title) if ch == " "):

@@ -49,8 +49,10 @@ __all__ = ["METHOD", "STAGES", "StageCallback", "extract_summary", "summarise_do
 
 METHOD = "rules"
 STAGES = ("extract_text", "locate_sections", "parse_criteria", "extract_fields", "read_schedule")
-# Sections whose lines are repaired from their glyphs before they are parsed.
-_REPAIRED = frozenset({"inclusion", "exclusion", "eligibility", "objectives_endpoints"})
+# Sections whose lines are repaired from their glyphs before they are parsed (the eligibility
+# section only when the criteria have no sections of their own: it is long).
+_REPAIRED = frozenset({"inclusion", "exclusion", "objectives_endpoints"})
+_REPAIRED_WITHOUT_CRITERIA = frozenset({"eligibility", "objectives_endpoints"})
 
 StageCallback = Callable[[str, float], None]
 """Called with ``(stage name, seconds)`` as each stage finishes."""
@@ -131,7 +133,8 @@ def summarise_document(
     with _stage("locate_sections", on_stage):
         sections = locate_sections(doc)
     with _stage("parse_criteria", on_stage):
-        doc = repair_lines(doc, _lines_of(sections, _REPAIRED), glyphs)
+        has_criteria = any(s.kind in {"inclusion", "exclusion"} for s in sections)
+        doc = repair_lines(doc, _lines_of(sections, _REPAIRED if has_criteria else _REPAIRED_WITHOUT_CRITERIA), glyphs)
         criteria = parse_criteria(doc, sections)
     with _stage("extract_fields", on_stage):
         title = find_title(doc, sections)
