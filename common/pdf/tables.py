@@ -117,6 +117,7 @@ def find_ruled_table(
     *,
     top: float = 0.0,
     bottom: float = 1e9,
+    min_columns: int = _MIN_COLUMNS,
 ) -> Table | None:
     """The largest ruled table between ``top`` and ``bottom`` on a page.
 
@@ -128,10 +129,11 @@ def find_ruled_table(
         rules: The page's rules (:meth:`~common.pdf.glyphs.PdfGlyphs.rules`).
         top: Only consider rules and words below this y (points from the page top).
         bottom: ... and above this y.
+        min_columns: Fewest columns that make a table.
 
     Returns:
-        The table, or ``None`` when the rules do not form a grid of at least 3 columns and 2
-        rows.
+        The table, or ``None`` when the rules do not form a grid of at least ``min_columns``
+        columns and 2 rows.
     """
     verticals = [r for r in rules if r.vertical and r.bottom > top and r.top < bottom]
     horizontals = [r for r in rules if not r.vertical and top <= (r.top + r.bottom) / 2 <= bottom]
@@ -148,7 +150,7 @@ def find_ruled_table(
     v_bottom = max(r.bottom for r in verticals)
     keep = [k for k in keep if v_top - _SNAP <= ys[k] <= v_bottom + _SNAP]
     ys, by_y = [ys[k] for k in keep], [by_y[k] for k in keep]
-    if len(xs) < _MIN_COLUMNS + 1 or len(ys) < _MIN_ROWS + 1:
+    if len(xs) < min_columns + 1 or len(ys) < _MIN_ROWS + 1:
         return None
     reader = words if callable(words) else _word_reader([w for w in words if left <= w.centre <= right and ys[0] <= w.middle <= ys[-1]])
     vertical_present = {

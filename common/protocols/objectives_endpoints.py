@@ -1,6 +1,10 @@
 """Objectives (with their level) and primary/secondary endpoints from the objectives section.
 
-Two layouts are common and handled by the same walk over the section's lines:
+With the PDF open, an *Objectives | Endpoints* table (the TransCelerate common protocol
+template's layout; endpoints may be headed "Outcome Measures") is read as a table: its columns
+say what is an objective and what an endpoint, and each row pairs them
+(:func:`read_objectives_table`). Otherwise, two layouts are handled by the same walk over the
+section's lines:
 
 * an "Objectives and Endpoints" table, which text extraction flattens into a level row
   ("Primary", "Secondary", "Exploratory") followed by the objective cell then the endpoint cell;
@@ -21,7 +25,8 @@ from typing import Literal
 
 from common.pdf.document import Document, Line
 from common.pdf.glyphs import PdfGlyphs
-from common.pdf.layout import join_lines
+from common.pdf.layout import join_lines, normalise_chars
+from common.pdf.tables import Cell, find_ruled_table
 from common.pdf.list_parser import parse_list
 from common.protocols.sections import Section, sections_of
 
@@ -58,6 +63,19 @@ _CONNECTORS = frozenset(
     }
 )
 _CAPITALISED_WORD = re.compile(r"^[A-Z][a-z]")
+_OBJECTIVE_HEADER = re.compile(r"^(?:study\s+|trial\s+)?objectives?(?:\s*\(s\))?\s*:?$", re.IGNORECASE)
+_ENDPOINT_HEADER = re.compile(
+    r"^(?:(?:study|trial)\s+)?(?:endpoints?|end\s+points?|outcome\s+measures?|outcomes?|endpoints?\s*/\s*estimands?)"
+    r"(?:\s*\(s\))?\s*:?$",
+    re.IGNORECASE,
+)
+_CELL_BULLET = re.compile(r"(?:^|\s)[\u2022\u25cf\u25aa\u2013\u27a2\u2023\u25e6\u25cb]\s+")
+_MAX_LEVEL_WORDS = 4
+_LEADING_LEVEL = re.compile(
+    r"^(?P<level>primary|key secondary|secondary|exploratory|tertiary|tertiary/exploratory|other)"
+    r"(?:\s+(?:objectives?|endpoints?|outcome measures?))?\s*:?\s+(?=[\u2022\u25cf\u25aa\u2013-]|to\b|[A-Z])",
+    re.IGNORECASE,
+)
 _MAX_ITEM_CHARS = 700
 _MIN_ITEM_WORDS = 2
 
@@ -106,10 +124,110 @@ def extract_objectives(
     candidates = sections_of(sections, "objectives_endpoints")
     candidates.sort(key=lambda s: any(y.start_line <= s.start_line < y.end_line for y in synopses))
     for section in candidates:
+        if glyphs is not None:
+            tabled = read_objectives_table(doc, section, glyphs)
+            if tabled.objectives:
+                return tabled
         result = parse_objectives_lines(doc.lines[section.start_line + 1 : section.end_line], section.title)
         if result.objectives:
             return result
     return ObjectivesAndEndpoints()
+
+
+def read_objectives_table(doc: Document, section: Section, glyphs: PdfGlyphs) -> ObjectivesAndEndpoints:
+    """Objectives and endpoints from an *Objectives | Endpoints* table in a section's pages.
+
+    The header row names the columns ("Objectives", "Endpoints" or "Outcome Measures"); a row
+    whose text is a level ("Primary", "Secondary Objectives") sets the level of the rows below
+    it, whether it spans the table or sits in a column of its own. Each body row pairs the
+    objectives of its objective cell with the endpoints of its endpoint cell; a cell listing
+    several items with bullets gives several.
+
+    Args:
+        doc: The document.
+        section: An objectives section.
+        glyphs: The open PDF's glyphs.
+
+    Returns:
+        What the table holds; empty when the section's pages have no such table.
+    """
+    objectives: list[ParsedObjective] = []
+    by_level: dict[ObjectiveLevel, list[str]] = {"primary": [], "secondary": [], "exploratory": [], "other": []}
+    level: ObjectiveLevel = _level_of(section.title) or "primary"
+    columns: tuple[int, int] | None = None
+    top = doc.lines[section.start_line].top if section.start_line < len(doc.lines) else None
+    for page in section.pages:
+        if not glyphs.rules(page):
+            continue
+        reader = glyphs.cell_reader(page)
+        table = find_ruled_table(
+            page,
+            reader if reader is not None else glyphs.words(page),
+            glyphs.rules(page),
+            top=(top or 0.0) if page == section.start_page else 0.0,
+            min_columns=2,
+        )
+        if table is None:
+            continue
+        for r in range(table.row_count):
+            cells = table.row_cells(r)
+            texts = [normalise_chars(c.text) for c in cells]
+            header = _header_columns(cells, texts)
+            if header is not None:
+                columns = header
+                continue
+            if columns is None:
+                continue
+            joined = " ".join(t for t in texts if t)
+            found = _level_of(joined) if len(cells) == 1 or len(joined.split()) <= _MAX_LEVEL_WORDS else None
+            if found is not None:
+                level = found
+                continue
+            first = normalise_chars(table.cell(r, 0).text)
+            if columns[0] > 0 and (found := _level_of(first)) is not None:
+                level = found
+            objective_cell = table.cell(r, columns[0])
+            endpoint_cell = table.cell(r, columns[1])
+            if objective_cell is endpoint_cell:
+                continue
+            objective_text = normalise_chars(objective_cell.text)
+            # The level may open the objective cell: "Secondary • To compare ...".
+            if (lead := _LEADING_LEVEL.match(objective_text)) is not None:
+                level = _level_of(lead["level"]) or level
+                objective_text = objective_text[lead.end() :]
+            endpoint_text = _LEADING_LEVEL.sub("", normalise_chars(endpoint_cell.text), count=1)
+            endpoints = [e for e in _cell_items(endpoint_text) if not _ESTIMAND.match(e)]
+            for text in _cell_items(objective_text):
+                objectives.append(ParsedObjective(level=level, text=text, endpoints=tuple(endpoints)))
+            by_level[level].extend(e for e in endpoints if e not in by_level[level])
+        if columns is None:
+            break  # the table, if any, starts on the section's first page with rules
+    return ObjectivesAndEndpoints(
+        objectives=tuple(objectives),
+        primary_endpoints=tuple(by_level["primary"]),
+        secondary_endpoints=tuple(by_level["secondary"]),
+        exploratory_endpoints=tuple(by_level["exploratory"] + by_level["other"]),
+    )
+
+
+def _header_columns(cells: Sequence[Cell], texts: Sequence[str]) -> tuple[int, int] | None:
+    objective = next((c.column for c, t in zip(cells, texts, strict=True) if _OBJECTIVE_HEADER.match(t)), None)
+    endpoint = next((c.column for c, t in zip(cells, texts, strict=True) if _ENDPOINT_HEADER.match(t)), None)
+    if objective is None or endpoint is None or objective == endpoint:
+        return None
+    return objective, endpoint
+
+
+def _cell_items(text: str) -> list[str]:
+    """The items of a cell: split at bullets, intro sentences dropped, sentence case."""
+    clean = normalise_chars(text)
+    parts = [p.strip() for p in _CELL_BULLET.split(clean)] if _CELL_BULLET.search(clean) else [clean]
+    items: list[str] = []
+    for part in parts:
+        part = _INTRO.sub("", part).strip()
+        if part and len(part.split()) >= _MIN_ITEM_WORDS and len(part) <= _MAX_ITEM_CHARS and not part.endswith(":"):
+            items.append(part[0].upper() + part[1:])
+    return items
 
 
 def parse_objectives_lines(lines: Sequence[Line], heading: str = "") -> ObjectivesAndEndpoints:

@@ -234,7 +234,7 @@ def _run_matches(target: list[str], words: Sequence[str], start: int, breaks: li
 
 
 def stated_in(item: str, document_tokens: Sequence[str]) -> bool:
-    """True when a reference item is stated in the document (a window overlaps it by >= 0.8).
+    """True when a reference item is stated in the document (a window overlaps it by >= 0.7).
 
     Args:
         item: The reference text.
