@@ -39,6 +39,7 @@ _BOX_PER_SIZE = 1.15
 _SUPERSCRIPT_SIZE = 0.85
 _RAISED = 0.2
 _LIFTED = 0.08
+_MAX_SUP_CHARS = 2
 # A ruling line is at most this thick and at least this long, in points.
 _MAX_RULE_WIDTH = 2.5
 _MIN_RULE_LENGTH = 4.0
@@ -252,6 +253,8 @@ class PdfGlyphs:
         return words
 
     def cell_reader(self, page: int) -> Callable[[float, float, float, float], tuple[str, tuple[str, ...]]] | None:
+        from common.pdf.layout import normalise_chars
+
         """A reader of the text inside a box of ``page``, straight from PDFium (no glyph loop).
 
         Superscript markers after a mark or an all-capital word ("Xa", "ADAa") are split off
@@ -275,7 +278,7 @@ class PdfGlyphs:
             written = int(get_text(handle, x0, height - top, x1, height - bottom, buffer, _BUFFER_CHARS))
             if written <= 0:
                 return "", ()
-            text = ctypes.string_at(buffer, written * 2).decode("utf-16-le", errors="ignore").replace("\x00", "")
+            text = normalise_chars(ctypes.string_at(buffer, written * 2).decode("utf-16-le", errors="ignore").replace("\x00", ""))
             words: list[str] = []
             sups: list[str] = []
             for word in text.split():
@@ -402,6 +405,17 @@ def _turned(box: tuple[float, float, float, float], turn: int, width: float, hei
     return left, right, height - top, height - bottom
 
 
+def _raised_after(last: Word, x0: float, top: float, bottom: float) -> bool:
+    """True when a glyph run at ``(x0, top, bottom)`` is a superscript right after ``last``."""
+    height = last.bottom - last.top
+    return (
+        0 <= x0 - last.x1 <= height * 0.3
+        and last.bottom - bottom > height * _LIFTED
+        and bottom - top < height * _SUPERSCRIPT_SIZE
+        and top < last.bottom
+    )
+
+
 def _group_words(chars: list[tuple[str, float, float, float, float]]) -> list[Word]:
     """Glyph boxes ``(char, x0, x1, top, bottom)`` in reading order into words.
 
@@ -414,7 +428,11 @@ def _group_words(chars: list[tuple[str, float, float, float, float]]) -> list[Wo
 
     def flush() -> None:
         nonlocal text, sup
-        if text:
+        if text and words and len(text) <= _MAX_SUP_CHARS and not sup and _raised_after(words[-1], x0, top, bottom):
+            # The text layer broke the line before a raised footnote marker ("X" then "b").
+            last = words[-1]
+            words[-1] = Word(last.text, last.x0, max(last.x1, x1), last.top, last.bottom, last.size, last.sup + text, last.bold)
+        elif text:
             words.append(Word(text=text, x0=x0, x1=x1, top=top, bottom=bottom, size=(bottom - top) / _BOX_PER_SIZE, sup=sup))
         elif sup and words:
             last = words[-1]

@@ -89,6 +89,7 @@ _FOOTNOTE_ZONE = 0.5
 _SPACES = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
 _OPENERS = frozenset({"[", "("})
+_CLOSING = frozenset(".,;:)]")
 
 
 def normalise_chars(text: str) -> str:
@@ -201,9 +202,13 @@ def join_lines(texts: Iterable[str]) -> str:
             out = text
         elif out.endswith("\u00ad"):
             out = out[:-1] + text
-        elif (out.endswith("-") and len(out) > 1 and out[-2].isalpha() and text[0].isalnum()) or (
-            text.startswith("-") and len(text) > 1 and text[1].isalpha() and out[-1].isdigit()
+        elif (
+            (out.endswith("-") and len(out) > 1 and out[-2].isalpha() and text[0].isalnum())
+            or (text.startswith("-") and len(text) > 1 and text[1].isalpha() and out[-1].isdigit())
+            or (text[0] in _CLOSING and (len(text) == 1 or not text[1].isalnum()))
         ):
+            # A closing mark alone at a line start belongs to the previous word: text extraction
+            # breaks the line after a raised footnote number ("consent¹" then ".").
             out += text
         else:
             out += " " + text

@@ -48,8 +48,9 @@ _ARM_ITEM = re.compile(
 )
 _CROSSOVER = re.compile(r"\bcross-?over\b", re.IGNORECASE)
 _PERIOD_PHRASE = re.compile(
-    r"(?:either\s+)?(?P<a>[A-Za-z0-9][\w.-]{0,30})\s+(?:in|during|for)\s+(?:treatment\s+)?period\s+(?:1|one|I)\s*,?\s*"
-    r"(?:and|then|followed by)\s+(?P<b>[A-Za-z0-9][\w.-]{0,30})\s+(?:in|during|for)\s+(?:treatment\s+)?period\s+"
+    r"(?:either\s+)?(?P<a>[A-Za-z0-9][\w.-]{0,30}(?:\s+[A-Z0-9][\w.-]{0,20}){0,2})\s+(?:in|during|for)\s+"
+    r"(?:treatment\s+)?period\s+(?:1|one|I)\s*,?\s*(?:and|then|followed by)\s+"
+    r"(?P<b>[A-Za-z0-9][\w.-]{0,30}(?:\s+[A-Z0-9][\w.-]{0,20}){0,2})\s+(?:in|during|for)\s+(?:treatment\s+)?period\s+"
     r"(?:2|two|II)(?P<vice>,?\s*(?:or|and)\s+vice\s+versa)?",
     re.IGNORECASE,
 )

@@ -45,6 +45,7 @@ from common.protocols.sections import Section, sections_of
 __all__ = ["ParsedActivity", "ParsedEncounter", "ParsedSchedule", "extract_schedule", "read_schedule_table"]
 
 _MARK = re.compile(r"^(?:[Xx\u2713\u2714\u25cf\u2022\u25a0\u2612]|\(X\)|Yes)$")
+_MARK_NOTE = re.compile(r"^(?:[Xx\u2713\u2714\u25cf\u2022\u25a0\u2612]|\(X\))\s+(?P<notes>[a-z*\d](?:,\s?[a-z*\d])*)$")
 _MARK_IN_TEXT = re.compile(r"(?<!\S)(?:[Xx\u2713\u2714\u25cf\u2612]|\(X\))[a-z*\d]?(?!\S)")
 _NOT_ENCOUNTER = re.compile(r"^(?:comments?|notes?|remarks?|footnotes?|details|instructions?)\b", re.IGNORECASE)
 _ACTIVITY_HEADER = re.compile(
@@ -70,6 +71,7 @@ _NUMBERISH = re.compile(r"^[-\u2013]?\.?\d[\d.]*[a-z]?$|^[A-Z]{1,3}$")
 # Pages after a schedule section that are still looked at for its continuation.
 _MAX_EXTRA_PAGES = 6
 _MIN_MARKS = 3
+_HEADING_SIZE = 1.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +188,8 @@ def _unruled(page: int, words: Sequence[Word]) -> Table | None:
     above = sorted((w for w in words if w.bottom <= first.top + 1), key=lambda w: -w.bottom)
     top = first.top
     for word in above:
-        if top - word.bottom > 2.5 * height:
+        # A wide gap, or larger type (the section heading above the table), ends the header.
+        if top - word.bottom > 2.5 * height or word.size > first.size * _HEADING_SIZE:
             break
         top = min(top, word.top)
     last = max(marks, key=lambda w: w.bottom)
@@ -200,7 +203,16 @@ def _unruled(page: int, words: Sequence[Word]) -> Table | None:
 
 
 def _is_mark(cell: Cell) -> bool:
-    return bool(_MARK.match(cell.text))
+    return bool(_MARK.match(cell.text) or _MARK_NOTE.match(cell.text))
+
+
+def _cell_notes(cell: Cell) -> list[str]:
+    """The footnote markers of a cell: its superscripts, or a marker the text layer set apart ("X a")."""
+    notes = list(cell.sups)
+    found = _MARK_NOTE.match(cell.text)
+    if found is not None:
+        notes.extend(n for n in found["notes"].split(",") if n and n not in notes)
+    return notes
 
 
 def _interpret(table: Table) -> _PageSchedule | None:
@@ -248,7 +260,7 @@ def _interpret(table: Table) -> _PageSchedule | None:
             if cell.text.strip().lower() in _EMPTY:
                 continue
             hits.append(k)
-            sups.extend(s for s in cell.sups if s not in sups)
+            sups.extend(s for s in _cell_notes(cell) if s not in sups)
         if not name:
             if out_rows and hits:
                 previous = out_rows[-1]
