@@ -15,12 +15,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Protocol
 
 from common.pdf.document import Document, Line
-from common.pdf.glyphs import PdfGlyphs
 from common.pdf.layout import normalise_line
 
-__all__ = ["MAX_SPLIT_GAP", "repair_lines"]
+__all__ = ["MAX_SPLIT_GAP", "GlyphQueries", "repair_lines"]
+
+
+class GlyphQueries(Protocol):
+    """What the repairs ask of the glyphs (:class:`common.pdf.glyphs.PdfGlyphs` answers it)."""
+
+    def space_gap(self, page: int, index: int) -> float | None:
+        """Gap around the space at ``index`` as a share of the font size (see ``PdfGlyphs``)."""
+        ...
+
+    def is_superscript(self, page: int, index: int) -> bool:
+        """Whether the character at ``index`` is set smaller or raised against the one before."""
+        ...
+
 
 MAX_SPLIT_GAP = 0.1
 """A space whose glyph gap is below this share of the font size is a run break, not a word gap."""
@@ -29,7 +42,7 @@ _LETTER_SPACE = re.compile(r"(?<=[^\W\d_]) (?=[^\W\d_])")
 _STUCK_NUMBER = re.compile(r"(?<=[a-z)\]])\d{1,2}(?=[\s,.;:)]|$)")
 
 
-def repair_lines(doc: Document, indexes: Iterable[int], glyphs: PdfGlyphs | None) -> Document:
+def repair_lines(doc: Document, indexes: Iterable[int], glyphs: GlyphQueries | None) -> Document:
     """The document with the given lines repaired from their glyphs.
 
     Args:
@@ -56,7 +69,7 @@ def repair_lines(doc: Document, indexes: Iterable[int], glyphs: PdfGlyphs | None
     return replace(doc, lines=tuple(lines)) if changed else doc
 
 
-def _repair(line: Line, glyphs: PdfGlyphs) -> Line | None:
+def _repair(line: Line, glyphs: GlyphQueries) -> Line | None:
     raw = line.raw
     drop: set[int] = set()
     for match in _LETTER_SPACE.finditer(raw):

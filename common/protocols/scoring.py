@@ -98,7 +98,13 @@ def encounter_matches(gold: str, name: str, timing: str | None) -> bool:
         return "screen" in lowered or bool(timing and _NEGATIVE.search(_norm(timing)) and "to" not in lowered)
     if role.startswith("follow"):
         return "follow" in lowered
+    if _numbers(gold) != _numbers(name):
+        return False  # "Day -1" is not "Day 1", "Week 2" not "Week 4"
     return _signed_overlap(gold, name) >= _NAME_OVERLAP
+
+
+def _numbers(text: str) -> Counter[str]:
+    return Counter(t for t in _SIGNED.findall(_norm(text)) if t[-1].isdigit())
 
 
 def align_encounters(gold: Sequence[str], predicted: Sequence[tuple[str, str | None]]) -> list[tuple[int, int]]:
@@ -221,12 +227,12 @@ def _run_matches(target: list[str], words: Sequence[str], start: int, breaks: li
         if j < len(words) and words[j] == word:
             j += 1
             continue
-        # Skip at most one page break's worth of furniture, and only next to a page break.
-        near = [b for b in breaks if j - _PAGE_BREAK_SKIP <= b <= j + _PAGE_BREAK_SKIP]
-        if not near:
-            return False
-        limit = min(len(words), j + 2 * _PAGE_BREAK_SKIP)
-        found = next((k for k in range(j, limit) if words[k] == word and any(k >= b for b in near)), None)
+        # The skipped words [j, k) must contain a page start: furniture at the foot of one page
+        # and the head of the next, never words in the middle of a page.
+        limit = min(len(words), j + _PAGE_BREAK_SKIP)
+        found = next(
+            (k for k in range(j + 1, limit) if words[k] == word and any(j <= b <= k for b in breaks)), None
+        )
         if found is None:
             return False
         j = found + 1

@@ -174,6 +174,23 @@ def test_eligibility_is_sent_only_when_inclusion_or_exclusion_is_missing() -> No
     assert "eligibility" not in cdisc.reasons.values()
 
 
+def test_amendment_summary_and_contents_pages_are_never_selected() -> None:
+    doc = _synthetic(
+        30,
+        {
+            2: ["Summary of Changes", "Section 5.1 Inclusion Criteria: criterion 3 revised.", "5.2 Exclusion Criteria"],
+            3: ["5.2 Exclusion Criteria: criterion 7 removed.", "Rationale: safety."],
+            4: ["TABLE OF CONTENTS", "5.1 Inclusion Criteria........12", "5.2 Exclusion Criteria........13", "6 Treatments........14"],
+            12: ["5.1 Inclusion Criteria", "1. Adults aged 18 to 65 years."],
+            13: ["5.2 Exclusion Criteria", "1. Pregnancy."],
+            14: ["6 Treatments", "Drug A daily."],
+        },
+    )
+    selection = select_pages(doc)
+    assert {12, 13} <= set(selection.pages)
+    assert not {2, 3, 4} & set(selection.pages)
+
+
 def test_pages_without_text_are_never_selected() -> None:
     doc = _synthetic(5)
     empty = Document(lines=tuple(line for line in doc.lines if line.page != 2), page_count=5)

@@ -112,3 +112,63 @@ def test_arms_from_a_labelled_list() -> None:
 def test_arms_need_an_explicit_enumeration() -> None:
     doc = _doc("1. Study Design\nPatients will be randomised. The groups are balanced for age and sex.")
     assert extract_arms(doc, locate_sections(doc)) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Phase, planned enrolment, crossover arms, amendment pages.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_phase_keeps_sub_phases_and_combined_phases() -> None:
+    from common.protocols.phase import cdisc_phase, parse_phase
+
+    cases = {
+        "A Phase IIb, randomised study": ("Phase IIb", "Phase 2b"),
+        "a phase 2b dose-ranging study": ("phase 2b", "Phase 2b"),
+        "Phase 1/2 study": ("Phase 1/2", "Phase 1/2"),
+        "Phase I/II Open-label": ("Phase I/II", "Phase 1/2"),
+        "This Phase 3 trial": ("Phase 3", "Phase 3"),
+    }
+    for text, (written, normalised) in cases.items():
+        found = parse_phase(text)
+        assert found is not None and (found.as_written, found.normalised) == (written, normalised), text
+    assert parse_phase("Phase of the moon") is None
+    assert cdisc_phase("Phase 2b") == "PHASE IIB TRIAL"
+    assert cdisc_phase("Phase 1/2") == "PHASE I/II TRIAL"
+
+
+def test_planned_enrolment_in_words_and_digits_not_completers() -> None:
+    from common.protocols.enrolment import parse_enrolment, words_to_number
+
+    assert words_to_number("Seventy five") == 75
+    assert words_to_number("three hundred and twenty") == 320
+    assert parse_enrolment("Seventy five patients may be enrolled in order to have at least 66 patients") == 75
+    assert parse_enrolment("Approximately 1,200 participants will be randomized to one of 3 arms.") == 1200
+    assert parse_enrolment("Planned enrolment: 48") == 48
+    assert parse_enrolment("At least 66 patients must complete the study.") is None
+    assert parse_enrolment("Approximately 400 patients will be screened.") is None
+
+
+def test_crossover_sequences_from_the_design_text() -> None:
+    doc = _doc(
+        "Title page",
+        "1. Synopsis\nA randomised, two-period crossover study.\nTreatment Arms:\nDrug A: 10 mg once daily\n"
+        "Drug B: 20 mg once daily\n2. Introduction\nText.",
+    )
+    arms = extract_arms(doc, locate_sections(doc))
+    assert [(a.name, a.sequence) for a in arms] == [("Drug A-Drug B", ("Drug A", "Drug B")), ("Drug B-Drug A", ("Drug B", "Drug A"))]
+    parallel = _doc(
+        "Title page",
+        "1. Synopsis\nTreatment Arms:\nDrug A: 10 mg once daily\nDrug B: 20 mg once daily\n2. Introduction\nText.",
+    )
+    assert [a.name for a in extract_arms(parallel, locate_sections(parallel))] == ["Drug A", "Drug B"]
+
+
+def test_sequence_labels_name_the_arms() -> None:
+    doc = _doc(
+        "Title page",
+        "1. Study Design\nThis is a three-period crossover study. Participants are randomized to the treatment "
+        "sequences ABC, BCA or CAB.\n2. Population\nAdults.",
+    )
+    arms = extract_arms(doc, locate_sections(doc))
+    assert [a.sequence for a in arms] == [("A", "B", "C"), ("B", "C", "A"), ("C", "A", "B")]
