@@ -316,7 +316,7 @@ def _repair(lines: list[Line]) -> list[Line]:
         if pending is not None:
             if not line.text:
                 continue
-            # pypdf sometimes emits an opening bracket alone on its line: "[" then "6] text".
+            # Text layers sometimes put an opening bracket alone on its line: "[" then "6] text".
             out.append(replace(line, text=pending.text + line.text, indent=pending.indent, x=pending.x, raw=""))
             pending = None
             continue
