@@ -114,42 +114,68 @@ def main() -> int:
             n_pred += len(predicted)
             n_gold += len(reference)
             ratio_sum += score.mean_ratio * score.matched
-            misses.extend(f"{kind} MISSED gold[{eligibility[kind][j]['id']}]: {reference[j][:90]}" for j in score.unmatched_gold)
-            misses.extend(f"{kind} EXTRA [{predicted[i].id}] p{predicted[i].page}: {predicted[i].text[:90]}" for i in score.unmatched_pred)
+            misses.extend(
+                f"{kind} MISSED gold[{eligibility[kind][j]['id']}]: {reference[j][:90]}" for j in score.unmatched_gold
+            )
+            misses.extend(
+                f"{kind} EXTRA [{predicted[i].id}] p{predicted[i].page}: {predicted[i].text[:90]}"
+                for i in score.unmatched_pred
+            )
         print(
             f"  criteria combined  recall {_pct(matched / n_gold if n_gold else 1.0)} "
             f"precision {_pct(matched / n_pred if n_pred else 1.0)} ratio {ratio_sum / matched if matched else 0.0:.3f}"
         )
         criteria = [*summary.inclusion_criteria, *summary.exclusion_criteria]
         clean = [c for c in criteria if found_verbatim(c.text, words, page_starts)]
-        print(f"  clean criteria text {_pct(len(clean) / len(criteria) if criteria else 0.0)} ({len(clean)}/{len(criteria)})")
+        share = len(clean) / len(criteria) if criteria else 0.0
+        print(f"  clean criteria text {_pct(share)} ({len(clean)}/{len(criteria)})")
         misses.extend(f"NOT VERBATIM [{c.id}] p{c.page}: {c.text[:100]}" for c in criteria if c not in clean)
 
         # Objectives and endpoints, over the reference items the PDF states.
-        def stated_score(label: str, predicted: list[str], reference: list[str]) -> None:
+        def stated_score(
+            label: str,
+            predicted: list[str],
+            reference: list[str],
+            doc_tokens: list[str] = doc_tokens,
+            misses: list[str] = misses,
+        ) -> None:
             reference = [r for r in reference if r != PLACEHOLDER]
             stated = [r for r in reference if stated_in(r, doc_tokens)]
             absent = [r for r in reference if r not in stated]
             score = score_criteria(predicted, stated, threshold=args.threshold)
             print(
-                f"  {label:22} recall {_pct(score.recall)} of {len(stated)} stated, precision {_pct(score.precision)} "
-                f"of {len(predicted)} found; {len(absent)} gold not in the PDF"
+                f"  {label:22} recall {_pct(score.recall)} of {len(stated)} stated, "
+                f"precision {_pct(score.precision)} of {len(predicted)} found; {len(absent)} gold not in the PDF"
             )
             misses.extend(f"{label} NOT IN PDF: {r[:100]}" for r in absent)
             misses.extend(f"{label} MISSED: {stated[j][:100]}" for j in score.unmatched_gold)
             misses.extend(f"{label} EXTRA: {predicted[i][:100]}" for i in score.unmatched_pred)
 
-        stated_score("objectives", [o.text for o in summary.objectives], [o["text"] for o in gold.get("objectives", [])])
+        stated_score(
+            "objectives", [o.text for o in summary.objectives], [o["text"] for o in gold.get("objectives", [])]
+        )
         endpoints = gold.get("endpoints", {})
-        stated_score("endpoints primary", summary.endpoints.primary, [str(x) for x in endpoints.get("Primary Endpoint", [])])
-        stated_score("endpoints secondary", summary.endpoints.secondary, [str(x) for x in endpoints.get("Secondary Endpoint", [])])
-        stated_score("endpoints exploratory", summary.endpoints.exploratory, [str(x) for x in endpoints.get("Exploratory Endpoint", [])])
+        stated_score(
+            "endpoints primary", summary.endpoints.primary, [str(x) for x in endpoints.get("Primary Endpoint", [])]
+        )
+        stated_score(
+            "endpoints secondary",
+            summary.endpoints.secondary,
+            [str(x) for x in endpoints.get("Secondary Endpoint", [])],
+        )
+        stated_score(
+            "endpoints exploratory",
+            summary.endpoints.exploratory,
+            [str(x) for x in endpoints.get("Exploratory Endpoint", [])],
+        )
         all_pred = [*summary.endpoints.primary, *summary.endpoints.secondary, *summary.endpoints.exploratory]
         all_gold = [str(x) for values in endpoints.values() for x in values]
         stated_score("endpoints (any level)", all_pred, all_gold)
         gold_objectives = gold.get("objectives", [])
         obj = score_criteria([o.text for o in summary.objectives], [o["text"] for o in gold_objectives])
-        same = sum(1 for i, j, _ in obj.pairs if gold_objectives[j]["level"].lower().startswith(summary.objectives[i].level))
+        same = sum(
+            1 for i, j, _ in obj.pairs if gold_objectives[j]["level"].lower().startswith(summary.objectives[i].level)
+        )
         print(f"  objective levels       {same}/{obj.matched} matched objectives at the gold level")
 
         # Schedule of activities.
@@ -179,13 +205,16 @@ def main() -> int:
                 f"({len(soa.activities)} found)"
             )
             print(
-                f"  SoA cells              F1 {cells.f1:.3f} (precision {_pct(cells.precision)}, recall {_pct(cells.recall)}; "
+                f"  SoA cells              F1 {cells.f1:.3f} "
+                f"(precision {_pct(cells.precision)}, recall {_pct(cells.recall)}; "
                 f"{cells.predicted_cells} found / {cells.gold_cells} gold)"
             )
             paired = {g for _, g in cells.activity_pairs}
             misses.extend(f"SoA activity MISSED: {name}" for k, name in enumerate(timeline) if k not in paired)
             misses.extend(
-                f"SoA encounter MISSED: {name}" for k, name in enumerate(gold_encounters) if k not in {i for i, _ in pairs}
+                f"SoA encounter MISSED: {name}"
+                for k, name in enumerate(gold_encounters)
+                if k not in {i for i, _ in pairs}
             )
 
         # Arms, title, phase, enrolment.
@@ -210,14 +239,23 @@ def main() -> int:
         )
         titles = gold.get("titles", {})
         official = titles.get("Official Study Title") or next(iter(titles.values()), "")
-        print(f"  title                  overlap {token_overlap(summary.title or '', official):.2f} with the official title")
+        print(
+            f"  title                  overlap {token_overlap(summary.title or '', official):.2f} "
+            "with the official title"
+        )
         gold_phase = normalise_phase(str(gold.get("phase") or ""))
         in_pdf = any(parse_phase(" ".join(words[k : k + 4])) for k, w in enumerate(words) if w.lower() == "phase")
         verdict = "match" if summary.phase == gold_phase else ("not in PDF" if not in_pdf else "MISMATCH")
-        print(f"  phase                  {summary.phase} (as written {summary.phase_as_written!r}) vs gold {gold_phase}: {verdict}")
+        print(
+            f"  phase                  {summary.phase} (as written {summary.phase_as_written!r}) "
+            f"vs gold {gold_phase}: {verdict}"
+        )
         gold_enrolment = gold.get("planned_enrollment")
         enrolment_ok = gold_enrolment is not None and summary.planned_enrollment == int(float(gold_enrolment))
-        print(f"  planned enrolment      {summary.planned_enrollment} vs gold {gold_enrolment}: {'match' if enrolment_ok else 'MISMATCH'}")
+        print(
+            f"  planned enrolment      {summary.planned_enrollment} vs gold {gold_enrolment}: "
+            f"{'match' if enrolment_ok else 'MISMATCH'}"
+        )
         print("  stages " + " ".join(f"{name}={seconds:.3f}s" for name, seconds in stages.items()))
         if args.show_misses and misses:
             print("  --- misses")

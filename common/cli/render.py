@@ -114,7 +114,7 @@ def print_schedule_grid(console: Console, schedule: Mapping[str, Any], *, rows: 
     if len(activities) > rows:
         console.print(f"  … and {len(activities) - rows} more activities")
     legend = "  ".join(
-        f"{k + 1}={name}" + (f" ({e.get('timing')})" if e.get("timing") and e.get("timing") not in name else "")
+        f"{k + 1}={name}" + (f" ({timing})" if (timing := str(e.get("timing") or "")) and timing not in name else "")
         for k, (name, e) in enumerate(zip(names, encounters, strict=True))
     )
     console.print(f"[dim]encounters:[/dim] {legend}", highlight=False)

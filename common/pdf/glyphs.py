@@ -111,7 +111,7 @@ class PdfGlyphs:
     """
 
     def __init__(self, document: Any) -> None:
-        import pypdfium2.raw as pdfium_c
+        import pypdfium2.raw as pdfium_c  # pyright: ignore[reportMissingTypeStubs]
 
         self._document: Any = document
         self._raw: Any = pdfium_c
@@ -160,8 +160,11 @@ class PdfGlyphs:
         self._document.close()
 
     def _char_box(self, handle: Any, index: int) -> tuple[float, float, float, float] | None:
-        """The glyph's loose box ``(left, right, bottom, top)``: its advance width and the font's
-        ascent and descent, so the gap to the next glyph is the printed spacing, not ink."""
+        """The glyph's loose box ``(left, right, bottom, top)``.
+
+        The loose box spans the advance width and the font's ascent and descent, so the gap to
+        the next glyph is the printed spacing, not ink.
+        """
         rect = self._rect
         if not self._raw.FPDFText_GetLooseCharBox(handle, index, self._rect_ref):
             return None
@@ -253,8 +256,6 @@ class PdfGlyphs:
         return words
 
     def cell_reader(self, page: int) -> Callable[[float, float, float, float], tuple[str, tuple[str, ...]]] | None:
-        from common.pdf.layout import normalise_chars
-
         """A reader of the text inside a box of ``page``, straight from PDFium (no glyph loop).
 
         Superscript markers after a mark or an all-capital word ("Xa", "ADAa") are split off
@@ -266,6 +267,8 @@ class PdfGlyphs:
         Returns:
             ``read(x0, top, x1, bottom) -> (text, superscripts)``, or ``None``.
         """
+        from common.pdf.layout import normalise_chars
+
         textpage, height = self.load(page)
         if self._turn(textpage.raw, int(textpage.count_chars())) != 0:
             return None
@@ -278,15 +281,16 @@ class PdfGlyphs:
             written = int(get_text(handle, x0, height - top, x1, height - bottom, buffer, _BUFFER_CHARS))
             if written <= 0:
                 return "", ()
-            text = normalise_chars(ctypes.string_at(buffer, written * 2).decode("utf-16-le", errors="ignore").replace("\x00", ""))
+            text = normalise_chars(
+                ctypes.string_at(buffer, written * 2).decode("utf-16-le", errors="ignore").replace("\x00", "")
+            )
             words: list[str] = []
             sups: list[str] = []
-            for word in text.split():
-                found = _TRAILING_SUP.match(word)
+            for token in text.split():
+                found = _TRAILING_SUP.match(token)
                 if found is not None:
-                    word = found["word"]
                     sups.append(found["sup"])
-                words.append(word)
+                words.append(found["word"] if found is not None else token)
             return " ".join(words), tuple(sups)
 
         return read
@@ -336,7 +340,9 @@ class PdfGlyphs:
             obj = raw.FPDFPage_GetObject(handle.raw, index)
             if raw.FPDFPageObj_GetType(obj) != _PATH_OBJECT:
                 continue
-            if not raw.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)):
+            if not raw.FPDFPageObj_GetBounds(
+                obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
+            ):
                 continue
             box = (left.value, right.value, bottom.value, top.value)
             if min(box[1] - box[0], box[3] - box[2]) <= _MAX_RULE_WIDTH:
@@ -391,7 +397,9 @@ def _segment_box(p: tuple[float, float], q: tuple[float, float]) -> tuple[float,
     return min(p[0], q[0]), max(p[0], q[0]), min(p[1], q[1]), max(p[1], q[1])
 
 
-def _turned(box: tuple[float, float, float, float], turn: int, width: float, height: float) -> tuple[float, float, float, float]:
+def _turned(
+    box: tuple[float, float, float, float], turn: int, width: float, height: float
+) -> tuple[float, float, float, float]:
     """A PDF-space box ``(left, right, bottom, top)`` as ``(x0, x1, top, bottom)`` from the top-left.
 
     With ``turn`` 1 (text reading upward) or 3 (downward), the page is turned so the text reads
@@ -400,7 +408,7 @@ def _turned(box: tuple[float, float, float, float], turn: int, width: float, hei
     left, right, bottom, top = box
     if turn == 1:
         return bottom, top, left, right
-    if turn == 3:  # noqa: PLR2004 - three quarter turns
+    if turn == 3:
         return height - top, height - bottom, width - right, width - left
     return left, right, height - top, height - bottom
 
@@ -431,9 +439,13 @@ def _group_words(chars: list[tuple[str, float, float, float, float]]) -> list[Wo
         if text and words and len(text) <= _MAX_SUP_CHARS and not sup and _raised_after(words[-1], x0, top, bottom):
             # The text layer broke the line before a raised footnote marker ("X" then "b").
             last = words[-1]
-            words[-1] = Word(last.text, last.x0, max(last.x1, x1), last.top, last.bottom, last.size, last.sup + text, last.bold)
+            words[-1] = Word(
+                last.text, last.x0, max(last.x1, x1), last.top, last.bottom, last.size, last.sup + text, last.bold
+            )
         elif text:
-            words.append(Word(text=text, x0=x0, x1=x1, top=top, bottom=bottom, size=(bottom - top) / _BOX_PER_SIZE, sup=sup))
+            words.append(
+                Word(text=text, x0=x0, x1=x1, top=top, bottom=bottom, size=(bottom - top) / _BOX_PER_SIZE, sup=sup)
+            )
         elif sup and words:
             last = words[-1]
             words[-1] = Word(last.text, last.x0, last.x1, last.top, last.bottom, last.size, last.sup + sup, last.bold)
@@ -454,7 +466,9 @@ def _group_words(chars: list[tuple[str, float, float, float, float]]) -> list[Wo
             lift = bottom - cbottom
             # Lifted well clear of the baseline, or smaller and lifted: a superscript. A lowered
             # glyph ("A1C" with a lowered "1C") is a subscript and stays in the word.
-            superscript = lift > height * _RAISED or (cbottom - ctop < height * _SUPERSCRIPT_SIZE and lift > height * _LIFTED)
+            superscript = lift > height * _RAISED or (
+                cbottom - ctop < height * _SUPERSCRIPT_SIZE and lift > height * _LIFTED
+            )
             if superscript and (ch.isalnum() or ch in "*\u2020\u2021\u00a7,"):
                 sup += ch
                 x1 = max(x1, c1)

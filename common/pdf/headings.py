@@ -461,9 +461,7 @@ def body_headings(
         for c in chain
     ]
     taken = {h.line for h in numbered} | {c.title_line for c in chain} | {h.line for h in appendices} | title_lines
-    phrases = (
-        [h for h in _phrase_headings(doc, skip_pages, key_phrase) if h.line not in taken] if key_phrase else []
-    )
+    phrases = [h for h in _phrase_headings(doc, skip_pages, key_phrase) if h.line not in taken] if key_phrase else []
     taken |= {h.line for h in phrases}
     capitals = [h for h in _capital_headings(doc, skip_pages) if h.line not in taken]
     return sorted([*numbered, *appendices, *phrases, *capitals], key=lambda h: h.line)

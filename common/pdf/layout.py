@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from common.pdf.document import Document, Line, LineBox, OutlineEntry
 
@@ -107,8 +107,9 @@ def normalise_chars(text: str) -> str:
 
 
 def normalise_line(raw: str) -> str:
-    """One extracted line as :class:`~common.pdf.document.Line` text: :func:`normalise_chars`, and a
-    private-use glyph that opens the line becomes ``•``.
+    """One extracted line as :class:`~common.pdf.document.Line` text.
+
+    :func:`normalise_chars`, and a private-use glyph that opens the line becomes ``•``.
 
     Args:
         raw: The line as extracted.

@@ -23,6 +23,7 @@ boxes and the drawn rules, and a grid from rules is a small amount of code.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -144,7 +145,7 @@ def find_ruled_table(
     by_x = _spans_at(xs, [((r.x0 + r.x1) / 2, r.top, r.bottom) for r in verticals])
     ys = _snap([(r.top + r.bottom) / 2 for r in horizontals if r.x0 < right - _SNAP and r.x1 > left + _SNAP])
     by_y = _spans_at(ys, [((r.top + r.bottom) / 2, r.x0, r.x1) for r in horizontals])
-    keep = [k for k, y in enumerate(ys) if _covered(by_y[k], left, right) >= 0.2 * (right - left)]
+    keep = [k for k in range(len(ys)) if _covered(by_y[k], left, right) >= 0.2 * (right - left)]
     # Keep the vertical extent where the columns are drawn.
     v_top = min(r.top for r in verticals)
     v_bottom = max(r.bottom for r in verticals)
@@ -152,7 +153,11 @@ def find_ruled_table(
     ys, by_y = [ys[k] for k in keep], [by_y[k] for k in keep]
     if len(xs) < min_columns + 1 or len(ys) < _MIN_ROWS + 1:
         return None
-    reader = words if callable(words) else _word_reader([w for w in words if left <= w.centre <= right and ys[0] <= w.middle <= ys[-1]])
+    reader = (
+        words
+        if callable(words)
+        else _word_reader([w for w in words if left <= w.centre <= right and ys[0] <= w.middle <= ys[-1]])
+    )
     vertical_present = {
         (band, k): _covered(by_x[k], ys[band], ys[band + 1]) >= _PRESENT * (ys[band + 1] - ys[band])
         for band in range(len(ys) - 1)
@@ -163,10 +168,14 @@ def find_ruled_table(
         for k in range(1, len(ys) - 1)
         for column in range(len(xs) - 1)
     }
-    return _build(page, xs, ys, reader, vertical_present, horizontal_present, ruled=True)
+    return _build(
+        page, xs, ys, reader, vertical_present=vertical_present, horizontal_present=horizontal_present, ruled=True
+    )
 
 
-def find_unruled_table(page: int, words: Sequence[Word], *, top: float, bottom: float, left: float = 0.0) -> Table | None:
+def find_unruled_table(
+    page: int, words: Sequence[Word], *, top: float, bottom: float, left: float = 0.0
+) -> Table | None:
     """A table without drawn borders: text lines as rows, gaps no word crosses as columns.
 
     Args:
@@ -213,12 +222,14 @@ def find_unruled_table(page: int, words: Sequence[Word], *, top: float, bottom: 
     if len(xs) < _MIN_COLUMNS + 1:
         return None
     ys = [min(w.top for w in lines[0]) - 1]
-    for previous, line in zip(lines, lines[1:], strict=False):
+    for previous, line in itertools.pairwise(lines):
         ys.append((max(w.bottom for w in previous) + min(w.top for w in line)) / 2)
     ys.append(max(w.bottom for w in lines[-1]) + 1)
     present_v = {(band, k): True for band in range(len(ys) - 1) for k in range(1, len(xs) - 1)}
     present_h = {(k, c): True for k in range(1, len(ys) - 1) for c in range(len(xs) - 1)}
-    return _build(page, xs, ys, _word_reader(inside), present_v, present_h, ruled=False)
+    return _build(
+        page, xs, ys, _word_reader(inside), vertical_present=present_v, horizontal_present=present_h, ruled=False
+    )
 
 
 def _text_lines(words: Sequence[Word]) -> list[list[Word]]:
@@ -262,11 +273,11 @@ def _covered(spans: Sequence[tuple[float, float]], start: float, end: float) -> 
     for a, b in spans:
         if a >= end:
             break
-        b = min(b, end)
-        if b <= reach:
+        stop = min(b, end)
+        if stop <= reach:
             continue
-        total += b - max(a, reach)
-        reach = b
+        total += stop - max(a, reach)
+        reach = stop
     return total
 
 
@@ -286,9 +297,9 @@ def _build(
     xs: Sequence[float],
     ys: Sequence[float],
     read: CellReader,
+    *,
     vertical_present: dict[tuple[int, int], bool],
     horizontal_present: dict[tuple[int, int], bool],
-    *,
     ruled: bool,
 ) -> Table:
     rows, columns = len(ys) - 1, len(xs) - 1
@@ -336,15 +347,6 @@ def _build(
             grid[spot] = len(cells)
         cells.append(cell)
     return Table(page=page, xs=tuple(xs), ys=tuple(ys), cells=tuple(cells), ruled=ruled, _grid=grid)
-
-
-def _index(bounds: Sequence[float], value: float) -> int | None:
-    if value < bounds[0] or value > bounds[-1]:
-        return None
-    for k in range(len(bounds) - 1):
-        if value <= bounds[k + 1]:
-            return k
-    return None
 
 
 def _reading_order(words: list[Word]) -> list[Word]:

@@ -83,7 +83,7 @@ LineX = tuple[float | None, ...]
 
 @dataclass(frozen=True, slots=True)
 class PdfText:
-    """The extracted content of a PDF.
+    r"""The extracted content of a PDF.
 
     Attributes:
         pages: Text of each page in order (index 0 is PDF page 1), lines joined by ``"\\n"``;
@@ -232,7 +232,7 @@ def _check_bytes(data: bytes, max_bytes: int) -> None:
 
 
 def _open(data: bytes) -> Any:
-    import pypdfium2 as pdfium
+    import pypdfium2 as pdfium  # pyright: ignore[reportMissingTypeStubs]
 
     try:
         # PDFium tries the empty user password itself, so owner-password-only PDFs (print/copy
@@ -250,7 +250,7 @@ def _open(data: bytes) -> Any:
 def _read_pages(
     glyphs: PdfGlyphs, page_count: int
 ) -> tuple[tuple[str, ...], tuple[tuple[LineBox | None, ...] | None, ...], tuple[float, ...]]:
-    import pypdfium2.raw as pdfium_c
+    import pypdfium2.raw as pdfium_c  # pyright: ignore[reportMissingTypeStubs]
 
     raw: Any = pdfium_c
     get_box, get_size, get_weight = raw.FPDFText_GetCharBox, raw.FPDFText_GetFontSize, raw.FPDFText_GetFontWeight

@@ -1,4 +1,4 @@
-"""Repairs that need the glyphs: words split by text runs, footnote numbers stuck to words.
+r"""Repairs that need the glyphs: words split by text runs, footnote numbers stuck to words.
 
 A PDF draws text in runs, and a run may end inside a word ("accordin" + "g"): text extraction
 then puts a space where the page shows none. The glyph boxes tell the two apart: a word space

@@ -43,7 +43,11 @@ def find_amendment_pages(doc: Document, sections: Sequence[Section]) -> frozense
     Returns:
         1-based page numbers; empty when the document has no amendment summary.
     """
-    starts = {line.page for line in doc.lines if line.text and len(line.text.split()) <= _MAX_HEADING_WORDS and _HEADING.match(line.text)}
+    starts = {
+        line.page
+        for line in doc.lines
+        if line.text and len(line.text.split()) <= _MAX_HEADING_WORDS and _HEADING.match(line.text)
+    }
     if not starts:
         return frozenset()
     section_pages = {s.start_page for s in sections}

@@ -69,8 +69,13 @@ _MAX_ENTRY_LINES = 40
 
 @dataclass(frozen=True, slots=True)
 class ParsedArm:
-    """A study arm: its name, a short description (dose, regimen) if printed, and for a
-    crossover sequence its treatments in period order."""
+    """A study arm.
+
+    Attributes:
+        name: The arm's name.
+        description: A short description (dose, regimen), if printed.
+        sequence: For a crossover sequence, its treatments in period order.
+    """
 
     name: str
     description: str | None = None

@@ -37,7 +37,10 @@ _SENTENCES = (
         re.IGNORECASE,
     ),
     # "enrol approximately 120 participants", "plan to randomize 66 patients"
-    re.compile(rf"\b(?:enrol?l?|randomi[sz]e|recruit)\s+(?:approximately|about|up to|a total of)?\s*{_NUMBER}\s+{_PEOPLE}", re.IGNORECASE),
+    re.compile(
+        rf"\b(?:enrol?l?|randomi[sz]e|recruit)\s+(?:approximately|about|up to|a total of)?\s*{_NUMBER}\s+{_PEOPLE}",
+        re.IGNORECASE,
+    ),
     # "Planned enrolment: 300", "Number of patients: approximately 300"
     re.compile(
         rf"^(?:planned\s+)?(?:enrol?lment|number of (?:{_PEOPLE}|participants))(?:\s+planned)?\s*[:\u2013-]\s*"

@@ -26,8 +26,8 @@ from typing import Literal
 from common.pdf.document import Document, Line
 from common.pdf.glyphs import PdfGlyphs
 from common.pdf.layout import join_lines, normalise_chars
-from common.pdf.tables import Cell, find_ruled_table
 from common.pdf.list_parser import parse_list
+from common.pdf.tables import Cell, find_ruled_table
 from common.protocols.sections import Section, sections_of
 
 __all__ = ["ObjectiveLevel", "ObjectivesAndEndpoints", "ParsedObjective", "extract_objectives"]
@@ -116,6 +116,8 @@ def extract_objectives(
     Args:
         doc: The document.
         sections: Its sections, from :func:`common.protocols.sections.locate_sections`.
+        glyphs: The open PDF's glyphs, to read *Objectives | Endpoints* tables as tables;
+            without them the section's lines are read.
 
     Returns:
         The objectives and endpoints; empty when none could be read.
@@ -224,9 +226,9 @@ def _cell_items(text: str) -> list[str]:
     parts = [p.strip() for p in _CELL_BULLET.split(clean)] if _CELL_BULLET.search(clean) else [clean]
     items: list[str] = []
     for part in parts:
-        part = _INTRO.sub("", part).strip()
-        if part and len(part.split()) >= _MIN_ITEM_WORDS and len(part) <= _MAX_ITEM_CHARS and not part.endswith(":"):
-            items.append(part[0].upper() + part[1:])
+        item = _INTRO.sub("", part).strip()
+        if item and len(item.split()) >= _MIN_ITEM_WORDS and len(item) <= _MAX_ITEM_CHARS and not item.endswith(":"):
+            items.append(item[0].upper() + item[1:])
     return items
 
 

@@ -34,7 +34,7 @@ is turned first by :class:`~common.pdf.glyphs.PdfGlyphs`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from common.pdf.document import Document
@@ -42,7 +42,14 @@ from common.pdf.glyphs import PdfGlyphs, Word
 from common.pdf.tables import Cell, Table, find_ruled_table, find_unruled_table
 from common.protocols.sections import Section, sections_of
 
-__all__ = ["ParsedActivity", "ParsedEncounter", "ParsedSchedule", "extract_schedule", "read_schedule_table"]
+__all__ = [
+    "PageSchedule",
+    "ParsedActivity",
+    "ParsedEncounter",
+    "ParsedSchedule",
+    "extract_schedule",
+    "read_schedule_table",
+]
 
 _MARK = re.compile(r"^(?:[Xx\u2713\u2714\u25cf\u2022\u25a0\u2612]|\(X\)|Yes)$")
 _MARK_NOTE = re.compile(r"^(?:[Xx\u2713\u2714\u25cf\u2022\u25a0\u2612]|\(X\))\s+(?P<notes>[a-z*\d](?:,\s?[a-z*\d])*)$")
@@ -150,12 +157,20 @@ def _candidate_runs(doc: Document, sections: Sequence[Section]) -> list[list[int
 
 
 @dataclass(frozen=True, slots=True)
-class _PageSchedule:
+class PageSchedule:
+    """One page's schedule table.
+
+    Attributes:
+        encounters: The page's encounters, left to right.
+        rows: Per activity row: its name, the indexes (into ``encounters``) of the encounters
+            at which it is performed, and its footnote markers.
+    """
+
     encounters: list[ParsedEncounter]
     rows: list[tuple[str, list[int], list[str]]]
 
 
-def read_schedule_table(page: int, glyphs: PdfGlyphs) -> _PageSchedule | None:
+def read_schedule_table(page: int, glyphs: PdfGlyphs) -> PageSchedule | None:
     """One page's schedule: its encounters and its activity rows.
 
     Args:
@@ -215,7 +230,7 @@ def _cell_notes(cell: Cell) -> list[str]:
     return notes
 
 
-def _interpret(table: Table) -> _PageSchedule | None:
+def _interpret(table: Table) -> PageSchedule | None:
     rows, columns = table.row_count, table.column_count
     marks = [
         (r, c)
@@ -241,7 +256,9 @@ def _interpret(table: Table) -> _PageSchedule | None:
     if not encounters:
         return None
     names = _unique([e.name for e in encounters])
-    encounters = [ParsedEncounter(name=n, timing=e.timing, window=e.window) for n, e in zip(names, encounters, strict=True)]
+    encounters = [
+        ParsedEncounter(name=n, timing=e.timing, window=e.window) for n, e in zip(names, encounters, strict=True)
+    ]
     out_rows: list[tuple[str, list[int], list[str]]] = []
     seen_cells: set[int] = set()
     for r in range(body, rows):
@@ -269,7 +286,7 @@ def _interpret(table: Table) -> _PageSchedule | None:
         out_rows.append((_clean_name(name), hits, sups))
     if not out_rows:
         return None
-    return _PageSchedule(encounters=encounters, rows=out_rows)
+    return PageSchedule(encounters=encounters, rows=out_rows)
 
 
 def _body_start(table: Table, first_mark_row: int, first_mark: int) -> int:
@@ -292,10 +309,11 @@ def _body_start(table: Table, first_mark_row: int, first_mark: int) -> int:
     return first_mark_row
 
 
-def _distinct(cells: object) -> list[Cell]:
+def _distinct(cells: Iterable[Cell]) -> list[Cell]:
+    """The cells in order, a merged cell met again (it covers several columns) kept once."""
     out: list[Cell] = []
-    for cell in cells:  # type: ignore[attr-defined]
-        if isinstance(cell, Cell) and all(cell is not seen for seen in out):
+    for cell in cells:
+        if all(cell is not seen for seen in out):
             out.append(cell)
     return out
 
@@ -363,7 +381,7 @@ def _clean_name(name: str) -> str:
     return " ".join(name.split()).rstrip(":").strip()
 
 
-def _merge(schedule: ParsedSchedule, page: _PageSchedule, number: int) -> None:
+def _merge(schedule: ParsedSchedule, page: PageSchedule, number: int) -> None:
     known = {e.name: e for e in schedule.encounters}
     for encounter in page.encounters:
         if encounter.name not in known:

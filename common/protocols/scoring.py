@@ -230,9 +230,7 @@ def _run_matches(target: list[str], words: Sequence[str], start: int, breaks: li
         # The skipped words [j, k) must contain a page start: furniture at the foot of one page
         # and the head of the next, never words in the middle of a page.
         limit = min(len(words), j + _PAGE_BREAK_SKIP)
-        found = next(
-            (k for k in range(j + 1, limit) if words[k] == word and any(j <= b <= k for b in breaks)), None
-        )
+        found = next((k for k in range(j + 1, limit) if words[k] == word and any(j <= b <= k for b in breaks)), None)
         if found is None:
             return False
         j = found + 1

@@ -285,7 +285,9 @@ def _objectives_kind(text: str, words: list[str], strict: bool) -> SectionKind |
     if word_set & _OBJECTIVE_WORDS and word_set <= _OBJECTIVE_ALLOWED:
         return "objectives_endpoints"
     # "Outcome Measures" (ClinicalTrials.gov's word for endpoints), "Primary Outcome Measures".
-    if {"outcome", "measures"} <= word_set | {"measures" if "measure" in word_set else ""} and word_set <= _OBJECTIVE_ALLOWED | {"measure"}:
+    if {"outcome", "measures"} <= word_set | {
+        "measures" if "measure" in word_set else ""
+    } and word_set <= _OBJECTIVE_ALLOWED | {"measure"}:
         return "objectives_endpoints"
     return None
 

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 from common.pdf.document import Document
 from common.pdf.headings import Heading, HeadingMatcher, body_headings, parse_number, title_key
-from common.protocols.section_kinds import SECTION_KINDS, SectionKind, classify_heading, is_broad_heading, is_key_phrase
 from common.pdf.toc import TocEntry, find_toc_pages, parse_toc
+from common.protocols.section_kinds import SECTION_KINDS, SectionKind, classify_heading, is_broad_heading, is_key_phrase
 
 __all__ = [
     "Section",

@@ -23,11 +23,11 @@ from common.agents.protocol_processor.llm import summarise_with_model
 from common.agents.protocol_processor.models import ProtocolProcessorInput, ProtocolSummary
 from common.agents.protocol_processor.page_selection import PageSelection, page_texts, select_pages
 from common.agents.protocol_processor.rules import extract_summary
+from common.errors import PermanentError, TransientError
+from common.llm.mirascope_adapter import MirascopeModel
 from common.pdf.layout import document_from_pdf
 from common.pdf.text import read_pdf
 from common.protocols.phase import normalise_phase
-from common.errors import PermanentError, TransientError
-from common.llm.mirascope_adapter import MirascopeModel
 from tests.support.scripted_llm import (
     Answer,
     Garbage,

@@ -69,8 +69,10 @@ from reportlab.platypus import (
 
 __all__ = [
     "Block",
+    "CoverImage",
     "CriteriaList",
     "ExpectedCriterion",
+    "GridTable",
     "Heading",
     "Item",
     "KeyValueTable",
@@ -80,8 +82,6 @@ __all__ = [
     "Protocol",
     "RenderedProtocol",
     "SubHeading",
-    "CoverImage",
-    "GridTable",
     "filler",
     "marker_text",
     "render_protocol",
@@ -626,7 +626,9 @@ class _Renderer:
         if bullet is not None:
             bullet = _printable(bullet)
         separate = bullet is not None and self.protocol.separate_markers
-        para = _TaggedParagraph(markup if markup is not None else escape(text), style, bulletText=None if separate else bullet)
+        para = _TaggedParagraph(
+            markup if markup is not None else escape(text), style, bulletText=None if separate else bullet
+        )
         para._tags = tags
         para._recorder = self.recorder
         if separate and bullet is not None:
@@ -859,7 +861,9 @@ class _Renderer:
         return [Indenter(indent, 0), table, Indenter(-indent, 0)]
 
     def _grid(self, block: GridTable) -> Any:
-        style = ParagraphStyle("grid", parent=self.styles.cell, fontSize=block.font_size, leading=block.font_size * 1.25)
+        style = ParagraphStyle(
+            "grid", parent=self.styles.cell, fontSize=block.font_size, leading=block.font_size * 1.25
+        )
 
         def cell(text: str) -> Any:
             lines = []
@@ -909,7 +913,9 @@ class _Renderer:
         return table
 
 
-def _footnote_decorator(protocol: Protocol, footnotes: dict[int, list[str]], then: Callable[[Any, Any], None] | None) -> Callable[[Any, Any], None]:
+def _footnote_decorator(
+    protocol: Protocol, footnotes: dict[int, list[str]], then: Callable[[Any, Any], None] | None
+) -> Callable[[Any, Any], None]:
     """At the end of each page, its footnotes (registered while the page was drawn) above the footer."""
     size = protocol.font_size - 2.5
 

@@ -28,9 +28,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from common.protocols.criteria import CriteriaKind, parse_criteria_lines
 from common.pdf.document import Line
 from common.pdf.list_markers import match_marker
+from common.protocols.criteria import CriteriaKind, parse_criteria_lines
 
 __all__ = ["CriteriaTextError", "TextCriterion", "split_criteria_text"]
 

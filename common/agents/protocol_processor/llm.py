@@ -52,11 +52,11 @@ from common.agents.protocol_processor.prompt import (
     check_answer,
     to_summary,
 )
+from common.jobs.models import Usage
+from common.llm.default import ModelFactory, default_model
 from common.pdf.layout import document_from_pdf
 from common.pdf.text import DEFAULT_MAX_BYTES, read_pdf
 from common.protocols.sections import locate_sections
-from common.jobs.models import Usage
-from common.llm.default import ModelFactory, default_model
 from common.telemetry.log import log
 
 __all__ = ["METHOD_PREFIX", "ModelFactory", "summarise_with_model"]

@@ -38,8 +38,8 @@ from common.agents.protocol_processor.page_selection import (
     format_pages,
     render_pages,
 )
-from common.protocols.phase import normalise_phase
 from common.llm.port import OutputCheck, OutputRejected
+from common.protocols.phase import normalise_phase
 
 __all__ = [
     "SYSTEM_PROMPT",

@@ -32,11 +32,11 @@ from common.agents.protocol_processor.prompt import (
     to_summary,
 )
 from common.agents.protocol_processor.rules import summarise_document
+from common.llm.port import OutputRejected
 from common.pdf.document import Document, Line
 from common.pdf.layout import document_from_pdf
 from common.pdf.text import read_pdf
 from common.protocols.sections import Section, locate_sections, pages_for
-from common.llm.port import OutputRejected
 from tests.support.shared_data import protocol_pdf
 
 PROTOCOLS = ["CDISC_Pilot_Study", "EliLilly_NCT03421379_Diabetes"]
@@ -180,7 +180,12 @@ def test_amendment_summary_and_contents_pages_are_never_selected() -> None:
         {
             2: ["Summary of Changes", "Section 5.1 Inclusion Criteria: criterion 3 revised.", "5.2 Exclusion Criteria"],
             3: ["5.2 Exclusion Criteria: criterion 7 removed.", "Rationale: safety."],
-            4: ["TABLE OF CONTENTS", "5.1 Inclusion Criteria........12", "5.2 Exclusion Criteria........13", "6 Treatments........14"],
+            4: [
+                "TABLE OF CONTENTS",
+                "5.1 Inclusion Criteria........12",
+                "5.2 Exclusion Criteria........13",
+                "6 Treatments........14",
+            ],
             12: ["5.1 Inclusion Criteria", "1. Adults aged 18 to 65 years."],
             13: ["5.2 Exclusion Criteria", "1. Pregnancy."],
             14: ["6 Treatments", "Drug A daily."],

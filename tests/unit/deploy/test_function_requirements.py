@@ -114,5 +114,7 @@ def test_run_agent_without_a_model_imports_no_llm_sdk_even_after_running_jobs(sh
 
 def test_run_agent_cold_start_imports_no_pdf_library():
     # PDFium (and its ctypes bindings) load when a protocol job runs, never at cold start.
-    modules = imported_at_start("run_agent", "from common.agents.registry import load_agent\nload_agent('protocol-processor')")
+    modules = imported_at_start(
+        "run_agent", "from common.agents.registry import load_agent\nload_agent('protocol-processor')"
+    )
     assert not {m for m in modules if m.startswith(("pypdfium2", "pypdf", "pdfplumber", "pdfminer"))}

@@ -8,6 +8,7 @@ import pytest
 from reportlab.lib import pdfencrypt
 from reportlab.pdfgen import canvas
 
+from common.errors import PermanentError
 from common.pdf.errors import (
     CorruptDocument,
     DocumentError,
@@ -18,7 +19,6 @@ from common.pdf.errors import (
     NoTextLayer,
 )
 from common.pdf.text import extract_pages, read_pdf
-from common.errors import PermanentError
 from tests.support.shared_data import protocol_pdf
 
 SECRET = "Zebulon Quirkfeather"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from common.pdf.document import Document, Line, LineBox
 from common.pdf.glyphs import Rule, Word
 from common.pdf.layout import build_document, join_lines, normalise_line
@@ -45,7 +47,9 @@ def test_superscript_footnote_number_stuck_to_a_word_is_removed() -> None:
     fixed = repair_lines(Document(lines=(_line(raw),), page_count=3), [0], glyphs)
     assert fixed.lines[0].text == "as required by local regulations and the conduct of the study"
     # A digit set like its word ("HbA1c", "COVID19") stays.
-    kept = repair_lines(Document(lines=(_line("values of cohort2 and HbA1c"),), page_count=3), [0], FakeGlyphs({}, set()))
+    kept = repair_lines(
+        Document(lines=(_line("values of cohort2 and HbA1c"),), page_count=3), [0], FakeGlyphs({}, set())
+    )
     assert kept.lines[0].text == "values of cohort2 and HbA1c"
 
 
@@ -94,7 +98,7 @@ def _word(text: str, x0: float, top: float, sup: str = "") -> Word:
     return Word(text=text, x0=x0, x1=x0 + 6 * len(text), top=top, bottom=top + 9, size=8.0, sup=sup)
 
 
-def _grid(xs: list[float], ys: list[float], *, missing_vertical: set[tuple[float, int]] = frozenset()) -> list[Rule]:
+def _grid(xs: list[float], ys: list[float], *, missing_vertical: Collection[tuple[float, int]] = ()) -> list[Rule]:
     rules = [Rule(x0=xs[0], top=y - 0.25, x1=xs[-1], bottom=y + 0.25) for y in ys]
     for x in xs:
         for band in range(len(ys) - 1):
@@ -133,7 +137,12 @@ def test_ruled_table_resolves_a_header_spanning_two_columns() -> None:
 
 
 def test_unruled_table_columns_from_gaps() -> None:
-    rows = [("Visit", ["1", "2", "3"]), ("Week", ["-2", "0", "4"]), ("Consent", ["X", "", ""]), ("Vitals", ["X", "X", "X"])]
+    rows = [
+        ("Visit", ["1", "2", "3"]),
+        ("Week", ["-2", "0", "4"]),
+        ("Consent", ["X", "", ""]),
+        ("Vitals", ["X", "X", "X"]),
+    ]
     words: list[Word] = []
     for r, (label, cells) in enumerate(rows):
         top = 100 + 14 * r

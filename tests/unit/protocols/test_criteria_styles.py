@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from common.protocols.criteria import parse_criteria, parse_criteria_lines
 from common.pdf.document import Document, Line
 from common.pdf.list_markers import match_marker
 from common.pdf.list_parser import parse_list
+from common.protocols.criteria import parse_criteria, parse_criteria_lines
 from common.protocols.sections import locate_sections
 
 

@@ -42,13 +42,13 @@ import pytest
 
 from common.agents.protocol_processor.models import Criterion, ProtocolSummary
 from common.agents.protocol_processor.rules import extract_summary
-from common.protocols.criteria import parse_criteria, parse_criteria_lines
+from common.evaluation import score_criteria
 from common.pdf.document import Document, Line
 from common.pdf.layout import document_from_pdf
 from common.pdf.list_markers import match_marker
 from common.pdf.text import read_pdf
+from common.protocols.criteria import parse_criteria, parse_criteria_lines
 from common.protocols.sections import find_headings, locate_sections
-from common.evaluation import score_criteria
 from tests.support.protocol_pdfs import (
     Block,
     CriteriaList,
@@ -1303,9 +1303,7 @@ def objectives_table(endpoint_header: str = "Endpoints") -> GridTable:
     )
 
 
-FOOTNOTED_AGE = replace(
-    AGE, footnote=("consent", "Local regulations may set a higher minimum age; see Section 10.1.")
-)
+FOOTNOTED_AGE = replace(AGE, footnote=("consent", "Local regulations may set a higher minimum age; see Section 10.1."))
 
 
 def second_generation() -> Protocol:
@@ -1414,11 +1412,12 @@ def split_heading() -> Protocol:
     """The body's exclusion heading split by the text layer ("4.2 Ex clusion Criteria") after a synopsis copy."""
     base = synopsis_repeats(as_table=False, full_copy=True)
     blocks = tuple(
-        Heading("4.2 Ex\u2009clusion Criteria", level=2) if isinstance(b, Heading) and b.text == "4.2 Exclusion Criteria" else b
+        Heading("4.2 Ex\u2009clusion Criteria", level=2)
+        if isinstance(b, Heading) and b.text == "4.2 Exclusion Criteria"
+        else b
         for b in base.blocks
     )
     return replace(base, blocks=blocks)
-
 
 
 LAYOUTS: dict[str, Callable[[], Protocol]] = {

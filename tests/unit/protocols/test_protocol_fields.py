@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from common.protocols.arms import extract_arms
 from common.pdf.document import Document, Line
 from common.pdf.layout import build_document
+from common.protocols.arms import extract_arms
 from common.protocols.objectives_endpoints import parse_objectives_lines
 from common.protocols.phase import find_phase
-from common.protocols.title import find_title
 from common.protocols.sections import locate_sections
+from common.protocols.title import find_title
 
 
 def _lines(text: str, page: int = 1) -> list[Line]:
@@ -156,7 +156,10 @@ def test_crossover_sequences_from_the_design_text() -> None:
         "Drug B: 20 mg once daily\n2. Introduction\nText.",
     )
     arms = extract_arms(doc, locate_sections(doc))
-    assert [(a.name, a.sequence) for a in arms] == [("Drug A-Drug B", ("Drug A", "Drug B")), ("Drug B-Drug A", ("Drug B", "Drug A"))]
+    assert [(a.name, a.sequence) for a in arms] == [
+        ("Drug A-Drug B", ("Drug A", "Drug B")),
+        ("Drug B-Drug A", ("Drug B", "Drug A")),
+    ]
     parallel = _doc(
         "Title page",
         "1. Synopsis\nTreatment Arms:\nDrug A: 10 mg once daily\nDrug B: 20 mg once daily\n2. Introduction\nText.",

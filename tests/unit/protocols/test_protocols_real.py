@@ -8,13 +8,13 @@ from functools import cache
 
 import pytest
 
-from common.protocols.criteria import ParsedCriteria, parse_criteria
+from common.evaluation import score_criteria
 from common.pdf.document import Document
 from common.pdf.layout import document_from_pdf
 from common.pdf.text import PdfText, read_pdf
-from common.protocols.sections import Section, locate_sections, pages_for
 from common.pdf.toc import find_toc_pages
-from common.evaluation import score_criteria
+from common.protocols.criteria import ParsedCriteria, parse_criteria
+from common.protocols.sections import Section, locate_sections, pages_for
 from tests.support.shared_data import protocol_gold, protocol_pdf
 
 PROTOCOLS = ["CDISC_Pilot_Study", "EliLilly_NCT03421379_Diabetes"]

@@ -28,13 +28,23 @@ def test_encounter_matches(gold: str, name: str, timing: str | None, expected: b
 
 def test_alignment_keeps_order_so_roles_pair_with_the_right_visit() -> None:
     gold = ["Screening 1", "Screening 2", "Baseline", "Week 2", "Week 4"]
-    predicted = [("Visit 1", "Week -2"), ("Visit 2", "Week -.3"), ("Visit 3", "Week 0"), ("Visit 4", "Week 2"), ("ET", None)]
+    predicted = [
+        ("Visit 1", "Week -2"),
+        ("Visit 2", "Week -.3"),
+        ("Visit 3", "Week 0"),
+        ("Visit 4", "Week 2"),
+        ("ET", None),
+    ]
     assert align_encounters(gold, predicted) == [(0, 0), (1, 1), (2, 2), (3, 3)]
 
 
 def test_cell_scores_count_cells_through_both_matchings() -> None:
     gold = [("Informed consent", ["Screening"]), ("Vital signs", ["Screening", "Week 2"])]
-    predicted = [("Informed consent", ["Visit 1"]), ("Vital signs", ["Visit 1", "Visit 2", "ET"]), ("Meal", ["Visit 2"])]
+    predicted = [
+        ("Informed consent", ["Visit 1"]),
+        ("Vital signs", ["Visit 1", "Visit 2", "ET"]),
+        ("Meal", ["Visit 2"]),
+    ]
     pairs = align_encounters(["Screening", "Week 2"], [("Visit 1", "Week -2"), ("Visit 2", "Week 2"), ("ET", None)])
     scores = cell_scores(predicted, gold, pairs, ["Visit 1", "Visit 2", "ET"], ["Screening", "Week 2"])
     assert (scores.predicted_cells, scores.gold_cells) == (5, 3)
@@ -44,7 +54,7 @@ def test_cell_scores_count_cells_through_both_matchings() -> None:
 
 
 def test_found_verbatim_allows_skips_only_at_a_page_break() -> None:
-    words = "a b c Protocol X Page 4 d e f g h".split()
+    words = ["a", "b", "c", "Protocol", "X", "Page", "4", "d", "e", "f", "g", "h"]
     page_starts = [0, 3]
     assert found_verbatim("b c d e", words, page_starts)
     assert not found_verbatim("b c d f", words, page_starts)  # "e" skipped mid-page

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from common.pdf.document import Document, Line, OutlineEntry
+from common.pdf.toc import find_toc_pages, parse_toc
 from common.protocols.section_kinds import classify_heading
 from common.protocols.sections import locate_sections, pages_for, sections_of
-from common.pdf.toc import find_toc_pages, parse_toc
 
 
 def _doc(*pages: str, outline: tuple[OutlineEntry, ...] = ()) -> Document:
