@@ -163,32 +163,48 @@ class HeadingMatcher:
     """
 
     def __init__(self, doc: Document, skip_pages: frozenset[int]) -> None:
-        self._full: list[str] = []
-        self._rest: list[str] = []
-        self._next: list[str] = []
         self._by_number: dict[str, list[int]] = {}
-        texts = [line.text if line.page not in skip_pages else "" for line in doc.lines]
-        full = [title_key(text) if text else "" for text in texts]
-        following = [""] * len(texts)
-        upcoming = ""
-        for i in range(len(texts) - 1, -1, -1):
-            following[i] = upcoming
-            if texts[i]:
-                upcoming = full[i]
-        for i, text in enumerate(texts):
-            number, rest = parse_number(text) if text[:1].isdigit() else (None, text)
-            rest_key, next_key = full[i], following[i]
+        # Keys are made on first use: most lines are never compared with any heading.
+        self._texts = [line.text if line.page not in skip_pages else "" for line in doc.lines]
+        self._keys: list[str | None] = [None] * len(self._texts)
+        self._following: list[int] = [-1] * len(self._texts)
+        upcoming = -1
+        for i in range(len(self._texts) - 1, -1, -1):
+            self._following[i] = upcoming
+            if self._texts[i]:
+                upcoming = i
+        self._numbered: dict[int, tuple[str, str]] = {}
+        for i, text in enumerate(self._texts):
+            if not text[:1].isdigit():
+                continue
+            number, rest = parse_number(text)
             if number is not None:
-                rest_key, next_key = (title_key(rest), following[i]) if rest else (following[i], "")
+                self._numbered[i] = (number, rest)
                 self._by_number.setdefault(number, []).append(i)
-            self._full.append(full[i])
-            self._rest.append(rest_key)
-            self._next.append(next_key)
+
+    def _key(self, i: int) -> str:
+        if i < 0:
+            return ""
+        key = self._keys[i]
+        if key is None:
+            key = title_key(self._texts[i]) if self._texts[i] else ""
+            self._keys[i] = key
+        return key
+
+    def _rest_next(self, i: int) -> tuple[str, str]:
+        """The line's title key without its number, and the key of the line after it."""
+        numbered = self._numbered.get(i)
+        if numbered is None:
+            return self._key(i), self._key(self._following[i])
+        rest = numbered[1]
+        if rest:
+            return title_key(rest), self._key(self._following[i])
+        return self._key(self._following[i]), ""
 
     @property
     def line_count(self) -> int:
         """Number of lines in the indexed document."""
-        return len(self._full)
+        return len(self._texts)
 
     def find(self, number: str | None, title: str, start: int = 0, end: int | None = None) -> int | None:
         """The first line in ``[start, end)`` that prints the heading.
@@ -205,18 +221,26 @@ class HeadingMatcher:
             The line index, or ``None`` when the heading is not printed in that range.
         """
         target = title_key(title)
-        stop = len(self._full) if end is None else min(end, len(self._full))
+        stop = len(self._texts) if end is None else min(end, len(self._texts))
         if not target:
             return None
         if number is not None:
             for i in self._by_number.get(number, []):
-                if start <= i < stop and _keys_match(self._rest[i], self._next[i], target):
+                if start <= i < stop and _keys_match(*self._rest_next(i), target):
                     return i
             return None
+        first = target[0]
         for i in range(max(0, start), stop):
-            full = self._full[i]
+            text = self._texts[i]
+            if not text:
+                continue
+            lead = text[0].lower()
+            if lead.isalpha() and lead != first:
+                continue  # the line's key starts with that letter, the heading's with another
+            full = self._key(i)
+            rest, following = self._rest_next(i)
             # An unnumbered outline entry may still point at a numbered heading.
-            if full and (_keys_match(full, self._next[i], target) or _keys_match(self._rest[i], self._next[i], target)):
+            if full and (_keys_match(full, following, target) or _keys_match(rest, following, target)):
                 return i
         return None
 
