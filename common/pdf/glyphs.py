@@ -173,6 +173,10 @@ class PdfGlyphs:
     def space_gap(self, page: int, index: int) -> float | None:
         """The gap around the space at character ``index``, as a share of the font size.
 
+        Only a space that PDFium generated (where the PDF draws no space glyph, but the text runs
+        leave a gap) can split a word; a space the PDF draws is a word space, and costs a single
+        lookup.
+
         Args:
             page: 1-based page.
             index: PDFium character index of a space between two glyphs.
@@ -180,10 +184,13 @@ class PdfGlyphs:
         Returns:
             ``(left edge of the next glyph - right edge of the previous glyph) / font size``;
             about 0.25 for a word space, near 0 when a text run broke inside a word. ``None``
-            when the neighbours' boxes are unknown or not on one line.
+            when the space is drawn by the PDF, or the neighbours' boxes are unknown or not on
+            one line.
         """
         textpage, _ = self.load(page)
         handle = textpage.raw
+        if self._raw.FPDFText_IsGenerated(handle, index) != 1:
+            return None
         before = self._char_box(handle, index - 1)
         after = self._char_box(handle, index + 1)
         size = float(self._raw.FPDFText_GetFontSize(handle, index - 1))

@@ -71,6 +71,20 @@ _ENDPOINT_HEADER = re.compile(
 )
 _CELL_BULLET = re.compile(r"(?:^|\s)[\u2022\u25cf\u25aa\u2013\u27a2\u2023\u25e6\u25cb]\s+")
 _MAX_LEVEL_WORDS = 4
+_MEASURE_WORD = r"(?:efficacy\s+)?(?:instruments?|measures?|variables?|endpoints?|parameters?|outcomes?)"
+# "The ADAS-Cog (11) and the CIBIC+ will serve as the primary efficacy instruments."
+_SERVE_AS = re.compile(
+    r"(?:^|(?<=[.;:]\s))(?P<items>[A-Z][^.;:]{2,160}?)\s+(?:will|shall)\s+(?:serve|be used)\s+as\s+the\s+"
+    r"(?P<level>primary|secondary)\s+efficacy\s+(?:instruments?|measures?|variables?|endpoints?|parameters?)\b"
+)
+# "Secondary efficacy instruments will include the DAD, the NPI-X, and the ADAS-Cog (14)."
+_WILL_INCLUDE = re.compile(
+    r"\b(?P<level>[Pp]rimary|[Ss]econdary)\s+" + _MEASURE_WORD + r"\s+(?:will\s+(?:include|be)|are|include)\s+"
+    r"(?P<items>[^.;:]{2,200}?)(?=\.(?:\s|$)|;)"
+)
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_MAX_NAMED_WORDS = 8
+_MAX_NAMED_ITEMS = 8
 _LEADING_LEVEL = re.compile(
     r"^(?P<level>primary|key secondary|secondary|exploratory|tertiary|tertiary/exploratory|other)"
     r"(?:\s+(?:objectives?|endpoints?|outcome measures?))?\s*:?\s+(?=[\u2022\u25cf\u25aa\u2013-]|to\b|[A-Z])",
@@ -125,15 +139,65 @@ def extract_objectives(
     synopses = sections_of(sections, "synopsis")
     candidates = sections_of(sections, "objectives_endpoints")
     candidates.sort(key=lambda s: any(y.start_line <= s.start_line < y.end_line for y in synopses))
+    found = ObjectivesAndEndpoints()
     for section in candidates:
         if glyphs is not None:
             tabled = read_objectives_table(doc, section, glyphs)
             if tabled.objectives:
-                return tabled
+                found = tabled
+                break
         result = parse_objectives_lines(doc.lines[section.start_line + 1 : section.end_line], section.title)
         if result.objectives:
-            return result
-    return ObjectivesAndEndpoints()
+            found = result
+            break
+    if found.primary_endpoints or found.secondary_endpoints or found.exploratory_endpoints:
+        return found
+    primary, secondary = endpoints_from_prose(doc)
+    return ObjectivesAndEndpoints(
+        objectives=found.objectives, primary_endpoints=tuple(primary), secondary_endpoints=tuple(secondary)
+    )
+
+
+def endpoints_from_prose(doc: Document) -> tuple[list[str], list[str]]:
+    """Primary and secondary endpoints named in a sentence, for protocols without an endpoint list.
+
+    Older protocols name their endpoints as efficacy variables, measures or instruments: "The
+    ADAS-Cog (11) and the CIBIC+ will serve as the primary efficacy instruments", "Secondary
+    efficacy variables will include the DAD, the NPI-X and ...". The first such sentence of each
+    level counts; the named measures are its items.
+
+    Args:
+        doc: The document.
+
+    Returns:
+        ``(primary, secondary)`` endpoint names, empty when no such sentence exists.
+    """
+    found: dict[str, list[str]] = {}
+    page_text: dict[int, list[str]] = {}
+    for line in doc.lines:
+        if line.text:
+            page_text.setdefault(line.page, []).append(line.text)
+    for page in sorted(page_text):
+        text = join_lines(page_text[page])
+        if "efficacy" not in text and "endpoint" not in text:
+            continue
+        for pattern in (_SERVE_AS, _WILL_INCLUDE):
+            for match in pattern.finditer(text):
+                level = match["level"].lower()
+                if level not in found:
+                    items = _named_items(match["items"])
+                    if items:
+                        found[level] = items
+        if len(found) == 2:  # noqa: PLR2004 - primary and secondary
+            break
+    return found.get("primary", []), found.get("secondary", [])
+
+
+def _named_items(text: str) -> list[str]:
+    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", text.strip())
+    items = [_ARTICLE.sub("", p).strip() for p in parts]
+    items = [i for i in items if i and len(i.split()) <= _MAX_NAMED_WORDS]
+    return items if 0 < len(items) <= _MAX_NAMED_ITEMS else []
 
 
 def read_objectives_table(doc: Document, section: Section, glyphs: PdfGlyphs) -> ObjectivesAndEndpoints:

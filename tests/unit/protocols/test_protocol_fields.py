@@ -175,3 +175,19 @@ def test_sequence_labels_name_the_arms() -> None:
     )
     arms = extract_arms(doc, locate_sections(doc))
     assert [a.sequence for a in arms] == [("A", "B", "C"), ("B", "C", "A"), ("C", "A", "B")]
+
+
+def test_endpoints_named_as_efficacy_measures_in_prose() -> None:
+    from common.protocols.objectives_endpoints import endpoints_from_prose
+
+    doc = _doc(
+        "Title page",
+        "3.9 Efficacy Criteria\nGroup mean changes from baseline will serve as efficacy criteria. The ADAS-Cog (11)\n"
+        "and the video-referenced CIBIC+ will serve as the primary efficacy instruments. Secondary\n"
+        "efficacy instruments will include the DAD, the NPI-X, and the ADAS-Cog (14). Other text.",
+    )
+    assert endpoints_from_prose(doc) == (
+        ["ADAS-Cog (11)", "video-referenced CIBIC+"],
+        ["DAD", "NPI-X", "ADAS-Cog (14)"],
+    )
+    assert endpoints_from_prose(_doc("Title page", "No efficacy sentence here.")) == ([], [])
