@@ -188,7 +188,7 @@ def endpoints_from_prose(doc: Document) -> tuple[list[str], list[str]]:
                     items = _named_items(match["items"])
                     if items:
                         found[level] = items
-        if len(found) == 2:  # noqa: PLR2004 - primary and secondary
+        if len(found) == 2:
             break
     return found.get("primary", []), found.get("secondary", [])
 
