@@ -342,17 +342,16 @@ class PdfGlyphs:
         raw = self._raw
         turn = self._turn(textpage.raw, int(textpage.count_chars()))
         left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+        refs = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+        get_object, get_type, get_bounds = raw.FPDFPage_GetObject, raw.FPDFPageObj_GetType, raw.FPDFPageObj_GetBounds
+        page_handle = handle.raw
         out: list[Rule] = []
-        for index in range(int(raw.FPDFPage_CountObjects(handle.raw))):
-            obj = raw.FPDFPage_GetObject(handle.raw, index)
-            if raw.FPDFPageObj_GetType(obj) != _PATH_OBJECT:
-                continue
-            if not raw.FPDFPageObj_GetBounds(
-                obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
-            ):
+        for index in range(int(raw.FPDFPage_CountObjects(page_handle))):
+            obj = get_object(page_handle, index)
+            if get_type(obj) != _PATH_OBJECT or not get_bounds(obj, *refs):
                 continue
             box = (left.value, right.value, bottom.value, top.value)
-            if min(box[1] - box[0], box[3] - box[2]) <= _MAX_RULE_WIDTH:
+            if box[1] - box[0] <= _MAX_RULE_WIDTH or box[3] - box[2] <= _MAX_RULE_WIDTH:
                 pieces = [box]
             elif self._stroked(obj):
                 pieces = self._segments(obj)

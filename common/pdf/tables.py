@@ -255,29 +255,34 @@ def _snap(values: list[float]) -> list[float]:
 
 
 def _spans_at(bounds: Sequence[float], lines: Sequence[tuple[float, float, float]]) -> list[list[tuple[float, float]]]:
-    """For each boundary, the sorted spans ``(start, end)`` of the rules lying on it."""
+    """For each boundary, the rules lying on it as sorted, disjoint spans ``(start, end)``."""
     out: list[list[tuple[float, float]]] = [[] for _ in bounds]
     for at, start, end in lines:
         k = bisect.bisect_left(bounds, at - _SNAP)
         if k < len(bounds) and abs(bounds[k] - at) <= _SNAP:
             out[k].append((start, end))
+    merged: list[list[tuple[float, float]]] = []
     for spans in out:
         spans.sort()
-    return out
+        joined: list[tuple[float, float]] = []
+        for a, b in spans:
+            if joined and a <= joined[-1][1]:
+                joined[-1] = (joined[-1][0], max(joined[-1][1], b))
+            else:
+                joined.append((a, b))
+        merged.append(joined)
+    return merged
 
 
 def _covered(spans: Sequence[tuple[float, float]], start: float, end: float) -> float:
-    """Length of ``[start, end]`` covered by the (sorted) spans."""
+    """Length of ``[start, end]`` covered by sorted, disjoint spans."""
     total = 0.0
-    reach = start
-    for a, b in spans:
+    k = max(0, bisect.bisect_right(spans, (start, float("inf"))) - 1)
+    for a, b in spans[k:]:
         if a >= end:
             break
-        stop = min(b, end)
-        if stop <= reach:
-            continue
-        total += stop - max(a, reach)
-        reach = stop
+        if b > start:
+            total += (b if b < end else end) - (a if a > start else start)
     return total
 
 

@@ -178,9 +178,9 @@ def endpoints_from_prose(doc: Document) -> tuple[list[str], list[str]]:
         if line.text:
             page_text.setdefault(line.page, []).append(line.text)
     for page in sorted(page_text):
-        text = join_lines(page_text[page])
-        if "efficacy" not in text and "endpoint" not in text:
+        if not any("efficacy" in t or "endpoint" in t for t in page_text[page]):
             continue
+        text = join_lines(page_text[page])
         for pattern in (_SERVE_AS, _WILL_INCLUDE):
             for match in pattern.finditer(text):
                 level = match["level"].lower()
