@@ -210,8 +210,6 @@ class GridTable:
         ruled: Draw every cell border (most protocols); ``False`` prints no rule at all.
         col_widths: Column widths in points; equal widths over the text width when empty.
         font_size: Type size in the cells.
-        landscape: Print the table on landscape pages of their own, the page turned so that
-            its text runs up the portrait page (the ``/Rotate``-free way some producers do it).
     """
 
     rows: tuple[tuple[str, ...], ...]
@@ -220,7 +218,6 @@ class GridTable:
     ruled: bool = True
     col_widths: tuple[float, ...] = ()
     font_size: float = 8.0
-    landscape: bool = False
 
 
 @dataclass(frozen=True)
