@@ -24,10 +24,10 @@ from __future__ import annotations
 import ctypes
 import math
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from common.pdf.document import LineBox, OutlineEntry
 from common.pdf.errors import (
@@ -69,6 +69,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPLITLINES_ONLY = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
 _SPLITLINES_ONLY_RE = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _BOLD_WEIGHT = 600
+_TUPLE_NEW: Any = tuple.__new__  # pyright: ignore[reportUnknownMemberType]
 _MAX_HEADING_CHARS = 100
 # The text-layer test looks at the start of each page only.
 _TEXT_PROBE_CHARS = 600
@@ -277,16 +278,19 @@ def _read_pages(
             continue
         handle = textpage.raw
         identity = len(text) == count_chars(handle)
+        if _SPLITLINES_ONLY_RE.search(text):  # one-for-one replacements: offsets stay valid
+            text = text.translate(_SPLITLINES_ONLY)
         lines: list[str] = []
         page_boxes: list[LineBox | None] = []
+        # A NamedTuple built straight from a tuple, without its Python-level __new__ (per line).
+        make_box = cast(Callable[[type[LineBox], tuple[float, float, float, float, bool, int]], LineBox], _TUPLE_NEW)
         for start, line in _lines(text):
-            clean = line.translate(_SPLITLINES_ONLY) if _SPLITLINES_ONLY_RE.search(line) else line
-            lines.append(clean)
-            content = clean.lstrip()
+            lines.append(line)
+            content = line.lstrip()
             if not content:
                 page_boxes.append(None)
                 continue
-            lead = len(clean) - len(content)
+            lead = len(line) - len(content)
             char = start + lead if identity else get_index(handle, start + lead)
             if char < 0 or not get_box(handle, char, *refs):
                 page_boxes.append(None)
@@ -294,13 +298,16 @@ def _read_pages(
             # Only a short line can be a heading or a sub-heading, the lines whose weight matters.
             bold = len(content) <= _MAX_HEADING_CHARS and get_weight(handle, char) >= _BOLD_WEIGHT
             page_boxes.append(
-                LineBox(
-                    left.value,
-                    height - top.value,
-                    height - bottom.value,
-                    get_size(handle, char),
-                    bold,
-                    start if identity else get_index(handle, start),
+                make_box(
+                    LineBox,
+                    (
+                        left.value,
+                        height - top.value,
+                        height - bottom.value,
+                        get_size(handle, char),
+                        bold,
+                        start if identity else get_index(handle, start),
+                    ),
                 )
             )
         pages.append("\n".join(lines))
