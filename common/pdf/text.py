@@ -69,7 +69,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPLITLINES_ONLY = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
 _SPLITLINES_ONLY_RE = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _BOLD_WEIGHT = 600
-_TUPLE_NEW: Any = tuple.__new__  # pyright: ignore[reportUnknownMemberType]
+_TUPLE_NEW: Any = tuple.__new__  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 _MAX_HEADING_CHARS = 100
 # The text-layer test looks at the start of each page only.
 _TEXT_PROBE_CHARS = 600
