@@ -78,6 +78,7 @@ _CHAR_MAP = str.maketrans(
     }
 )
 _ODD = re.compile("[" + "".join(re.escape(chr(c)) for c in _CHAR_MAP) + "]")
+_PRIVATE_ANYWHERE = re.compile("[\ue000-\uf8ff]")
 # Any other private-use glyph that opens a line is a bullet from a symbol font.
 _PRIVATE_BULLET = re.compile("^([\ue000-\uf8ff])(?=\\s)")
 # A footnote at the page foot opens with its marker: "1 The ...", "a Only ...", "* Not ...".
@@ -220,10 +221,12 @@ def _split_page(
     text: str, page: int, xs: Sequence[float | None] | None, boxes: Sequence[LineBox | None] | None
 ) -> list[Line]:
     raws = text.splitlines()
+    # Most pages have no character to map: then a line only needs its spaces collapsed.
+    plain = _ODD.search(text) is None and _PRIVATE_ANYWHERE.search(text) is None
     if boxes is not None and len(boxes) == len(raws):
         lines: list[Line] = []
         for raw, box in zip(raws, boxes, strict=True):
-            stripped = normalise_line(raw)
+            stripped = " ".join(raw.split()) if plain else normalise_line(raw)
             if box is None or not stripped:
                 lines.append(Line(stripped, page))
                 continue
