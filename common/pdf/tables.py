@@ -337,8 +337,11 @@ def _build(
     grid: dict[tuple[int, int], int] = {}
     for root in sorted(members, key=lambda r: members[r][0]):
         spots = members[root]
-        first_row, last_row = min(r for r, _ in spots), max(r for r, _ in spots)
-        first_column, last_column = min(c for _, c in spots), max(c for _, c in spots)
+        if len(spots) == 1:  # most cells are not merged
+            (first_row, first_column) = (last_row, last_column) = spots[0]
+        else:
+            first_row, last_row = min(r for r, _ in spots), max(r for r, _ in spots)
+            first_column, last_column = min(c for _, c in spots), max(c for _, c in spots)
         text, sups = read(xs[first_column], ys[first_row], xs[last_column + 1], ys[last_row + 1])
         cell = Cell(
             text=text,

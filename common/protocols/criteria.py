@@ -197,7 +197,9 @@ def _is_heading_line(text: str) -> bool:
 
 def _pseudo_heading(text: str) -> CriteriaKind | None:
     # A wrapped sentence may start a line with "inclusion criteria."; a heading is capitalised.
-    if not text[:1].isupper() or len(text.split()) > _MAX_PSEUDO_WORDS:
+    if not text[:1].isupper() or "clusion" not in text.lower().replace(" ", ""):
+        return None  # cheap tests first: this runs on every line of an eligibility section
+    if len(text.split()) > _MAX_PSEUDO_WORDS:
         return None
     match = _PSEUDO_HEADING.match(text)
     if match is not None:

@@ -85,6 +85,7 @@ _WILL_INCLUDE = re.compile(
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _MAX_NAMED_WORDS = 8
 _MAX_NAMED_ITEMS = 8
+_CONTEXT_LINES = 2
 _LEADING_LEVEL = re.compile(
     r"^(?P<level>primary|key secondary|secondary|exploratory|tertiary|tertiary/exploratory|other)"
     r"(?:\s+(?:objectives?|endpoints?|outcome measures?))?\s*:?\s+(?=[\u2022\u25cf\u25aa\u2013-]|to\b|[A-Z])",
@@ -178,9 +179,15 @@ def endpoints_from_prose(doc: Document) -> tuple[list[str], list[str]]:
         if line.text:
             page_text.setdefault(line.page, []).append(line.text)
     for page in sorted(page_text):
-        if not any("efficacy" in t or "endpoint" in t for t in page_text[page]):
+        texts = page_text[page]
+        hits = [k for k, t in enumerate(texts) if "efficacy" in t or "endpoint" in t]
+        if not hits:
             continue
-        text = join_lines(page_text[page])
+        # The sentences around each mention, not the whole page.
+        keep = sorted(
+            {j for k in hits for j in range(max(0, k - _CONTEXT_LINES), min(len(texts), k + _CONTEXT_LINES + 1))}
+        )
+        text = join_lines(texts[j] for j in keep)
         for pattern in (_SERVE_AS, _WILL_INCLUDE):
             for match in pattern.finditer(text):
                 level = match["level"].lower()
