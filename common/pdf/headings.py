@@ -50,6 +50,9 @@ _APPENDIX = re.compile(
     re.IGNORECASE,
 )
 _NON_KEY = re.compile(r"[^a-z0-9]+")
+# First three letters of the words an appendix heading opens with (appendix, attachment, annex,
+# supplement, "protocol attachment").
+_APPENDIX_OPENINGS = frozenset({"app", "att", "ann", "sup", "pro"})
 _CONTINUED = re.compile(r"\((?:continued|concluded|cont'?d\.?)\)\s*$")
 _LEADERS = re.compile(r"\.{4,}|(?:\.\s){4,}|…{2,}")
 _MAX_TITLE_WORDS = 16
@@ -382,7 +385,10 @@ def _appendix_headings(doc: Document, skip_pages: frozenset[int]) -> tuple[list[
     last_label = ""
     for i, line in enumerate(doc.lines):
         text = line.text
-        if not text or line.page in skip_pages or len(text.split()) > _MAX_TITLE_WORDS:
+        # Cheap test first: this runs on every line, and an appendix heading opens with its word.
+        if not text or text[:3].lower() not in _APPENDIX_OPENINGS:
+            continue
+        if line.page in skip_pages or len(text.split()) > _MAX_TITLE_WORDS:
             continue
         match = _APPENDIX.match(text)
         if match is None or not (text[0].isupper()):
@@ -437,10 +443,10 @@ def is_capitalised_heading(text: str) -> bool:
         Whether the line has 2 to 10 words, at least two of three or more letters, no lower-case
         letter and no sentence punctuation at its end.
     """
+    if not text[0].isalpha() or text != text.upper() or text[-1] in ".,;":
+        return False  # cheap tests first: a line with a lower-case letter is no capitals heading
     words = text.split()
-    if not text[0].isalpha() or not 2 <= len(words) <= _MAX_PHRASE_WORDS or text[-1] in ".,;":
-        return False
-    if any(ch.islower() for ch in text):
+    if not 2 <= len(words) <= _MAX_PHRASE_WORDS:
         return False
     letters = sum(ch.isalpha() for ch in text)
     # Table rows in capitals ("VISIT 1 2 3 4") are mostly numbers.
