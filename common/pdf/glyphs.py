@@ -17,6 +17,7 @@ turn the coordinates so the text reads left to right.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import math
 import re
@@ -283,8 +284,17 @@ class PdfGlyphs:
         handle = textpage.raw
         get_text = self._raw.FPDFText_GetBoundedText
         buffer = self._buffer
+        runs = self._runs(handle, height)
+        run_tops = [run[1] for run in runs]
+        tallest = max((run[3] - run[1] for run in runs), default=0.0)
 
         def read(x0: float, top: float, x1: float, bottom: float) -> tuple[str, tuple[str, ...]]:
+            # Most cells of a schedule are empty: ask PDFium for text only where a text run
+            # (PDFium's own rectangles of runs of glyphs) reaches into the cell.
+            first = bisect.bisect_left(run_tops, top - tallest)
+            last = bisect.bisect_left(run_tops, bottom)
+            if not any(r[0] < x1 and r[2] > x0 and r[3] > top for r in runs[first:last]):
+                return "", ()
             written = int(get_text(handle, x0, height - top, x1, height - bottom, buffer, _BUFFER_CHARS))
             if written <= 0:
                 return "", ()
@@ -301,6 +311,18 @@ class PdfGlyphs:
             return " ".join(words), tuple(sups)
 
         return read
+
+    def _runs(self, handle: Any, height: float) -> list[tuple[float, float, float, float]]:
+        """PDFium's text-run rectangles of a page ``(x0, top, x1, bottom)``, sorted by top."""
+        raw = self._raw
+        left, top, right, bottom = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+        refs = (ctypes.byref(left), ctypes.byref(top), ctypes.byref(right), ctypes.byref(bottom))
+        runs: list[tuple[float, float, float, float]] = []
+        for index in range(int(raw.FPDFText_CountRects(handle, 0, -1))):
+            if raw.FPDFText_GetRect(handle, index, *refs):
+                runs.append((left.value, height - top.value, right.value, height - bottom.value))
+        runs.sort(key=lambda run: run[1])
+        return runs
 
     def _turn(self, handle: Any, count: int) -> int:
         """The page's text direction in quarter turns: 0 (normal), 1 (reads upward), 3 (downward)."""
