@@ -63,7 +63,8 @@ _TRAILER_WINDOW = 2048
 _MIN_PAGE_ALNUM = 40
 # The document has a text layer when at least this share of its pages has text.
 _MIN_TEXT_PAGE_SHARE = 0.1
-_NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
+# At least _MIN_PAGE_ALNUM letters or digits; the scan stops as soon as it has seen them.
+_ENOUGH_ALNUM = re.compile(rf"(?:[\W_]*[^\W_]){{{_MIN_PAGE_ALNUM}}}", re.UNICODE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Characters that str.splitlines() treats as line breaks but PDFium leaves inside a line.
 _SPLITLINES_ONLY = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
@@ -71,8 +72,6 @@ _SPLITLINES_ONLY_RE = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _BOLD_WEIGHT = 600
 _TUPLE_NEW: Any = tuple.__new__  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 _MAX_HEADING_CHARS = 100
-# The text-layer test looks at the start of each page only.
-_TEXT_PROBE_CHARS = 600
 # PDFium load errors (FPDF_GetLastError).
 _ERR_PASSWORD = 4
 _ERR_SECURITY = 5
@@ -339,7 +338,7 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _require_text_layer(pages: tuple[str, ...]) -> None:
-    text_pages = sum(1 for text in pages if len(_NOT_ALNUM.sub("", text[:_TEXT_PROBE_CHARS])) >= _MIN_PAGE_ALNUM)
+    text_pages = sum(1 for text in pages if _ENOUGH_ALNUM.match(text) is not None)
     needed = max(1, math.ceil(len(pages) * _MIN_TEXT_PAGE_SHARE))
     if text_pages < needed:
         raise NoTextLayer(
