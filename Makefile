@@ -29,3 +29,4 @@ lint: setup
 bench: setup
 	$(UV) run --frozen python benchmarks/cold_start.py
 	$(UV) run --frozen python benchmarks/protocol_accuracy.py
+	$(UV) run --frozen python benchmarks/protocol_speed.py

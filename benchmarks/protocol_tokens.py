@@ -39,9 +39,9 @@ def main() -> int:
         select_pages,
     )
     from common.agents.protocol_processor.prompt import SYSTEM_PROMPT, SummaryAnswer, build_prompt
-    from common.documents.layout import build_document
-    from common.documents.pdf_text import read_pdf
-    from common.documents.sections import locate_sections
+    from common.pdf.layout import document_from_pdf
+    from common.pdf.text import read_pdf
+    from common.protocols.sections import locate_sections
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-pages", type=int, default=DEFAULT_MAX_PAGES, help="page cap")
@@ -61,7 +61,7 @@ def main() -> int:
     details: list[str] = []
     for pdf_path in pdfs:
         pdf = read_pdf(pdf_path.read_bytes())
-        doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
+        doc = document_from_pdf(pdf)
         sections = locate_sections(doc)
         started = time.perf_counter()
         selection = select_pages(doc, sections, max_pages=args.max_pages, max_tokens=args.max_tokens)

@@ -8,7 +8,7 @@ from typing import Any, cast
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["print_criteria_evaluation", "print_protocol_summary", "print_timings", "shorten"]
+__all__ = ["print_criteria_evaluation", "print_protocol_summary", "print_schedule_grid", "print_timings", "shorten"]
 
 
 def shorten(text: str, width: int = 110) -> str:
@@ -18,19 +18,27 @@ def shorten(text: str, width: int = 110) -> str:
 
 
 def print_protocol_summary(console: Console, summary: Mapping[str, Any], *, first: int = 3) -> None:
-    """Title, phase, counts, the first criteria with pages, and the sections found."""
+    """Title, phase, counts, arms, endpoints, the first criteria with pages, the schedule grid, the sections."""
     inclusion = cast(Sequence[Mapping[str, Any]], summary.get("inclusion_criteria") or [])
     exclusion = cast(Sequence[Mapping[str, Any]], summary.get("exclusion_criteria") or [])
     endpoints = cast(Mapping[str, Sequence[str]], summary.get("endpoints") or {})
     console.print(f"[bold]title[/bold]   {summary.get('title') or '(not found)'}", highlight=False)
-    console.print(f"[bold]phase[/bold]   {summary.get('phase') or '(not found)'}", highlight=False)
+    written = summary.get("phase_as_written")
+    phase = summary.get("phase") or "(not found)"
+    as_written = f"  (as written: {written})" if written and written != summary.get("phase") else ""
+    console.print(f"[bold]phase[/bold]   {phase}{as_written}", highlight=False)
+    enrolment = summary.get("planned_enrollment")
+    console.print(f"[bold]planned enrolment[/bold] {enrolment if enrolment else '(not stated)'}", highlight=False)
     console.print(f"[bold]method[/bold]  {summary.get('method')}   pages: {summary.get('page_count')}", highlight=False)
     console.print(
         f"[bold]counts[/bold]  inclusion {len(inclusion)} · exclusion {len(exclusion)} · "
         f"arms {len(summary.get('arms') or [])} · objectives {len(summary.get('objectives') or [])} · "
-        f"endpoints {len(endpoints.get('primary') or [])}+{len(endpoints.get('secondary') or [])}",
+        f"endpoints {len(endpoints.get('primary') or [])}+{len(endpoints.get('secondary') or [])}"
+        f"+{len(endpoints.get('exploratory') or [])}",
         highlight=False,
     )
+    _print_arms(console, cast(Sequence[Mapping[str, Any]], summary.get("arms") or []))
+    _print_endpoints(console, endpoints)
     for label, items in (("inclusion", inclusion), ("exclusion", exclusion)):
         table = Table(title=f"first {min(first, len(items))} {label} criteria", title_justify="left")
         table.add_column("id", justify="right")
@@ -39,6 +47,9 @@ def print_protocol_summary(console: Console, summary: Mapping[str, Any], *, firs
         for item in items[:first]:
             table.add_row(str(item.get("id")), str(item.get("page")), shorten(str(item.get("text", ""))))
         console.print(table)
+    schedule = cast(Mapping[str, Any] | None, summary.get("schedule_of_activities"))
+    if schedule:
+        print_schedule_grid(console, schedule)
     sections = cast(Sequence[Mapping[str, Any]], summary.get("sections") or [])
     if sections:
         console.print(
@@ -46,6 +57,67 @@ def print_protocol_summary(console: Console, summary: Mapping[str, Any], *, firs
             + " · ".join(f"{s.get('kind')} p{s.get('start_page')}-{s.get('end_page')}" for s in sections),
             highlight=False,
         )
+
+
+def _print_arms(console: Console, arms: Sequence[Mapping[str, Any]]) -> None:
+    if not arms:
+        console.print("[bold]arms[/bold]    (not found)")
+        return
+    table = Table(title="arms", title_justify="left")
+    table.add_column("arm")
+    table.add_column("description")
+    for arm in arms:
+        table.add_row(shorten(str(arm.get("name", "")), 40), shorten(str(arm.get("description") or ""), 80))
+    console.print(table)
+
+
+def _print_endpoints(console: Console, endpoints: Mapping[str, Sequence[str]], *, first: int = 4) -> None:
+    table = Table(title="endpoints", title_justify="left")
+    table.add_column("level")
+    table.add_column("endpoint")
+    for level in ("primary", "secondary", "exploratory"):
+        items = list(endpoints.get(level) or [])
+        for item in items[:first]:
+            table.add_row(level, shorten(str(item), 100))
+        if len(items) > first:
+            table.add_row(level, f"… and {len(items) - first} more")
+    if table.row_count:
+        console.print(table)
+    else:
+        console.print("[bold]endpoints[/bold] (none listed)")
+
+
+def print_schedule_grid(console: Console, schedule: Mapping[str, Any], *, rows: int = 40, name_width: int = 34) -> None:
+    """A compact schedule-of-activities grid: activities down, encounters across, ``X`` where performed.
+
+    Encounters are numbered across the top and listed with their timing under the grid, so the
+    grid stays narrow whatever the visit names.
+    """
+    encounters = cast(Sequence[Mapping[str, Any]], schedule.get("encounters") or [])
+    activities = cast(Sequence[Mapping[str, Any]], schedule.get("activities") or [])
+    pages = cast(Sequence[int], schedule.get("pages") or [])
+    names = [str(e.get("name", "")) for e in encounters]
+    table = Table(
+        title=f"schedule of activities ({len(activities)} activities x {len(encounters)} encounters, pages "
+        f"{', '.join(str(p) for p in pages)})",
+        title_justify="left",
+        show_lines=False,
+        pad_edge=False,
+    )
+    table.add_column("activity", no_wrap=True, max_width=name_width)
+    for k in range(len(names)):
+        table.add_column(str(k + 1), justify="center", no_wrap=True)
+    for activity in activities[:rows]:
+        done = set(cast(Sequence[str], activity.get("encounters") or []))
+        table.add_row(shorten(str(activity.get("name", "")), name_width), *("X" if n in done else "·" for n in names))
+    console.print(table)
+    if len(activities) > rows:
+        console.print(f"  … and {len(activities) - rows} more activities")
+    legend = "  ".join(
+        f"{k + 1}={name}" + (f" ({timing})" if (timing := str(e.get("timing") or "")) and timing not in name else "")
+        for k, (name, e) in enumerate(zip(names, encounters, strict=True))
+    )
+    console.print(f"[dim]encounters:[/dim] {legend}", highlight=False)
 
 
 def print_criteria_evaluation(console: Console, evaluation: Mapping[str, Any]) -> None:

@@ -23,11 +23,11 @@ from common.agents.protocol_processor.llm import summarise_with_model
 from common.agents.protocol_processor.models import ProtocolProcessorInput, ProtocolSummary
 from common.agents.protocol_processor.page_selection import PageSelection, page_texts, select_pages
 from common.agents.protocol_processor.rules import extract_summary
-from common.documents.layout import build_document
-from common.documents.pdf_text import read_pdf
-from common.documents.protocol_fields import normalise_phase
 from common.errors import PermanentError, TransientError
 from common.llm.mirascope_adapter import MirascopeModel
+from common.pdf.layout import document_from_pdf
+from common.pdf.text import read_pdf
+from common.protocols.phase import normalise_phase
 from tests.support.scripted_llm import (
     Answer,
     Garbage,
@@ -80,7 +80,7 @@ class Protocol:
 def protocol(name: str) -> Protocol:
     data = protocol_pdf(name)
     pdf = read_pdf(data)
-    doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
+    doc = document_from_pdf(pdf)
     return Protocol(name, data, page_texts(doc), select_pages(doc), extract_summary(data))
 
 

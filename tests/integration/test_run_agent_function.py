@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from pypdf import PdfWriter
+from reportlab.pdfgen import canvas
 
 from common.adapters.clients import firestore_client
 from common.jobs.ids import gcs_job_id
@@ -40,10 +40,10 @@ def run_agent(make_app):
 
 
 def blank_pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(612, 792)
     out = io.BytesIO()
-    writer.write(out)
+    blank = canvas.Canvas(out, pagesize=(612, 792))
+    blank.showPage()
+    blank.save()
     return out.getvalue()
 
 

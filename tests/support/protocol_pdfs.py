@@ -69,8 +69,10 @@ from reportlab.platypus import (
 
 __all__ = [
     "Block",
+    "CoverImage",
     "CriteriaList",
     "ExpectedCriterion",
+    "GridTable",
     "Heading",
     "Item",
     "KeyValueTable",
@@ -137,6 +139,10 @@ class Item:
     sub: tuple[Item, ...] = ()
     note: str | None = None
     table: tuple[tuple[str, ...], ...] = ()
+    footnote: tuple[str, str] | None = None
+    """``(word, text)``: a superscript footnote number after ``word`` in the item, and the
+    footnote ``text`` printed at the foot of the page in smaller type. The expected text of
+    the item has neither."""
 
 
 @dataclass(frozen=True)
@@ -190,7 +196,36 @@ class KeyValueTable:
     label_width: float = 1.6 * inch
 
 
-Block = Heading | Para | Label | NewPage | CriteriaList | KeyValueTable
+@dataclass(frozen=True)
+class GridTable:
+    """A general table: an *Objectives | Endpoints* table, a schedule of activities.
+
+    Attributes:
+        rows: Cell texts, row by row. ``^x`` after a word prints ``x`` as a superscript (a
+            footnote marker: ``"X^a"``); ``"\n"`` breaks a line inside a cell; ``"• "`` at the
+            start of a line makes a bulleted line.
+        header_rows: Rows repeated at the top of every page the table runs over.
+        spans: ``(first column, first row, last column, last row)`` merged cells, as reportlab's
+            ``SPAN`` command.
+        ruled: Draw every cell border (most protocols); ``False`` prints no rule at all.
+        col_widths: Column widths in points; equal widths over the text width when empty.
+        font_size: Type size in the cells.
+    """
+
+    rows: tuple[tuple[str, ...], ...]
+    header_rows: int = 1
+    spans: tuple[tuple[int, int, int, int], ...] = ()
+    ruled: bool = True
+    col_widths: tuple[float, ...] = ()
+    font_size: float = 8.0
+
+
+@dataclass(frozen=True)
+class CoverImage:
+    """A cover page with no text layer (a scanned or drawn cover): shapes only."""
+
+
+Block = Heading | Para | Label | NewPage | CriteriaList | KeyValueTable | GridTable
 
 
 @dataclass(frozen=True)
@@ -256,6 +291,8 @@ class Protocol:
     list_indent: float = 18.0
     heading_numbers_apart: bool = False
     toc_style: Literal["leaders", "plain", "separate"] = "leaders"
+    cover_without_text: bool = False
+    """Print a cover page with no text before the title page (page 1 an image)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -434,6 +471,7 @@ class _TaggedParagraph(Paragraph):
     _recorder: _Recorder | None = None
     _marker: tuple[str, str, float] | None = None
     _bookmark: tuple[str, str, int] | None = None
+    _footnote: tuple[dict[int, list[str]], str] | None = None
 
     def split(self, availWidth: float, availHeight: float) -> list[Any]:
         parts: list[Any] = super().split(availWidth, availHeight)
@@ -442,6 +480,7 @@ class _TaggedParagraph(Paragraph):
             part._recorder = self._recorder
             part._marker = self._marker if k == 0 else None
             part._bookmark = self._bookmark if k == 0 else None
+            part._footnote = self._footnote if k == 0 else None
         return parts
 
     def draw(self) -> None:
@@ -455,10 +494,29 @@ class _TaggedParagraph(Paragraph):
             self.canv.setFont(font, size)
             self.canv.drawString(x, self.height - size, text)
         super().draw()
+        if self._footnote is not None:
+            registry, text = self._footnote
+            registry.setdefault(self.canv.getPageNumber(), []).append(text)
         if self._recorder is not None:
             page = self.canv.getPageNumber()
             for tag in self._tags:
                 self._recorder.add(tag, page)
+
+
+class _Cover(Flowable):
+    """A cover drawn with shapes only: a page without a text layer, like a scanned cover."""
+
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:
+        self._size = (aW, min(aH, 6 * inch))
+        return self._size
+
+    def draw(self) -> None:
+        width, height = self._size
+        self.canv.setFillGray(0.85)
+        self.canv.rect(0, height * 0.4, width, height * 0.5, fill=1, stroke=0)
+        self.canv.setFillGray(0.3)
+        for k in range(12):
+            self.canv.rect(0.1 * width, height * (0.45 + k * 0.03), 0.8 * width * (0.5 + (k % 3) / 6), 4, fill=1)
 
 
 class _TocLine(Flowable):
@@ -548,14 +606,26 @@ class _Renderer:
         self.expected: dict[Kind, list[tuple[str, str, tuple[Any, ...]]]] = {"inclusion": [], "exclusion": []}
         self.headings: list[tuple[int, Heading]] = []
         self.outline_level = -1
+        self.footnotes: dict[int, list[str]] = {}
+        self.footnote_count = 0
 
     # -- paragraphs -------------------------------------------------------------------------
 
-    def _para(self, text: str, style: ParagraphStyle, tags: tuple[Any, ...] = (), bullet: str | None = None) -> Any:
+    def _para(
+        self,
+        text: str,
+        style: ParagraphStyle,
+        tags: tuple[Any, ...] = (),
+        bullet: str | None = None,
+        *,
+        markup: str | None = None,
+    ) -> Any:
         if bullet is not None:
             bullet = _printable(bullet)
         separate = bullet is not None and self.protocol.separate_markers
-        para = _TaggedParagraph(escape(text), style, bulletText=None if separate else bullet)
+        para = _TaggedParagraph(
+            markup if markup is not None else escape(text), style, bulletText=None if separate else bullet
+        )
         para._tags = tags
         para._recorder = self.recorder
         if separate and bullet is not None:
@@ -565,7 +635,8 @@ class _Renderer:
     # -- blocks ----------------------------------------------------------------------------
 
     def flowables(self) -> list[Any]:
-        out: list[Any] = [*self._title_page()]
+        out: list[Any] = [_Cover(), PageBreak()] if self.protocol.cover_without_text else []
+        out.extend(self._title_page())
         for block in self.protocol.front:
             out.extend(self._block(block, self.protocol.font_size, -1))
         if self.protocol.front:
@@ -654,6 +725,8 @@ class _Renderer:
                 return self._criteria(block, size)
             case KeyValueTable():
                 return [self._table(block)]
+            case GridTable():
+                return [self._grid(block)]
 
     def _item_style(self, depth: int, marker_width: float, size: float) -> ParagraphStyle:
         start = self.protocol.list_indent
@@ -747,7 +820,16 @@ class _Renderer:
             style = self._item_style(depth, width, size)
         if marker is not None and _is_bullet(fmt):
             style = ParagraphStyle(f"{style.name}b", parent=style, bulletFontName=_symbol_font(marker))
-        out: list[Any] = [self._para(item.text, style, tags=tags, bullet=marker or None)]
+        markup = None
+        if item.footnote is not None:
+            word, _ = item.footnote
+            head, _, tail = item.text.partition(word)
+            self.footnote_count += 1
+            markup = f"{escape(head)}{escape(word)}<super>{self.footnote_count}</super>{escape(tail)}"
+        para = self._para(item.text, style, tags=tags, bullet=marker or None, markup=markup)
+        if item.footnote is not None:
+            para._footnote = (self.footnotes, item.footnote[1])
+        out: list[Any] = [para]
         if item.table:
             out.extend(self._item_table(item.table, style.leftIndent, tags))
         child_fmt = block.markers[min(depth + 1, len(block.markers) - 1)]
@@ -775,6 +857,34 @@ class _Renderer:
         )
         return [Indenter(indent, 0), table, Indenter(-indent, 0)]
 
+    def _grid(self, block: GridTable) -> Any:
+        style = ParagraphStyle(
+            "grid", parent=self.styles.cell, fontSize=block.font_size, leading=block.font_size * 1.25
+        )
+
+        def cell(text: str) -> Any:
+            lines = []
+            for line in text.split("\n"):
+                escaped = escape(line)
+                lines.append(re.sub(r"\^(\w+)", r"<super>\1</super>", escaped))
+            return _TaggedParagraph("<br/>".join(lines), style)
+
+        rows = [[cell(text) for text in row] for row in block.rows]
+        width = (letter if self.protocol.page_size == "letter" else A4)[0] - 2 * inch
+        columns = max(len(row) for row in block.rows)
+        widths = list(block.col_widths) or [width / columns] * columns
+        table = Table(rows, colWidths=widths, repeatRows=block.header_rows, hAlign="LEFT")
+        commands: list[Any] = [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+        ]
+        if block.ruled:
+            commands.append(("GRID", (0, 0), (-1, -1), 0.5, (0.3, 0.3, 0.3)))
+        commands.extend(("SPAN", (c0, r0), (c1, r1)) for c0, r0, c1, r1 in block.spans)
+        table.setStyle(TableStyle(commands))
+        return table
+
     def _table(self, block: KeyValueTable) -> Any:
         s = self.styles
         rows: list[list[Any]] = []
@@ -798,6 +908,31 @@ class _Renderer:
             TableStyle([("GRID", (0, 0), (-1, -1), 0.5, (0.3, 0.3, 0.3)), ("VALIGN", (0, 0), (-1, -1), "TOP")])
         )
         return table
+
+
+def _footnote_decorator(
+    protocol: Protocol, footnotes: dict[int, list[str]], then: Callable[[Any, Any], None] | None
+) -> Callable[[Any, Any], None]:
+    """At the end of each page, its footnotes (registered while the page was drawn) above the footer."""
+    size = protocol.font_size - 2.5
+
+    def draw(canv: Any, doc: Any) -> None:
+        if then is not None:
+            then(canv, doc)
+        notes = footnotes.get(canv.getPageNumber(), [])
+        if not notes:
+            return
+        first = sum(len(v) for p, v in footnotes.items() if p < canv.getPageNumber()) + 1
+        canv.saveState()
+        canv.setLineWidth(0.5)
+        top = 0.95 * inch
+        canv.line(inch, top, 2.5 * inch, top)
+        canv.setFont(_FONT, size)
+        for k, text in enumerate(notes):
+            canv.drawString(inch, top - (k + 1) * (size + 2), f"{first + k} {text}")
+        canv.restoreState()
+
+    return draw
 
 
 def _page_decorator(protocol: Protocol, pages: int, *, which: str) -> Callable[[Any, Any], None]:
@@ -862,7 +997,12 @@ def _build(protocol: Protocol, toc_pages: dict[int, int] | None, pages: int) -> 
     for name, frames in (("page", [frame]), ("columns", columns)):
         if protocol.footer_first:
             templates.append(
-                PageTemplate(id=name, frames=frames, onPage=_page_decorator(protocol, pages, which="both"))
+                PageTemplate(
+                    id=name,
+                    frames=frames,
+                    onPage=_page_decorator(protocol, pages, which="both"),
+                    onPageEnd=_footnote_decorator(protocol, renderer.footnotes, None),
+                )
             )
         else:
             templates.append(
@@ -870,7 +1010,9 @@ def _build(protocol: Protocol, toc_pages: dict[int, int] | None, pages: int) -> 
                     id=name,
                     frames=frames,
                     onPage=_page_decorator(protocol, pages, which="header"),
-                    onPageEnd=_page_decorator(protocol, pages, which="footer"),
+                    onPageEnd=_footnote_decorator(
+                        protocol, renderer.footnotes, _page_decorator(protocol, pages, which="footer")
+                    ),
                 )
             )
     doc.addPageTemplates(templates)

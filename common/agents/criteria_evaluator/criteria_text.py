@@ -15,7 +15,7 @@ Python string literals), and::
     * c
 
 The items of each section are parsed by the protocol parser's list reader,
-:func:`common.documents.criteria.parse_criteria_lines` (numbering styles, bullets, wrapped lines,
+:func:`common.protocols.criteria.parse_criteria_lines` (numbering styles, bullets, wrapped lines,
 plain paragraphs), so text and PDF criteria split alike. Only the headings are found here: that
 function works on the lines of one section. Indented sub-items (``  * a`` under ``* b``) are
 folded into their parent first, because in plain text, unlike PDF text, indentation is reliable
@@ -28,9 +28,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from common.documents.criteria import CriteriaKind, parse_criteria_lines
-from common.documents.document import Line
-from common.documents.list_markers import match_marker
+from common.pdf.document import Line
+from common.pdf.list_markers import match_marker
+from common.protocols.criteria import CriteriaKind, parse_criteria_lines
 
 __all__ = ["CriteriaTextError", "TextCriterion", "split_criteria_text"]
 

@@ -31,7 +31,7 @@ class ProtocolProcessor:
 
         Raises:
             PermanentError: The file is empty, not a PDF, corrupt, encrypted, too large or has no
-                text layer (codes from :mod:`common.documents.errors`); or the model's output did
+                text layer (codes from :mod:`common.pdf.errors`); or the model's output did
                 not parse.
             Forbidden: The file lies outside the tenant's prefix.
             NotFound: The file does not exist.

@@ -52,11 +52,11 @@ from common.agents.protocol_processor.prompt import (
     check_answer,
     to_summary,
 )
-from common.documents.layout import build_document
-from common.documents.pdf_text import DEFAULT_MAX_BYTES, read_pdf
-from common.documents.sections import locate_sections
 from common.jobs.models import Usage
 from common.llm.default import ModelFactory, default_model
+from common.pdf.layout import document_from_pdf
+from common.pdf.text import DEFAULT_MAX_BYTES, read_pdf
+from common.protocols.sections import locate_sections
 from common.telemetry.log import log
 
 __all__ = ["METHOD_PREFIX", "ModelFactory", "summarise_with_model"]
@@ -104,7 +104,7 @@ def summarise_with_model(
 
     Raises:
         DocumentError: A :class:`~common.errors.PermanentError` from
-            :mod:`common.documents.errors` when the PDF is empty, too large, not a PDF, corrupt,
+            :mod:`common.pdf.errors` when the PDF is empty, too large, not a PDF, corrupt,
             encrypted or has no text layer.
         PermanentError: ``model_output_invalid`` when the answer twice failed the schema or
             named a criterion page that was not sent; ``model_auth_failed``,
@@ -117,7 +117,7 @@ def summarise_with_model(
         raise ValueError("summarise_with_model needs ctx.model")
     with _stage(ctx, "extract_text"):
         pdf = read_pdf(data, max_bytes=max_bytes)
-        doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
+        doc = document_from_pdf(pdf)
     with _stage(ctx, "locate_sections"):
         sections = locate_sections(doc)
     started = time.perf_counter()

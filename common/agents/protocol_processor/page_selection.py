@@ -1,7 +1,7 @@
 """Which pages of a protocol the model mode sends, and what they cost in tokens. Pure: no model, no I/O.
 
 The model never sees the whole document. :func:`select_pages` picks pages from the sections the
-section locator (:func:`common.documents.sections.locate_sections`) found, in this priority order:
+section locator (:func:`common.protocols.sections.locate_sections`) found, in this priority order:
 
 1. ``title``: pages 1 to :data:`TITLE_PAGES`, except table of contents pages (title, phase);
 2. ``inclusion`` and ``exclusion``: every page of every such section (the criteria and the page
@@ -20,6 +20,11 @@ targeted: the selection falls back to the first :data:`FALLBACK_PAGES` pages (st
 ``"first_pages"``, reason ``first_pages``), followed by whatever objectives, synopsis and design
 sections were found. It never falls back to the whole document.
 
+Table of contents pages and amendment-summary pages
+(:func:`common.protocols.amendments.find_amendment_pages`) are never selected, whatever rule
+would choose them, and a section whose heading sits on one is ignored: an amendment summary
+quotes the headings it changed ("6.2 Exclusion Criteria ...") and is not that section.
+
 Caps bound what one protocol can cost: pages are taken in that order, a page that would take
 the total past ``max_tokens`` estimated tokens is skipped, and selection stops at ``max_pages``
 pages; either way ``truncated`` is set. Pages without text (after running headers and footers
@@ -36,7 +41,7 @@ the instructions and the answer schema come on top (the provider's own count is 
 
 Usage::
 
-    doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
+    doc = document_from_pdf(pdf)
     selection = select_pages(doc)
     selection.pages, selection.selected_tokens, selection.document_tokens, selection.fraction
 """
@@ -48,9 +53,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from common.documents.document import Document
-from common.documents.sections import Section, SectionKind, locate_sections, sections_of
-from common.documents.toc import find_toc_pages
+from common.pdf.document import Document
+from common.pdf.toc import find_toc_pages
+from common.protocols.amendments import find_amendment_pages
+from common.protocols.sections import Section, SectionKind, locate_sections, sections_of
 
 __all__ = [
     "DEFAULT_MAX_PAGES",
@@ -156,7 +162,7 @@ def estimate_tokens(text: str) -> int:
 def page_texts(doc: Document) -> tuple[str, ...]:
     """The text of each page: its non-blank lines joined by newlines.
 
-    Running headers and footers are already gone (:func:`common.documents.layout.build_document`).
+    Running headers and footers are already gone (:func:`common.pdf.layout.build_document`).
 
     Args:
         doc: The document.
@@ -241,8 +247,8 @@ def select_pages(
     """Choose the pages to send to the model (policy in the module docstring).
 
     Args:
-        doc: The document, from :func:`common.documents.layout.build_document`.
-        sections: Its sections from :func:`common.documents.sections.locate_sections`;
+        doc: The document, from :func:`common.pdf.layout.build_document`.
+        sections: Its sections from :func:`common.protocols.sections.locate_sections`;
             located here when ``None``.
         max_pages: Most pages to select (>= 1).
         max_tokens: Most estimated tokens of page text to select (>= 1).
@@ -293,14 +299,15 @@ def _first(section: Section, limit: int | None) -> range:
 
 def _wanted(doc: Document, sections: Sequence[Section]) -> tuple[list[tuple[PageReason, int]], SelectionStrategy]:
     """Candidate pages with their reason, in priority order (duplicates allowed), and the strategy."""
-    toc = find_toc_pages(doc)
+    never = find_toc_pages(doc) | find_amendment_pages(doc, sections)
+    sections = [s for s in sections if s.start_page not in never]
     wanted: list[tuple[PageReason, int]] = [
-        ("title", p) for p in range(1, min(TITLE_PAGES, doc.page_count) + 1) if p not in toc
+        ("title", p) for p in range(1, min(TITLE_PAGES, doc.page_count) + 1) if p not in never
     ]
 
     def add(kind: SectionKind, reason: PageReason, limit: int | None) -> None:
         for section in sections_of(sections, kind):
-            wanted.extend((reason, p) for p in _first(section, limit))
+            wanted.extend((reason, p) for p in _first(section, limit) if p not in never)
 
     has_inclusion = bool(sections_of(sections, "inclusion"))
     has_exclusion = bool(sections_of(sections, "exclusion"))
@@ -311,7 +318,7 @@ def _wanted(doc: Document, sections: Sequence[Section]) -> tuple[list[tuple[Page
     strategy: SelectionStrategy = "sections"
     if not (has_inclusion or has_exclusion or sections_of(sections, "eligibility")):
         strategy = "first_pages"
-        wanted.extend(("first_pages", p) for p in range(1, min(FALLBACK_PAGES, doc.page_count) + 1))
+        wanted.extend(("first_pages", p) for p in range(1, min(FALLBACK_PAGES, doc.page_count) + 1) if p not in never)
     add("objectives_endpoints", "objectives_endpoints", OBJECTIVES_PAGES)
     add("synopsis", "synopsis", SYNOPSIS_PAGES)
     add("study_design", "study_design", DESIGN_PAGES)

@@ -38,8 +38,8 @@ from common.agents.protocol_processor.page_selection import (
     format_pages,
     render_pages,
 )
-from common.documents.protocol_fields import normalise_phase
 from common.llm.port import OutputCheck, OutputRejected
+from common.protocols.phase import normalise_phase
 
 __all__ = [
     "SYSTEM_PROMPT",
@@ -201,7 +201,7 @@ def to_summary(
     """The :class:`ProtocolSummary` for a checked model answer.
 
     Whitespace is normalised; ``""`` becomes ``None`` (title, phase, arm description); the phase
-    is normalised with :func:`common.documents.protocol_fields.normalise_phase` (``"Phase III"``
+    is normalised with :func:`common.protocols.phase.normalise_phase` (``"Phase III"``
     -> ``"Phase 3"``; text naming no phase -> ``None``); unlabelled criteria get ``"I<n>"`` /
     ``"E<n>"`` ids as in the rules extractor; empty objectives, endpoints and arm names are dropped.
 

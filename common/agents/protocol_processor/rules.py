@@ -2,11 +2,16 @@
 
 Stages, each reported to ``on_stage(name, seconds)`` when it finishes:
 
-* ``extract_text``: PDF text per page and outline (pypdf), then lines without running
-  headers/footers;
-* ``locate_sections``: key sections and their pages;
-* ``parse_criteria``: inclusion and exclusion criteria;
-* ``extract_fields``: title, phase, arms, objectives, endpoints.
+* ``extract_text``: PDF text per page, line boxes and outline (PDFium), then lines without
+  running headers/footers and footnotes (:mod:`common.pdf`);
+* ``locate_sections``: key sections and their pages (:mod:`common.protocols.sections`);
+* ``parse_criteria``: the criteria sections' lines repaired from their glyphs (split words,
+  superscript footnote numbers), then inclusion and exclusion criteria;
+* ``extract_fields``: title, phase, arms, objectives and endpoints, planned enrolment;
+* ``read_schedule``: the schedule of activities from its tables.
+
+The PDF stays open from the first stage to the last, so the stages that need glyphs (word
+repair, tables) can ask for them; it is closed before the summary is returned.
 """
 
 from __future__ import annotations
@@ -16,24 +21,38 @@ from collections.abc import Callable, Generator, Sequence
 from contextlib import contextmanager
 
 from common.agents.protocol_processor.models import (
+    Activity,
     Arm,
     Criterion,
+    Encounter,
     Endpoints,
     Objective,
     ProtocolSummary,
+    ScheduleOfActivities,
     SectionRef,
 )
-from common.documents.criteria import ParsedCriterion, parse_criteria
-from common.documents.document import Document, OutlineEntry
-from common.documents.layout import build_document
-from common.documents.pdf_text import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, read_pdf
-from common.documents.protocol_fields import extract_fields
-from common.documents.sections import locate_sections
+from common.pdf.document import Document, OutlineEntry
+from common.pdf.glyphs import PdfGlyphs
+from common.pdf.layout import build_document, document_from_pdf
+from common.pdf.text import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, open_pdf
+from common.pdf.words import repair_lines
+from common.protocols.arms import extract_arms
+from common.protocols.criteria import ParsedCriterion, parse_criteria
+from common.protocols.enrolment import find_planned_enrolment
+from common.protocols.objectives_endpoints import extract_objectives
+from common.protocols.phase import find_phase
+from common.protocols.schedule_of_activities import ParsedSchedule, extract_schedule
+from common.protocols.sections import Section, locate_sections
+from common.protocols.title import find_title
 
 __all__ = ["METHOD", "STAGES", "StageCallback", "extract_summary", "summarise_document", "summarise_pages"]
 
 METHOD = "rules"
-STAGES = ("extract_text", "locate_sections", "parse_criteria", "extract_fields")
+STAGES = ("extract_text", "locate_sections", "parse_criteria", "extract_fields", "read_schedule")
+# Sections whose lines are repaired from their glyphs before they are parsed (the eligibility
+# section only when the criteria have no sections of their own: it is long).
+_REPAIRED = frozenset({"inclusion", "exclusion", "objectives_endpoints"})
+_REPAIRED_WITHOUT_CRITERIA = frozenset({"eligibility", "objectives_endpoints"})
 
 StageCallback = Callable[[str, float], None]
 """Called with ``(stage name, seconds)`` as each stage finishes."""
@@ -68,19 +87,21 @@ def extract_summary(
 
     Raises:
         DocumentError: A :class:`~common.errors.PermanentError` subclass from
-            :mod:`common.documents.errors` when the PDF is empty, too large, not a PDF,
-            corrupt, encrypted or has no text layer.
+            :mod:`common.pdf.errors` when the PDF is empty, too large, not a PDF, corrupt,
+            encrypted or has no text layer.
     """
-    with _stage("extract_text", on_stage):
-        pdf = read_pdf(data, max_bytes=max_bytes, max_pages=max_pages)
-        doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
-    return summarise_document(doc, on_stage=on_stage)
+    started = time.perf_counter()
+    with open_pdf(data, max_bytes=max_bytes, max_pages=max_pages) as pdf:
+        doc = document_from_pdf(pdf)
+        if on_stage is not None:
+            on_stage("extract_text", time.perf_counter() - started)
+        return summarise_document(doc, glyphs=pdf.glyphs, on_stage=on_stage)
 
 
 def summarise_pages(
     pages: Sequence[str], *, outline: Sequence[OutlineEntry] = (), on_stage: StageCallback | None = None
 ) -> ProtocolSummary:
-    """Summarise a protocol from already extracted page texts.
+    """Summarise a protocol from already extracted page texts (no glyphs: no tables, no word repair).
 
     Args:
         pages: Text of each page; index 0 is PDF page 1.
@@ -95,11 +116,15 @@ def summarise_pages(
     return summarise_document(doc, on_stage=on_stage)
 
 
-def summarise_document(doc: Document, *, on_stage: StageCallback | None = None) -> ProtocolSummary:
+def summarise_document(
+    doc: Document, *, glyphs: PdfGlyphs | None = None, on_stage: StageCallback | None = None
+) -> ProtocolSummary:
     """Summarise a protocol already turned into lines.
 
     Args:
-        doc: The document, from :func:`common.documents.layout.build_document`.
+        doc: The document, from :func:`common.pdf.layout.build_document`.
+        glyphs: The open PDF's glyphs, when the document came from a PDF that is still open;
+            without them, words split by text runs stay split and no table is read.
         on_stage: Optional stage-timing callback, called for every stage but ``extract_text``.
 
     Returns:
@@ -108,18 +133,32 @@ def summarise_document(doc: Document, *, on_stage: StageCallback | None = None) 
     with _stage("locate_sections", on_stage):
         sections = locate_sections(doc)
     with _stage("parse_criteria", on_stage):
+        has_criteria = any(s.kind in {"inclusion", "exclusion"} for s in sections)
+        doc = repair_lines(doc, _lines_of(sections, _REPAIRED if has_criteria else _REPAIRED_WITHOUT_CRITERIA), glyphs)
         criteria = parse_criteria(doc, sections)
     with _stage("extract_fields", on_stage):
-        fields = extract_fields(doc, sections)
-    found = fields.objectives
+        title = find_title(doc, sections)
+        phase = find_phase(doc, sections, title)
+        arms = extract_arms(doc, sections)
+        found = extract_objectives(doc, sections, glyphs)
+        enrolment = find_planned_enrolment(doc, sections)
+    with _stage("read_schedule", on_stage):
+        schedule = extract_schedule(doc, sections, glyphs)
     return ProtocolSummary(
-        title=fields.title,
-        phase=fields.phase,
-        arms=[Arm(name=arm.name, description=arm.description) for arm in fields.arms],
-        objectives=[Objective(level=o.level, text=o.text) for o in found.objectives],
-        endpoints=Endpoints(primary=list(found.primary_endpoints), secondary=list(found.secondary_endpoints)),
+        title=title,
+        phase=phase.normalised if phase else None,
+        phase_as_written=phase.as_written if phase else None,
+        arms=[Arm(name=arm.name, description=arm.description, sequence=list(arm.sequence)) for arm in arms],
+        objectives=[Objective(level=o.level, text=o.text, endpoints=list(o.endpoints)) for o in found.objectives],
+        endpoints=Endpoints(
+            primary=list(found.primary_endpoints),
+            secondary=list(found.secondary_endpoints),
+            exploratory=list(found.exploratory_endpoints),
+        ),
         inclusion_criteria=_criteria(criteria.inclusion),
         exclusion_criteria=_criteria(criteria.exclusion),
+        planned_enrollment=enrolment,
+        schedule_of_activities=_schedule(schedule),
         sections=[
             SectionRef(kind=s.kind, title=s.title, number=s.number, start_page=s.start_page, end_page=s.end_page)
             for s in sections
@@ -129,5 +168,21 @@ def summarise_document(doc: Document, *, on_stage: StageCallback | None = None) 
     )
 
 
+def _lines_of(sections: Sequence[Section], kinds: frozenset[str]) -> list[int]:
+    return [i for s in sections if s.kind in kinds for i in range(s.start_line, s.end_line)]
+
+
 def _criteria(parsed: Sequence[ParsedCriterion]) -> list[Criterion]:
     return [Criterion(id=c.id, text=c.text, page=c.page) for c in parsed]
+
+
+def _schedule(parsed: ParsedSchedule | None) -> ScheduleOfActivities | None:
+    if parsed is None:
+        return None
+    return ScheduleOfActivities(
+        encounters=[Encounter(name=e.name, timing=e.timing, window=e.window) for e in parsed.encounters],
+        activities=[
+            Activity(name=a.name, encounters=list(a.encounters), footnotes=list(a.footnotes)) for a in parsed.activities
+        ],
+        pages=sorted(parsed.pages),
+    )

@@ -32,11 +32,11 @@ from common.agents.protocol_processor.prompt import (
     to_summary,
 )
 from common.agents.protocol_processor.rules import summarise_document
-from common.documents.document import Document, Line
-from common.documents.layout import build_document
-from common.documents.pdf_text import read_pdf
-from common.documents.sections import Section, locate_sections, pages_for
 from common.llm.port import OutputRejected
+from common.pdf.document import Document, Line
+from common.pdf.layout import document_from_pdf
+from common.pdf.text import read_pdf
+from common.protocols.sections import Section, locate_sections, pages_for
 from tests.support.shared_data import protocol_pdf
 
 PROTOCOLS = ["CDISC_Pilot_Study", "EliLilly_NCT03421379_Diabetes"]
@@ -47,7 +47,7 @@ MAX_TOKEN_FRACTION = 0.25
 @cache
 def _doc(name: str) -> tuple[Document, tuple[Section, ...]]:
     pdf = read_pdf(protocol_pdf(name))
-    doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
+    doc = document_from_pdf(pdf)
     return doc, tuple(locate_sections(doc))
 
 
@@ -172,6 +172,28 @@ def test_eligibility_is_sent_only_when_inclusion_or_exclusion_is_missing() -> No
 
     cdisc = _selection("CDISC_Pilot_Study")  # has inclusion and exclusion: no eligibility pages
     assert "eligibility" not in cdisc.reasons.values()
+
+
+def test_amendment_summary_and_contents_pages_are_never_selected() -> None:
+    doc = _synthetic(
+        30,
+        {
+            2: ["Summary of Changes", "Section 5.1 Inclusion Criteria: criterion 3 revised.", "5.2 Exclusion Criteria"],
+            3: ["5.2 Exclusion Criteria: criterion 7 removed.", "Rationale: safety."],
+            4: [
+                "TABLE OF CONTENTS",
+                "5.1 Inclusion Criteria........12",
+                "5.2 Exclusion Criteria........13",
+                "6 Treatments........14",
+            ],
+            12: ["5.1 Inclusion Criteria", "1. Adults aged 18 to 65 years."],
+            13: ["5.2 Exclusion Criteria", "1. Pregnancy."],
+            14: ["6 Treatments", "Drug A daily."],
+        },
+    )
+    selection = select_pages(doc)
+    assert {12, 13} <= set(selection.pages)
+    assert not {2, 3, 4} & set(selection.pages)
 
 
 def test_pages_without_text_are_never_selected() -> None:

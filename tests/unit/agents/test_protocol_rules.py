@@ -8,9 +8,9 @@ import pytest
 
 from common.agents.protocol_processor.models import ProtocolSummary
 from common.agents.protocol_processor.rules import STAGES, extract_summary, summarise_pages
-from common.documents.errors import EmptyDocument, NotAPdf
-from common.documents.protocol_fields import normalise_phase
 from common.evaluation import score_criteria, token_overlap
+from common.pdf.errors import EmptyDocument, NotAPdf
+from common.protocols.phase import normalise_phase
 from tests.support.shared_data import protocol_gold, protocol_pdf
 
 PROTOCOLS = ["CDISC_Pilot_Study", "EliLilly_NCT03421379_Diabetes"]

@@ -1,6 +1,6 @@
 """The rules extractor on synthetic protocols laid out like other common templates.
 
-Page texts are written the way pypdf extracts them (running header and footer on every page,
+Page texts are written the way a PDF text layer extracts them (running header and footer on every page,
 wrapped lines, bullets as private-use glyphs), so these exercise the whole pipeline without PDFs.
 """
 

@@ -19,7 +19,7 @@ DISTRIBUTIONS = {
     "google.cloud.storage": "google-cloud-storage",
     "google.cloud.tasks": "google-cloud-tasks",
     "pydantic": "pydantic",
-    "pypdf": "pypdf",
+    "pypdfium2": "pypdfium2",
     "standardwebhooks": "standardwebhooks",
     "mirascope": "mirascope",
     "typer": "typer",
@@ -108,4 +108,13 @@ def test_run_agent_without_a_model_imports_no_llm_sdk_even_after_running_jobs(sh
     )
     modules = imported_at_start("run_agent", run_offline)
     assert "common.agents.protocol_processor.rules" in modules
+    assert "pypdfium2" in modules  # the job ran on PDFium
     assert not {m for m in modules if m.startswith(("mirascope", "openai", "anthropic", "google.genai"))}
+
+
+def test_run_agent_cold_start_imports_no_pdf_library():
+    # PDFium (and its ctypes bindings) load when a protocol job runs, never at cold start.
+    modules = imported_at_start(
+        "run_agent", "from common.agents.registry import load_agent\nload_agent('protocol-processor')"
+    )
+    assert not {m for m in modules if m.startswith(("pypdfium2", "pypdf", "pdfplumber", "pdfminer"))}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.documents.layout import build_document, join_lines, normalise_chars
+from common.pdf.layout import build_document, join_lines, normalise_chars
 
 _WORDS = [
     "screening",

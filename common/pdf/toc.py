@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from common.documents.document import Document
-from common.documents.headings import parse_number, title_key
+from common.pdf.document import Document
+from common.pdf.headings import parse_number, title_key
 
 __all__ = ["TocEntry", "find_toc_pages", "parse_toc"]
 

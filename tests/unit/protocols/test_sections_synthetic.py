@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from common.documents.document import Document, Line, OutlineEntry
-from common.documents.section_kinds import classify_heading
-from common.documents.sections import locate_sections, pages_for, sections_of
-from common.documents.toc import find_toc_pages, parse_toc
+from common.pdf.document import Document, Line, OutlineEntry
+from common.pdf.toc import find_toc_pages, parse_toc
+from common.protocols.section_kinds import classify_heading
+from common.protocols.sections import locate_sections, pages_for, sections_of
 
 
 def _doc(*pages: str, outline: tuple[OutlineEntry, ...] = ()) -> Document:

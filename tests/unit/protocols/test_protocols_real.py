@@ -8,13 +8,13 @@ from functools import cache
 
 import pytest
 
-from common.documents.criteria import ParsedCriteria, parse_criteria
-from common.documents.document import Document
-from common.documents.layout import build_document
-from common.documents.pdf_text import PdfText, read_pdf
-from common.documents.sections import Section, locate_sections, pages_for
-from common.documents.toc import find_toc_pages
 from common.evaluation import score_criteria
+from common.pdf.document import Document
+from common.pdf.layout import document_from_pdf
+from common.pdf.text import PdfText, read_pdf
+from common.pdf.toc import find_toc_pages
+from common.protocols.criteria import ParsedCriteria, parse_criteria
+from common.protocols.sections import Section, locate_sections, pages_for
 from tests.support.shared_data import protocol_gold, protocol_pdf
 
 PROTOCOLS = ["CDISC_Pilot_Study", "EliLilly_NCT03421379_Diabetes"]
@@ -37,7 +37,7 @@ def _pdf(name: str) -> PdfText:
 @cache
 def _parsed(name: str, variant: str = "full") -> Parsed:
     pdf = _pdf(name)
-    doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
+    doc = document_from_pdf(pdf)
     if variant in {"no-outline", "body-only"}:
         doc = Document(lines=doc.lines, page_count=doc.page_count)
     if variant == "body-only":

@@ -3,7 +3,7 @@
 Protocols nest lists freely (``[5]`` > ``a)`` > ``1)``; ``[1]`` > ``[1a]`` > ``[A]`` > ``[i]``), and a
 nested list may even use the same marker style as the top level. The parser:
 
-1. finds the marker of each line (:mod:`common.documents.list_markers`);
+1. finds the marker of each line (:mod:`common.pdf.list_markers`);
 2. picks the top-level style: the first style in the text that forms a list of at least two
    items (a stray bullet in the introduction does not win);
 3. keeps as top-level only the markers of that style that continue the numbering (previous + 1,
@@ -13,7 +13,9 @@ nested list may even use the same marker style as the top level. The parser:
    next, it stays nested if a later marker can still take that number;
 4. folds everything else (nested items, wrapped lines, notes) into the current item, drops the
    introduction before the first item, and drops sub-headings between items (the TransCelerate
-   template's "Age", "Sex", "Informed Consent");
+   template's "Age", "Sex", "Informed Consent"; "Treatment-Related Criteria:"), recognised by
+   layout (a short line alone, bold or set larger than the items) and, without type
+   information, by a list of common sub-headings and their shape;
 5. when line positions are known and the list has a hanging indent, ends the last item where the
    text comes back to the markers' margin (a note on the whole list, the next paragraph).
 """
@@ -23,16 +25,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from common.documents.document import Line
-from common.documents.layout import join_lines
-from common.documents.list_markers import BARE_STYLE, Marker, match_marker
+from common.pdf.document import Line
+from common.pdf.layout import join_lines
+from common.pdf.list_markers import BARE_STYLE, Marker, match_marker
 
 __all__ = ["ListItem", "parse_list"]
 
 # A top-level number may skip this many (a criterion deleted by an amendment).
 _MAX_SKIP = 2
 _MIN_BARE_ITEMS = 3
-_MAX_SUBHEADING_WORDS = 8
+_MAX_SUBHEADING_WORDS = 10
+# Points by which a sub-heading's type is larger than the items'.
+_SIZE_STEP = 0.5
 # Points by which a line must sit right of its item's marker to count as indented.
 _INDENT_TOLERANCE = 3.0
 # Indented lines the list must show before its hanging indent is trusted.
@@ -80,7 +84,7 @@ class ListItem:
 
     Attributes:
         label: The label as printed (``"16b"``, ``"I3"``), ``""`` for a bullet.
-        style: The marker style of the list (see :class:`~common.documents.list_markers.Marker`).
+        style: The marker style of the list (see :class:`~common.pdf.list_markers.Marker`).
         text: The item's text without its own marker, nested items and wrapped lines joined.
         page: 1-based page of the marker line.
         line: Index (into the lines given to :func:`parse_list`) of the marker line.
@@ -296,19 +300,32 @@ def _drop_trailing_subheading(group: list[int], lines: Sequence[Line], markers: 
     last = group[-1]
     if last in markers:
         return
-    previous = lines[group[-2]].text
-    if _is_subheading(lines[last].text, previous):
+    if _is_subheading(lines[last], lines[group[-2]], lines[group[0]]):
         group.pop()
 
 
-def _is_subheading(text: str, previous: str) -> bool:
+def _is_subheading(line: Line, previous: Line, item: Line) -> bool:
+    """True for a line between two items that heads the next ones rather than ending this one.
+
+    By layout first: a short line alone, without a marker, set bold or larger than the item it
+    follows. Without type information: a known sub-heading phrase, or a short title-case line (or
+    one ending in a colon) after a line that ends a sentence.
+    """
+    text = line.text
     words = text.rstrip(":").split()
     if not words or len(words) > _MAX_SUBHEADING_WORDS or not text[0].isupper() or text[-1] in ".,;":
         return False
+    ends_sentence = previous.text.rstrip()[-1:] in {".", ";", ":"}
+    if line.bold and not item.bold and ends_sentence:
+        return True
+    if line.size and item.size and line.size > item.size + _SIZE_STEP and ends_sentence:
+        return True
     if " ".join(words).lower() in _SUBHEADINGS:
+        return True
+    if text.endswith(":") and ends_sentence and len(words) <= _MAX_SUBHEADING_WORDS:
         return True
     long_words = [w for w in words if sum(ch.isalpha() for ch in w) >= 4]
     if not long_words:
         return False
     capitalised = sum(1 for w in long_words if w[0].isupper())
-    return capitalised / len(long_words) >= 0.6 and previous.rstrip()[-1:] in {".", ";", ":"}
+    return capitalised / len(long_words) >= 0.6 and ends_sentence

@@ -1,13 +1,15 @@
-"""pdf_text: page texts from PDF bytes, and the document errors."""
+"""common.pdf.text: page texts and line boxes from PDF bytes (PDFium), and the document errors."""
 
 from __future__ import annotations
 
 import io
 
 import pytest
-from pypdf import PdfWriter
+from reportlab.lib import pdfencrypt
+from reportlab.pdfgen import canvas
 
-from common.documents.errors import (
+from common.errors import PermanentError
+from common.pdf.errors import (
     CorruptDocument,
     DocumentError,
     DocumentTooLarge,
@@ -16,8 +18,7 @@ from common.documents.errors import (
     NotAPdf,
     NoTextLayer,
 )
-from common.documents.pdf_text import extract_pages, read_pdf
-from common.errors import PermanentError
+from common.pdf.text import extract_pages, read_pdf
 from tests.support.shared_data import protocol_pdf
 
 SECRET = "Zebulon Quirkfeather"
@@ -53,13 +54,16 @@ def _text_pdf(pages: list[list[str]]) -> bytes:
 
 
 def _blank_pdf(pages: int = 1, *, user_password: str | None = None) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(612, 792)
-    if user_password is not None:
-        writer.encrypt(user_password=user_password, owner_password="owner-secret")
     buffer = io.BytesIO()
-    writer.write(buffer)
+    encrypt = (
+        pdfencrypt.StandardEncryption(user_password, ownerPassword="owner-secret", canPrint=0)
+        if user_password is not None
+        else None
+    )
+    pdf = canvas.Canvas(buffer, pagesize=(612, 792), encrypt=encrypt)
+    for _ in range(pages):
+        pdf.showPage()
+    pdf.save()
     return buffer.getvalue()
 
 
@@ -105,8 +109,15 @@ def test_truncated_pdf_is_corrupt(keep: float) -> None:
     with pytest.raises(CorruptDocument) as caught:
         extract_pages(data[: int(len(data) * keep)])
     assert caught.value.error_code == "corrupt_document"
-    assert caught.value.__cause__ is not None
     assert SECRET not in caught.value.message
+
+
+def test_damaged_body_is_corrupt_with_the_parser_error_as_cause() -> None:
+    data = _text_pdf([BODY])
+    damaged = b"%PDF-1.4\n" + b"\x00garbage" * 50 + data[-64:]
+    with pytest.raises(CorruptDocument) as caught:
+        extract_pages(damaged)
+    assert caught.value.__cause__ is not None
 
 
 def test_truncated_real_protocol_is_corrupt() -> None:

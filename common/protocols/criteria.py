@@ -1,7 +1,7 @@
 """Inclusion and exclusion criteria from the located sections.
 
 For each of inclusion and exclusion, every section of that kind is parsed as a list
-(:func:`common.documents.list_parser.parse_list`) and the richest parse wins: a synopsis often
+(:func:`common.pdf.list_parser.parse_list`) and the richest parse wins: a synopsis often
 repeats the criteria in short form, the body section has them in full (and when the synopsis
 copies them in full, the body's list still wins). When the document has no
 separate inclusion/exclusion headings, the eligibility section is split at its "Inclusion
@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from common.documents.document import Document, Line
-from common.documents.headings import is_capitalised_heading
-from common.documents.layout import join_lines
-from common.documents.list_markers import match_marker
-from common.documents.list_parser import parse_list
-from common.documents.section_kinds import classify_heading
-from common.documents.sections import Section, sections_of
+from common.pdf.document import Document, Line
+from common.pdf.headings import is_capitalised_heading
+from common.pdf.layout import join_lines
+from common.pdf.list_markers import match_marker
+from common.pdf.list_parser import parse_list
+from common.protocols.section_kinds import classify_heading
+from common.protocols.sections import Section, sections_of
 
 __all__ = ["CriteriaKind", "ParsedCriteria", "ParsedCriterion", "parse_criteria", "parse_criteria_lines"]
 
@@ -75,7 +75,7 @@ def parse_criteria(doc: Document, sections: Sequence[Section]) -> ParsedCriteria
 
     Args:
         doc: The document.
-        sections: Its sections, from :func:`common.documents.sections.locate_sections`.
+        sections: Its sections, from :func:`common.protocols.sections.locate_sections`.
 
     Returns:
         The criteria; a list is empty when it could not be found.
@@ -197,7 +197,9 @@ def _is_heading_line(text: str) -> bool:
 
 def _pseudo_heading(text: str) -> CriteriaKind | None:
     # A wrapped sentence may start a line with "inclusion criteria."; a heading is capitalised.
-    if not text[:1].isupper() or len(text.split()) > _MAX_PSEUDO_WORDS:
+    if not text[:1].isupper() or "clusion" not in text.lower().replace(" ", ""):
+        return None  # cheap tests first: this runs on every line of an eligibility section
+    if len(text.split()) > _MAX_PSEUDO_WORDS:
         return None
     match = _PSEUDO_HEADING.match(text)
     if match is not None:

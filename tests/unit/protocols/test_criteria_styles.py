@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from common.documents.criteria import parse_criteria, parse_criteria_lines
-from common.documents.document import Document, Line
-from common.documents.list_markers import match_marker
-from common.documents.list_parser import parse_list
-from common.documents.sections import locate_sections
+from common.pdf.document import Document, Line
+from common.pdf.list_markers import match_marker
+from common.pdf.list_parser import parse_list
+from common.protocols.criteria import parse_criteria, parse_criteria_lines
+from common.protocols.sections import locate_sections
 
 
 def _lines(*pages: str) -> list[Line]:

@@ -13,8 +13,8 @@ Three kinds of heading line are recognised:
   real outline;
 * appendix headings ("Appendix 2. Clinical Laboratory Tests", "Protocol Attachment ABC.1"), which
   are top-level boundaries; a bare label takes the next line as its title;
-* unnumbered key-section headings: a line that is nothing but a heading phrase of a known kind
-  ("Inclusion Criteria", "Schedule of Activities");
+* unnumbered key-section headings: a line that is nothing but a heading phrase the caller
+  recognises (``key_phrase``; for protocols "Inclusion Criteria", "Schedule of Activities");
 * short lines in capitals ("STUDY PROCEDURES"), which only serve as boundaries.
 
 It also matches a heading known from elsewhere (outline, table of contents) to its body line.
@@ -23,11 +23,11 @@ It also matches a heading known from elsewhere (outline, table of contents) to i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from common.documents.document import Document
-from common.documents.section_kinds import classify_heading, is_continuation
+from common.pdf.document import Document
 
 __all__ = [
     "Heading",
@@ -35,6 +35,7 @@ __all__ = [
     "HeadingSource",
     "body_headings",
     "is_capitalised_heading",
+    "is_continuation",
     "parse_number",
     "title_key",
 ]
@@ -49,6 +50,10 @@ _APPENDIX = re.compile(
     re.IGNORECASE,
 )
 _NON_KEY = re.compile(r"[^a-z0-9]+")
+# First three letters of the words an appendix heading opens with (appendix, attachment, annex,
+# supplement, "protocol attachment").
+_APPENDIX_OPENINGS = frozenset({"app", "att", "ann", "sup", "pro"})
+_CONTINUED = re.compile(r"\((?:continued|concluded|cont'?d\.?)\)\s*$")
 _LEADERS = re.compile(r"\.{4,}|(?:\.\s){4,}|…{2,}")
 _MAX_TITLE_WORDS = 16
 _MAX_PHRASE_WORDS = 10
@@ -84,6 +89,11 @@ class Heading:
     title: str
     level: int
     source: HeadingSource
+
+
+def is_continuation(title: str) -> bool:
+    """True when a heading says it continues an earlier one ("... (continued)")."""
+    return _CONTINUED.search(title.strip().lower()) is not None
 
 
 def title_key(text: str) -> str:
@@ -156,32 +166,48 @@ class HeadingMatcher:
     """
 
     def __init__(self, doc: Document, skip_pages: frozenset[int]) -> None:
-        self._full: list[str] = []
-        self._rest: list[str] = []
-        self._next: list[str] = []
         self._by_number: dict[str, list[int]] = {}
-        texts = [line.text if line.page not in skip_pages else "" for line in doc.lines]
-        following = [""] * len(texts)
-        upcoming = ""
-        for i in range(len(texts) - 1, -1, -1):
-            following[i] = upcoming
-            if texts[i]:
-                upcoming = texts[i]
-        for i, text in enumerate(texts):
-            number, rest = parse_number(text) if text else (None, "")
-            nxt = following[i]
-            if number is not None and not rest:
-                rest, nxt = nxt, ""
-            self._full.append(title_key(text))
-            self._rest.append(title_key(rest))
-            self._next.append(title_key(nxt))
+        # Keys are made on first use: most lines are never compared with any heading.
+        self._texts = [line.text if line.page not in skip_pages else "" for line in doc.lines]
+        self._keys: list[str | None] = [None] * len(self._texts)
+        self._following: list[int] = [-1] * len(self._texts)
+        upcoming = -1
+        for i in range(len(self._texts) - 1, -1, -1):
+            self._following[i] = upcoming
+            if self._texts[i]:
+                upcoming = i
+        self._numbered: dict[int, tuple[str, str]] = {}
+        for i, text in enumerate(self._texts):
+            if not text[:1].isdigit():
+                continue
+            number, rest = parse_number(text)
             if number is not None:
+                self._numbered[i] = (number, rest)
                 self._by_number.setdefault(number, []).append(i)
+
+    def _key(self, i: int) -> str:
+        if i < 0:
+            return ""
+        key = self._keys[i]
+        if key is None:
+            key = title_key(self._texts[i]) if self._texts[i] else ""
+            self._keys[i] = key
+        return key
+
+    def _rest_next(self, i: int) -> tuple[str, str]:
+        """The line's title key without its number, and the key of the line after it."""
+        numbered = self._numbered.get(i)
+        if numbered is None:
+            return self._key(i), self._key(self._following[i])
+        rest = numbered[1]
+        if rest:
+            return title_key(rest), self._key(self._following[i])
+        return self._key(self._following[i]), ""
 
     @property
     def line_count(self) -> int:
         """Number of lines in the indexed document."""
-        return len(self._full)
+        return len(self._texts)
 
     def find(self, number: str | None, title: str, start: int = 0, end: int | None = None) -> int | None:
         """The first line in ``[start, end)`` that prints the heading.
@@ -198,18 +224,26 @@ class HeadingMatcher:
             The line index, or ``None`` when the heading is not printed in that range.
         """
         target = title_key(title)
-        stop = len(self._full) if end is None else min(end, len(self._full))
+        stop = len(self._texts) if end is None else min(end, len(self._texts))
         if not target:
             return None
         if number is not None:
             for i in self._by_number.get(number, []):
-                if start <= i < stop and _keys_match(self._rest[i], self._next[i], target):
+                if start <= i < stop and _keys_match(*self._rest_next(i), target):
                     return i
             return None
+        first = target[0]
         for i in range(max(0, start), stop):
-            full = self._full[i]
+            text = self._texts[i]
+            if not text:
+                continue
+            lead = text[0].lower()
+            if lead.isalpha() and lead != first:
+                continue  # the line's key starts with that letter, the heading's with another
+            full = self._key(i)
+            rest, following = self._rest_next(i)
             # An unnumbered outline entry may still point at a numbered heading.
-            if full and (_keys_match(full, self._next[i], target) or _keys_match(self._rest[i], self._next[i], target)):
+            if full and (_keys_match(full, following, target) or _keys_match(rest, following, target)):
                 return i
         return None
 
@@ -351,7 +385,10 @@ def _appendix_headings(doc: Document, skip_pages: frozenset[int]) -> tuple[list[
     last_label = ""
     for i, line in enumerate(doc.lines):
         text = line.text
-        if not text or line.page in skip_pages or len(text.split()) > _MAX_TITLE_WORDS:
+        # Cheap test first: this runs on every line, and an appendix heading opens with its word.
+        if not text or text[:3].lower() not in _APPENDIX_OPENINGS:
+            continue
+        if line.page in skip_pages or len(text.split()) > _MAX_TITLE_WORDS:
             continue
         match = _APPENDIX.match(text)
         if match is None or not (text[0].isupper()):
@@ -374,7 +411,7 @@ def _appendix_headings(doc: Document, skip_pages: frozenset[int]) -> tuple[list[
     return out, title_lines
 
 
-def _phrase_headings(doc: Document, skip_pages: frozenset[int]) -> list[Heading]:
+def _phrase_headings(doc: Document, skip_pages: frozenset[int], key_phrase: Callable[[str], bool]) -> list[Heading]:
     out: list[Heading] = []
     for i, line in enumerate(doc.lines):
         text = line.text
@@ -382,7 +419,7 @@ def _phrase_headings(doc: Document, skip_pages: frozenset[int]) -> list[Heading]
             continue
         if len(text.split()) > _MAX_PHRASE_WORDS or is_continuation(text):
             continue
-        if classify_heading(text, strict=True) is None:
+        if not key_phrase(text):
             continue
         out.append(Heading(line=i, page=line.page, number=None, title=text.rstrip(":").strip(), level=0, source="body"))
     return out
@@ -406,10 +443,10 @@ def is_capitalised_heading(text: str) -> bool:
         Whether the line has 2 to 10 words, at least two of three or more letters, no lower-case
         letter and no sentence punctuation at its end.
     """
+    if not text[0].isalpha() or text != text.upper() or text[-1] in ".,;":
+        return False  # cheap tests first: a line with a lower-case letter is no capitals heading
     words = text.split()
-    if not text[0].isalpha() or not 2 <= len(words) <= _MAX_PHRASE_WORDS or text[-1] in ".,;":
-        return False
-    if any(ch.islower() for ch in text):
+    if not 2 <= len(words) <= _MAX_PHRASE_WORDS:
         return False
     letters = sum(ch.isalpha() for ch in text)
     # Table rows in capitals ("VISIT 1 2 3 4") are mostly numbers.
@@ -418,12 +455,16 @@ def is_capitalised_heading(text: str) -> bool:
     return sum(1 for w in words if sum(ch.isalpha() for ch in w) >= 3) >= 2
 
 
-def body_headings(doc: Document, skip_pages: frozenset[int] = frozenset()) -> list[Heading]:
+def body_headings(
+    doc: Document, skip_pages: frozenset[int] = frozenset(), key_phrase: Callable[[str], bool] | None = None
+) -> list[Heading]:
     """Headings found by scanning the body text.
 
     Args:
         doc: The document.
         skip_pages: Pages not to scan (the table of contents).
+        key_phrase: Recognises a bare line of body text as a heading phrase of its own
+            (applied to short capitalised lines); none are recognised when ``None``.
 
     Returns:
         Headings in document order: the chain of numbered headings (level = number of parts),
@@ -450,7 +491,7 @@ def body_headings(doc: Document, skip_pages: frozenset[int] = frozenset()) -> li
         for c in chain
     ]
     taken = {h.line for h in numbered} | {c.title_line for c in chain} | {h.line for h in appendices} | title_lines
-    phrases = [h for h in _phrase_headings(doc, skip_pages) if h.line not in taken]
+    phrases = [h for h in _phrase_headings(doc, skip_pages, key_phrase) if h.line not in taken] if key_phrase else []
     taken |= {h.line for h in phrases}
     capitals = [h for h in _capital_headings(doc, skip_pages) if h.line not in taken]
     return sorted([*numbered, *appendices, *phrases, *capitals], key=lambda h: h.line)

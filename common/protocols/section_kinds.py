@@ -16,7 +16,7 @@ __all__ = [
     "SectionKind",
     "classify_heading",
     "is_broad_heading",
-    "is_continuation",
+    "is_key_phrase",
     "normalise_title",
 ]
 
@@ -39,6 +39,15 @@ SECTION_KINDS: tuple[SectionKind, ...] = (
     "schedule_of_activities",
 )
 
+_NON_LETTER = re.compile(r"[^a-z]+")
+# Letters that every key-section heading contains; a split heading is only retried when present.
+_KEY_STEMS = ("inclusion", "exclusion", "criteri", "eligib", "objective", "endpoint", "synopsis", "schedule", "design")
+_MAX_SPLIT_TITLE = 80
+# Every key-section heading contains one of these (letters only, lower case, spaces removed).
+_ANY_KEY_WORD = re.compile(
+    "inclu|exclu|criteri|eligib|populat|select|entry|enrol|synopsis|summary|schedule|event|flowchart|"
+    "objective|endpoint|estimand|outcome|design|plan|patient|subject|participant|visits|assessments|procedures"
+)
 _CONTINUED = re.compile(r"\((?:continued|concluded|cont'?d\.?)\)\s*$")
 _NON_WORD = re.compile(r"[^a-z0-9/&]+")
 
@@ -178,17 +187,16 @@ def is_broad_heading(title: str) -> bool:
     return _BROAD.match(normalise_title(title)) is not None
 
 
-def is_continuation(title: str) -> bool:
-    """True when a heading says it continues an earlier one ("... (continued)")."""
-    return _CONTINUED.search(title.strip().lower()) is not None
-
-
 def _words(text: str) -> list[str]:
     return [w for w in _NON_WORD.split(text) if w]
 
 
 def classify_heading(title: str, *, strict: bool = False) -> SectionKind | None:
     """The section kind a heading title announces, if any.
+
+    A heading whose words the text layer split ("Ex clusion Criteria") is recognised too: when
+    the title as printed classifies as nothing but, with its letters run together, names a key
+    section, each single space is tried removed.
 
     Args:
         title: The heading title, without its number (a leading number is tolerated).
@@ -198,6 +206,27 @@ def classify_heading(title: str, *, strict: bool = False) -> SectionKind | None:
     Returns:
         The kind, or ``None`` when the title is not one of the key sections.
     """
+    compact = _NON_LETTER.sub("", title.lower())
+    if _ANY_KEY_WORD.search(compact) is None and compact != "soa":
+        return None  # cheap test first: this runs on every short line of a document
+    kind = _classify(title, strict)
+    if kind is not None or " " not in title or len(title) > _MAX_SPLIT_TITLE:
+        return kind
+    if not any(stem in compact for stem in _KEY_STEMS):
+        return None
+    for position in (i for i, ch in enumerate(title) if ch == " "):
+        kind = _classify(title[:position] + title[position + 1 :], strict)
+        if kind is not None:
+            return kind
+    return None
+
+
+def is_key_phrase(text: str) -> bool:
+    """True when a bare line of body text is a key-section heading phrase on its own."""
+    return classify_heading(text, strict=True) is not None
+
+
+def _classify(title: str, strict: bool) -> SectionKind | None:
     text = normalise_title(title)
     text = re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", text)
     # "Non-inclusion criteria" (European protocols) are exclusion criteria.
@@ -254,6 +283,11 @@ def _schedule_kind(text: str, words: list[str], strict: bool) -> SectionKind | N
 def _objectives_kind(text: str, words: list[str], strict: bool) -> SectionKind | None:
     word_set = set(words)
     if word_set & _OBJECTIVE_WORDS and word_set <= _OBJECTIVE_ALLOWED:
+        return "objectives_endpoints"
+    # "Outcome Measures" (ClinicalTrials.gov's word for endpoints), "Primary Outcome Measures".
+    if {"outcome", "measures"} <= word_set | {
+        "measures" if "measure" in word_set else ""
+    } and word_set <= _OBJECTIVE_ALLOWED | {"measure"}:
         return "objectives_endpoints"
     return None
 

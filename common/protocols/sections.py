@@ -17,7 +17,7 @@ re-printing "6.2. Exclusion Criteria") are ignored.
 
 Usage::
 
-    doc = build_document(pdf.pages, pdf.outline, pdf.line_x)
+    doc = document_from_pdf(pdf)
     sections = locate_sections(doc)
     pages = pages_for(sections, {"inclusion", "exclusion"})
 """
@@ -28,10 +28,10 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from common.documents.document import Document
-from common.documents.headings import Heading, HeadingMatcher, body_headings, parse_number, title_key
-from common.documents.section_kinds import SECTION_KINDS, SectionKind, classify_heading, is_broad_heading
-from common.documents.toc import TocEntry, find_toc_pages, parse_toc
+from common.pdf.document import Document
+from common.pdf.headings import Heading, HeadingMatcher, body_headings, parse_number, title_key
+from common.pdf.toc import TocEntry, find_toc_pages, parse_toc
+from common.protocols.section_kinds import SECTION_KINDS, SectionKind, classify_heading, is_broad_heading, is_key_phrase
 
 __all__ = [
     "Section",
@@ -92,7 +92,7 @@ def locate_sections(doc: Document) -> list[Section]:
     Plan") gives way to the specific heading it contains ("3.1 Summary of Study Design").
 
     Args:
-        doc: The document, as built by :func:`common.documents.layout.build_document`.
+        doc: The document, as built by :func:`common.pdf.layout.build_document`.
 
     Returns:
         The recognised sections, sorted by position.
@@ -136,7 +136,7 @@ def find_headings(doc: Document) -> list[Heading]:
     toc_pages = find_toc_pages(doc)
     matcher = HeadingMatcher(doc, toc_pages)
     primary = _outline_headings(doc, matcher, toc_pages) or _toc_headings(doc, matcher, toc_pages)
-    body = body_headings(doc, toc_pages)
+    body = body_headings(doc, toc_pages, is_key_phrase)
     if not primary:
         return _assign_phrase_levels(body)
     found = {kind for kind in (classify_heading(h.title) for h in primary) if kind is not None}

@@ -6,23 +6,20 @@ Rules favour precision: a field is left empty rather than filled with a guess.
   most title-like block of the title page (boilerplate, protocol codes and dates removed).
 * Phase: "Phase 3", "Phase II", "Phase 1/2", "Phase IIb" in the title, then in the synopsis,
   the first pages and the design section; normalised to arabic numerals ("Phase 2b").
-* Arms: see :mod:`common.documents.arms`; objectives and endpoints: see
-  :mod:`common.documents.objectives`.
+* Arms: see :mod:`common.protocols.arms`; objectives and endpoints: see
+  :mod:`common.protocols.objectives_endpoints`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
-from common.documents.arms import ParsedArm, extract_arms
-from common.documents.document import Document, Line
-from common.documents.layout import join_lines
-from common.documents.objectives import ObjectivesAndEndpoints, extract_objectives
-from common.documents.sections import Section, sections_of
+from common.pdf.document import Document, Line
+from common.pdf.layout import join_lines
+from common.protocols.sections import Section, sections_of
 
-__all__ = ["ProtocolFields", "extract_fields", "find_phase", "find_title", "normalise_phase"]
+__all__ = ["find_title", "first_text_page"]
 
 _TITLE_LABEL = re.compile(
     r"^(?:(?:full|official|protocol|study|trial|scientific|long)\s+)?title(?:\s+of\s+(?:the\s+)?(?:study|trial|protocol))?"
@@ -48,96 +45,16 @@ _NOT_TITLE = re.compile(
 _PROTOCOL_CODE = re.compile(
     r"^(?:clinical\s+)?(?:study\s+|trial\s+)?protocol\s*[:#]?\s*[A-Z0-9][\w().-]*$", re.IGNORECASE
 )
-_PHASE = re.compile(
-    r"\bphase\s*[:\-]?\s*(?P<a>iv|iii|ii|i|[0-4])(?P<sa>[ab])?"
-    r"(?:\s*(?:/|-|\u2013|and|to)\s*(?:phase\s*)?(?P<b>iv|iii|ii|i|[1-4])(?P<sb>[ab])?)?\b",
-    re.IGNORECASE,
-)
-_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 _TITLE_PAGES = 2
 _LABEL_PAGES = 15
 _MAX_TITLE_LINES = 6
 _MIN_TITLE_CHARS = 25
 _MAX_TITLE_CHARS = 400
-_PHASE_PAGES = 3
 
 
-@dataclass(frozen=True, slots=True)
-class ProtocolFields:
-    """The non-criteria fields of a protocol summary.
-
-    Attributes:
-        title: Official title, if found.
-        phase: Normalised phase ("Phase 3", "Phase 1/2"), if found.
-        arms: Study arms, when explicitly listed.
-        objectives: Objectives and endpoints.
-    """
-
-    title: str | None = None
-    phase: str | None = None
-    arms: tuple[ParsedArm, ...] = ()
-    objectives: ObjectivesAndEndpoints = field(default_factory=ObjectivesAndEndpoints)
-
-
-def extract_fields(doc: Document, sections: Sequence[Section]) -> ProtocolFields:
-    """Title, phase, arms, objectives and endpoints of a protocol.
-
-    Args:
-        doc: The document.
-        sections: Its sections, from :func:`common.documents.sections.locate_sections`.
-
-    Returns:
-        The fields; each is empty when it could not be found with confidence.
-    """
-    title = find_title(doc, sections)
-    return ProtocolFields(
-        title=title,
-        phase=find_phase(doc, sections, title),
-        arms=tuple(extract_arms(doc, sections)),
-        objectives=extract_objectives(doc, sections),
-    )
-
-
-def normalise_phase(text: str) -> str | None:
-    """The first trial phase mentioned in ``text``, normalised.
-
-    Args:
-        text: Any text, e.g. ``"A Phase IIb, randomised study"``.
-
-    Returns:
-        ``"Phase 2b"``, ``"Phase 1/2"``, ... or ``None`` when no phase is mentioned.
-    """
-    match = _PHASE.search(text)
-    if match is None:
-        return None
-    first = _ROMAN.get(match["a"].lower(), match["a"]) + (match["sa"] or "").lower()
-    if match["b"] is None:
-        return f"Phase {first}"
-    second = _ROMAN.get(match["b"].lower(), match["b"]) + (match["sb"] or "").lower()
-    return f"Phase {first}/{second}"
-
-
-def find_phase(doc: Document, sections: Sequence[Section], title: str | None = None) -> str | None:
-    """The trial phase, from the title, the synopsis, the first pages or the design section.
-
-    Args:
-        doc: The document.
-        sections: Its sections.
-        title: The title, if already known.
-
-    Returns:
-        The normalised phase, or ``None``.
-    """
-    if title and (phase := normalise_phase(title)):
-        return phase
-    sources: list[Iterable[Line]] = [doc.lines[s.start_line : s.end_line] for s in sections_of(sections, "synopsis")]
-    sources.append(line for line in doc.lines if line.page <= _PHASE_PAGES)
-    sources.extend(doc.lines[s.start_line : s.end_line] for s in sections_of(sections, "study_design"))
-    for lines in sources:
-        for line in lines:
-            if "phase" in line.text.lower() and (phase := normalise_phase(line.text)):
-                return phase
-    return None
+def first_text_page(doc: Document) -> int:
+    """The first page that has body text (1 when the document has none)."""
+    return next((line.page for line in doc.lines if line.text), 1)
 
 
 def find_title(doc: Document, sections: Sequence[Section]) -> str | None:
@@ -155,7 +72,8 @@ def find_title(doc: Document, sections: Sequence[Section]) -> str | None:
 
 def _labelled_title(doc: Document, sections: Sequence[Section]) -> str | None:
     spans = [(s.start_line, s.end_line) for s in sections_of(sections, "synopsis")]
-    first_pages = [i for i, line in enumerate(doc.lines) if line.page <= _LABEL_PAGES]
+    last_page = first_text_page(doc) + _LABEL_PAGES - 1
+    first_pages = [i for i, line in enumerate(doc.lines) if line.page <= last_page]
     if first_pages:
         spans.append((first_pages[0], first_pages[-1] + 1))
     for start, end in spans:
@@ -176,7 +94,8 @@ def _labelled_title(doc: Document, sections: Sequence[Section]) -> str | None:
 
 def _title_page(doc: Document) -> str | None:
     best: tuple[int, str] | None = None
-    for block in _blocks(line for line in doc.lines if line.page <= _TITLE_PAGES):
+    last_page = first_text_page(doc) + _TITLE_PAGES - 1
+    for block in _blocks(line for line in doc.lines if line.page <= last_page):
         title = join_lines(block)
         if not _MIN_TITLE_CHARS <= len(title) <= _MAX_TITLE_CHARS or title.endswith("."):
             continue
