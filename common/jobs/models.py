@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["CallbackAttempt", "Job", "JobError", "JobStatus", "Source", "Usage"]
+__all__ = ["CallbackAttempt", "Job", "JobError", "JobStatus", "ModelCall", "Source", "Usage"]
 
 
 class JobStatus(StrEnum):
@@ -52,21 +52,79 @@ class JobError:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelCall:
+    """What one model call used, as the provider reported it. Priced later by :mod:`common.costs`.
+
+    Token counts follow mirascope's ``Usage`` (and OpenAI's) convention: ``input_tokens``
+    includes the cache-read and cache-write tokens, ``output_tokens`` includes the reasoning
+    tokens.
+
+    Attributes:
+        provider: mirascope provider id, e.g. ``openai``, ``anthropic``, ``ollama``.
+        request_model: The model asked for without the provider prefix or ``:api`` suffix,
+            e.g. ``gpt-4o-mini``.
+        response_model: The model id the provider answered with (e.g.
+            ``gpt-4o-mini-2024-07-18``), or ``None`` when it did not say.
+        requested_at: When the request was sent (UTC); prices in force then apply.
+        input_tokens: All input tokens (tokens).
+        output_tokens: All output tokens (tokens).
+        cache_read_tokens: Input tokens read from the provider's prompt cache (tokens).
+        cache_write_tokens: Input tokens written to the prompt cache (tokens).
+        reasoning_tokens: Output tokens spent on reasoning (tokens).
+        seconds: Duration of the call (s).
+    """
+
+    provider: str
+    request_model: str
+    response_model: str | None
+    requested_at: datetime
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
     """Model token usage of one job, summed over its model calls.
 
     Attributes:
-        input_tokens: Tokens sent to the model.
-        output_tokens: Tokens received from the model.
+        input_tokens: Tokens sent to the model (including cache reads and writes).
+        output_tokens: Tokens received from the model (including reasoning tokens).
         document_tokens: Estimated tokens of the whole source document, when the agent reads
             one, so the saving of sending only selected pages can be seen.
         calls: Number of model calls.
+        cache_read_tokens: Input tokens read from the provider's prompt cache.
+        cache_write_tokens: Input tokens written to the prompt cache.
+        reasoning_tokens: Output tokens spent on reasoning.
+        model_calls: One record per call, oldest first, for pricing and the trace timeline.
+            Empty for jobs stored before per-call records existed.
     """
 
     input_tokens: int = 0
     output_tokens: int = 0
     document_tokens: int | None = None
     calls: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    model_calls: tuple[ModelCall, ...] = ()
+
+    @classmethod
+    def of_calls(cls, calls: tuple[ModelCall, ...], *, document_tokens: int | None = None) -> Usage:
+        """The sums over ``calls``, keeping the calls."""
+        return cls(
+            input_tokens=sum(c.input_tokens for c in calls),
+            output_tokens=sum(c.output_tokens for c in calls),
+            document_tokens=document_tokens,
+            calls=len(calls),
+            cache_read_tokens=sum(c.cache_read_tokens for c in calls),
+            cache_write_tokens=sum(c.cache_write_tokens for c in calls),
+            reasoning_tokens=sum(c.reasoning_tokens for c in calls),
+            model_calls=calls,
+        )
 
 
 @dataclass(frozen=True, slots=True)
