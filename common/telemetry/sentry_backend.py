@@ -22,6 +22,7 @@ where no integration forks it), and :meth:`SentryBackend.flush` is called before
 
 from __future__ import annotations
 
+import os
 import urllib.parse
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
@@ -98,8 +99,8 @@ def sentry_options(config: TelemetryConfig) -> dict[str, Any]:
     }
     if config.sentry_environment:
         options["environment"] = config.sentry_environment
-    if config.sentry_release:
-        options["release"] = config.sentry_release
+    # An explicit release also stops the SDK from running `git rev-parse` at init to guess one.
+    options["release"] = config.sentry_release or os.environ.get("K_REVISION") or "agentjobs"
     return options
 
 
