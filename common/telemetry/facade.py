@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Generator, Mapping, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
@@ -28,8 +28,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from common.config import Settings
-from common.telemetry.allowlist import AttributeValue, allowed_attributes, is_safe_text, register_span_name
 from common.telemetry.allowlist import ALLOWED_SPAN_KEYS as _SPAN_KEYS
+from common.telemetry.allowlist import AttributeValue, allowed_attributes, is_safe_text, register_span_name
 from common.telemetry.config import TelemetryConfig
 from common.telemetry.context import (
     TRACEPARENT,
@@ -127,7 +127,7 @@ def _guard(fn: object, *args: object) -> None:
     """Call a backend method; telemetry never fails the work it observes."""
     try:
         fn(*args)  # type: ignore[operator]  # pyright: ignore[reportCallIssue]
-    except Exception as e:  # noqa: BLE001 - see docstring
+    except Exception as e:
         _warn_once("telemetry.backend_error", error=type(e).__name__)
 
 
@@ -135,13 +135,13 @@ _warned: set[str] = set()
 _warned_lock = threading.Lock()
 
 
-def _warn_once(event: str, **fields: str | int | float | bool | None) -> None:
-    key = event + repr(sorted(fields.items()))
+def _warn_once(event: str, error: str) -> None:
+    key = f"{event}:{error}"
     with _warned_lock:
         if key in _warned:
             return
         _warned.add(key)
-    log(event, severity="WARNING", **fields)
+    log(event, severity="WARNING", error=error)
 
 
 @dataclass(slots=True)
@@ -237,7 +237,9 @@ class _Backend(Protocol):
 
 
 class _Metrics(Protocol):
-    def job(self, attributes: Mapping[str, AttributeValue], duration_s: float | None, queue_s: float | None) -> None: ...
+    def job(
+        self, attributes: Mapping[str, AttributeValue], duration_s: float | None, queue_s: float | None
+    ) -> None: ...
 
     def model_call(self, attributes: Mapping[str, AttributeValue], call: ModelCall, seconds: float) -> None: ...
 
@@ -305,7 +307,7 @@ class Telemetry:
                 handle, made = backend.start(
                     name, kind=kind, op=op, root=root, parent=parent, ref=ref, attributes=clean, start_ns=start_ns
                 )
-            except Exception as e:  # noqa: BLE001 - telemetry never fails the work
+            except Exception as e:
                 _warn_once("telemetry.backend_error", error=type(e).__name__)
                 continue
             handles.append(handle)
@@ -326,7 +328,7 @@ class Telemetry:
         kind: SpanKindName = "server",
         final_attempt: bool = True,
         flush: bool = True,
-    ) -> Iterator[Delivery]:
+    ) -> Generator[Delivery]:
         """The root span and Sentry transaction of one request or delivery, in its own Sentry scope.
 
         Args:
@@ -364,7 +366,7 @@ class Telemetry:
                 self.flush()
 
     @contextmanager
-    def stage(self, name: str, **attributes: AttributeValue) -> Iterator[None]:
+    def stage(self, name: str, **attributes: AttributeValue) -> Generator[None]:
         """A child span of the current span for one stage, e.g. ``download`` or ``store``.
 
         Args:
@@ -373,7 +375,12 @@ class Telemetry:
                 pass them as ``**{"agentjobs.bytes": n}``. Keys off the allow-list are dropped.
         """
         span = self._open(
-            name, kind="internal", op="stage", root=False, parent=None, attributes=attributes | {"agentjobs.stage": name}
+            name,
+            kind="internal",
+            op="stage",
+            root=False,
+            parent=None,
+            attributes=attributes | {"agentjobs.stage": name},
         )
         error: BaseException | None = None
         try:
@@ -404,7 +411,7 @@ class Telemetry:
         span.end(None, end_ns)
 
     @contextmanager
-    def model_call(self, *, provider: str, request_model: str, operation: str = "chat") -> Iterator[ModelCallSpan]:
+    def model_call(self, *, provider: str, request_model: str, operation: str = "chat") -> Generator[ModelCallSpan]:
         """A ``gen_ai`` client span for one model call (OTel GenAI semantic conventions).
 
         Span name ``{operation} {request_model}``; attributes ``gen_ai.operation.name``,
@@ -423,7 +430,11 @@ class Telemetry:
             "gen_ai.request.model": request_model,
         }
         span = self._open(
-            f"{operation} {request_model}", kind="client", op=f"gen_ai.{operation}", root=False, parent=None,
+            f"{operation} {request_model}",
+            kind="client",
+            op=f"gen_ai.{operation}",
+            root=False,
+            parent=None,
             attributes=attributes,
         )
         error: BaseException | None = None

@@ -235,7 +235,7 @@ def start_sentry(config: TelemetryConfig) -> SentryBackend | None:
     except BadDsn:
         log("telemetry.sentry_disabled", severity="ERROR", reason="malformed_dsn")
         return None
-    except Exception as e:  # noqa: BLE001 - a telemetry bug must not stop the function
+    except Exception as e:
         log("telemetry.sentry_disabled", severity="ERROR", reason=type(e).__name__)
         return None
     if sentry_sdk.get_client().should_send_default_pii():  # pragma: no cover - guards an SDK change

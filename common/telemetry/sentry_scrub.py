@@ -61,6 +61,13 @@ def _safe_str(value: object) -> str | None:
     return value if isinstance(value, str) and is_safe_text(value) else None
 
 
+def _mappings(value: object) -> list[Mapping[str, Any]]:
+    """The mapping items of ``value`` if it is a list, else ``[]``."""
+    if not isinstance(value, list):
+        return []
+    return [cast(Mapping[str, Any], v) for v in cast(list[object], value) if isinstance(v, Mapping)]
+
+
 def _pick(source: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in keys:
@@ -87,20 +94,22 @@ def _tags(tags: object) -> dict[str, str]:
 def _frames(stacktrace: object) -> dict[str, Any] | None:
     if not isinstance(stacktrace, Mapping):
         return None
-    frames = cast(Mapping[str, Any], stacktrace).get("frames") or []
-    return {"frames": [_pick(f, _FRAME_KEYS) for f in frames if isinstance(f, Mapping)]}
+    frames = _mappings(cast(Mapping[str, Any], stacktrace).get("frames"))
+    return {"frames": [_pick(f, _FRAME_KEYS) for f in frames]}
 
 
 def _exceptions(exception: object, error: BaseException | None) -> dict[str, Any] | None:
     if not isinstance(exception, Mapping):
         return None
-    values = [v for v in cast(Mapping[str, Any], exception).get("values") or [] if isinstance(v, Mapping)]
+    values = _mappings(cast(Mapping[str, Any], exception).get("values"))
     out: list[dict[str, Any]] = []
-    for index, raw in enumerate(cast(list[Mapping[str, Any]], values)):
+    for index, raw in enumerate(values):
         item = _pick(raw, ("type", "module"))
         mechanism = raw.get("mechanism")
         if isinstance(mechanism, Mapping):
-            item["mechanism"] = _pick(cast(Mapping[str, Any], mechanism), ("type", "handled", "exception_id", "parent_id"))
+            item["mechanism"] = _pick(
+                cast(Mapping[str, Any], mechanism), ("type", "handled", "exception_id", "parent_id")
+            )
         frames = _frames(raw.get("stacktrace"))
         if frames is not None:
             item["stacktrace"] = frames
@@ -162,8 +171,11 @@ def scrub_event(event: Mapping[str, Any], hint: Mapping[str, Any] | None = None)
     Returns:
         A new event holding only ids, codes, counts, timings and stack locations.
     """
-    exc_info = (hint or {}).get("exc_info")
-    error = exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) == 3 else None  # pyright: ignore[reportUnknownArgumentType]
+    exc_info: object = (hint or {}).get("exc_info")
+    error: object = None
+    if isinstance(exc_info, tuple):
+        parts = cast(tuple[object, ...], exc_info)
+        error = parts[1] if len(parts) == 3 else None
     out = _pick(event, _TOP_LEVEL)
     out["tags"] = _tags(event.get("tags"))
     contexts = _contexts(event.get("contexts"))
@@ -184,13 +196,13 @@ def scrub_event(event: Mapping[str, Any], hint: Mapping[str, Any] | None = None)
         out["fingerprint"] = [f for f in cast(list[object], fingerprint) if isinstance(f, str) and is_safe_text(f)]
     breadcrumbs = event.get("breadcrumbs")
     if isinstance(breadcrumbs, Mapping):
-        values = cast(Mapping[str, Any], breadcrumbs).get("values") or []
-        out["breadcrumbs"] = {"values": [scrub_breadcrumb(b) for b in values if isinstance(b, Mapping)]}
+        values = _mappings(cast(Mapping[str, Any], breadcrumbs).get("values"))
+        out["breadcrumbs"] = {"values": [scrub_breadcrumb(b) for b in values]}
     if event.get("type") == "transaction":
         name = event.get("transaction")
         out["transaction"] = exported_span_name(name) if isinstance(name, str) else "transaction"
         out["transaction_info"] = {"source": "custom"}
-        out["spans"] = [_span(s) for s in event.get("spans") or [] if isinstance(s, Mapping)]
+        out["spans"] = [_span(s) for s in _mappings(event.get("spans"))]
         measurements = event.get("measurements")
         if isinstance(measurements, Mapping):
             out["measurements"] = {
