@@ -28,8 +28,6 @@ unreachable endpoint once (``telemetry.otlp_unreachable``) without delaying the 
 from __future__ import annotations
 
 import logging
-import socket
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
@@ -55,6 +53,7 @@ from common.telemetry.config import TelemetryConfig
 from common.telemetry.context import SpanRef
 from common.telemetry.log import log
 from common.telemetry.policy import Reaction
+from common.telemetry.probe import probe_in_background
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import Counter, Histogram
@@ -381,28 +380,5 @@ def start_otel(config: TelemetryConfig) -> tuple[OtelBackend | None, OtelMetrics
         )
         # Exported on flush at the end of each delivery; the long interval is only a backstop.
         reader = PeriodicExportingMetricReader(metric_exporter, export_interval_millis=300_000)
-    _probe_in_background(destination.traces_url, destination.name)
+    probe_in_background(destination.traces_url, event="telemetry.otlp_unreachable", destination=destination.name)
     return build_providers(config, exporter, reader)
-
-
-def _probe_in_background(url: str, name: str, timeout: float = 3.0) -> None:
-    """Log once if ``url``'s host does not accept TCP connections; never blocks start-up."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-
-    def probe() -> None:
-        try:
-            with socket.create_connection((host, port), timeout=timeout):
-                return
-        except OSError as e:
-            log(
-                "telemetry.otlp_unreachable",
-                severity="WARNING",
-                destination=name,
-                host=host,
-                port=port,
-                reason=type(e).__name__,
-            )
-
-    threading.Thread(target=probe, name="otlp-probe", daemon=True).start()

@@ -38,6 +38,7 @@ from common.telemetry.config import TelemetryConfig
 from common.telemetry.context import SpanRef
 from common.telemetry.log import log
 from common.telemetry.policy import Outcome, Reaction
+from common.telemetry.probe import probe_in_background
 from common.telemetry.sentry_scrub import scrub_breadcrumb, scrub_event
 
 if TYPE_CHECKING:
@@ -238,6 +239,7 @@ def start_sentry(config: TelemetryConfig) -> SentryBackend | None:
     except Exception as e:
         log("telemetry.sentry_disabled", severity="ERROR", reason=type(e).__name__)
         return None
+    probe_in_background(config.sentry_dsn, event="telemetry.sentry_unreachable", destination="sentry")
     if sentry_sdk.get_client().should_send_default_pii():  # pragma: no cover - guards an SDK change
         log("telemetry.sentry_disabled", severity="ERROR", reason="pii_not_off")
         sentry_sdk.get_client().close(timeout=0)
