@@ -11,7 +11,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from common.costs.models import Cost
 
 __all__ = ["CallbackAttempt", "Job", "JobError", "JobStatus", "ModelCall", "Source", "Usage"]
 
@@ -173,6 +176,8 @@ class Job:
         model: ``provider/model`` used, when the agent called a model.
         usage: Token usage, when the agent called a model.
         callbacks: Callback delivery attempts, oldest first.
+        cost: Model cost in USD with its price source, once priced (see :mod:`common.costs`);
+            ``None`` when the job made no model call or was not priced yet.
     """
 
     job_id: str
@@ -197,6 +202,7 @@ class Job:
     model: str | None = None
     usage: Usage | None = None
     callbacks: tuple[CallbackAttempt, ...] = ()
+    cost: Cost | None = None
 
     def replace(self, **changes: Any) -> Job:
         """A copy with ``changes`` applied."""

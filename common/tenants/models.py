@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from common.costs.models import PriceOverride
 from common.errors import UnprocessableEntity
 
 __all__ = [
@@ -43,6 +44,8 @@ class Tenant:
         webhook_secret: Standard Webhooks signing secret, ``whsec_`` + base64.
         webhook_url: Default callback URL for jobs that do not give one.
         allowed_models: ``provider/model`` ids a request may select; empty means only defaults.
+        price_overrides: The tenant's own model prices (negotiated rates, self-hosted models),
+            used before list prices when its jobs are priced.
     """
 
     tenant_id: str
@@ -51,6 +54,7 @@ class Tenant:
     webhook_secret: str
     webhook_url: str | None = None
     allowed_models: tuple[str, ...] = field(default_factory=tuple[str, ...])
+    price_overrides: tuple[PriceOverride, ...] = ()
 
     def replace(self, **changes: Any) -> Tenant:
         """A copy with ``changes`` applied."""
