@@ -18,7 +18,7 @@ See :class:`~common.telemetry.facade.Telemetry` for every method.
 
 from common.telemetry.config import OtlpDestination, TelemetryConfig
 from common.telemetry.context import SpanRef
-from common.telemetry.facade import Delivery, JobTags, ModelCallSpan, Telemetry, get, init, shutdown
+from common.telemetry.facade import Delivery, JobTags, ModelCallSpan, Telemetry, get, init, install, shutdown
 from common.telemetry.log import log, where
 from common.telemetry.policy import Outcome, Reaction
 
@@ -34,6 +34,7 @@ __all__ = [
     "TelemetryConfig",
     "get",
     "init",
+    "install",
     "log",
     "shutdown",
     "where",

@@ -55,6 +55,7 @@ __all__ = [
     "Telemetry",
     "get",
     "init",
+    "install",
     "shutdown",
 ]
 
@@ -612,6 +613,17 @@ _NOOP = Telemetry(TelemetryConfig(service="unset"))
 def get() -> Telemetry:
     """The process's :class:`Telemetry` from :func:`init`, or a no-op before it."""
     return _instance[0] or _NOOP
+
+
+def install(telemetry: Telemetry) -> None:
+    """Make ``telemetry`` the process's instance, replacing (and shutting down) any other.
+
+    For tests that build a :class:`Telemetry` over in-memory exporters
+    (:func:`common.telemetry.otel_backend.build_providers`).
+    """
+    shutdown()
+    with _lock:
+        _instance[0] = telemetry
 
 
 def shutdown() -> None:

@@ -55,7 +55,6 @@ from common.agents.protocol_processor.prompt import (
 from common.documents.layout import build_document
 from common.documents.pdf_text import DEFAULT_MAX_BYTES, read_pdf
 from common.documents.sections import locate_sections
-from common.jobs.models import Usage
 from common.llm.default import ModelFactory, default_model
 from common.telemetry.log import log
 
@@ -154,10 +153,6 @@ def summarise_with_model(
         page_count=doc.page_count,
         method=METHOD_PREFIX + ctx.model,
     )
-    usage = Usage(
-        input_tokens=generation.input_tokens,
-        output_tokens=generation.output_tokens,
-        document_tokens=selection.document_tokens,
-        calls=generation.calls,
+    return AgentResult(
+        output=summary, model=ctx.model, usage=generation.usage(document_tokens=selection.document_tokens)
     )
-    return AgentResult(output=summary, model=ctx.model, usage=usage)
