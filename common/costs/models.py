@@ -75,7 +75,7 @@ class CallCost:
     Attributes:
         input_usd: Input cost (uncached + cache read + cache write), or ``None`` when unpriced.
         output_usd: Output cost (reasoning included), or ``None`` when unpriced.
-        price_source: ``genai-prices <version>`` or :data:`PRICE_SOURCE_OVERRIDE`; ``None`` when unpriced.
+        price_source: ``genai-prices==<version>`` or :data:`PRICE_SOURCE_OVERRIDE`; ``None`` when unpriced.
         priced_model: The price list's model id that matched (e.g. ``gpt-4o-mini``), or the
             override's model.
         unpriced_reason: See :data:`UnpricedReason`; ``None`` when priced.
@@ -110,8 +110,8 @@ class Cost:
         output_usd: Output part of ``total_usd``.
         priced_calls: Calls with a price.
         unpriced_calls: Calls without one; when > 0 the sums are a lower bound.
-        price_source: The price lists used, e.g. ``genai-prices 0.2.3`` or
-            ``genai-prices 0.2.3 + tenant-override``; ``""`` when nothing was priced.
+        price_source: The price lists used, e.g. ``genai-prices==0.2.3`` or
+            ``genai-prices==0.2.3+tenant-override``; ``""`` when nothing was priced.
         priced_at: When the cost was computed (UTC). Each call is priced at its own request time.
     """
 

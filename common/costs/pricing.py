@@ -37,10 +37,10 @@ _MTOK = Decimal(1_000_000)
 
 @cache
 def genai_prices_source() -> str:
-    """``genai-prices <installed version>``, the provenance of list prices."""
+    """``genai-prices==<installed version>``, the provenance of list prices (id-like, so spans may carry it)."""
     from importlib.metadata import version
 
-    return f"genai-prices {version('genai-prices')}"
+    return f"genai-prices=={version('genai-prices')}"
 
 
 @cache
@@ -140,6 +140,6 @@ def price_job(
         output_usd=output_usd,
         priced_calls=len(priced),
         unpriced_calls=len(costs) - len(priced),
-        price_source=" + ".join(sources),
+        price_source="+".join(sources),
         priced_at=now or datetime.now(UTC),
     )

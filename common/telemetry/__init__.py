@@ -2,18 +2,30 @@
 
 Only this package imports ``sentry_sdk`` and ``opentelemetry`` (and it never imports ``logfire``;
 see :mod:`common.telemetry.otel_backend` for why). Importing it imports neither: the SDKs load
-in :func:`init`, and only for the destinations configured.
+in :func:`init`, and only for the destinations configured (``SENTRY_DSN``, ``LOGFIRE_TOKEN``,
+``OTEL_EXPORTER_OTLP_ENDPOINT`` / ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``; see
+:mod:`common.telemetry.config`).
 
-Usage in a function (phase B wiring)::
+Wiring a function (each entry point, once per cold start, then per request or delivery)::
 
-    telemetry = common.telemetry.init("run_agent")          # once per cold start
+    telemetry = common.telemetry.init("run_agent")
     with telemetry.delivery("run_agent", carrier=message.attributes, kind="consumer") as d:
-        telemetry.tag(JobTags(tenant_id=..., job_id=..., agent=..., attempt=...))
+        ...parse...
+        telemetry.tag(JobTags(tenant_id=..., job_id=..., agent=..., attempt=..., source=..., model=...))
+        d.final_attempt = job.attempts >= settings.max_attempts
         with telemetry.stage("download"):
             ...
-        attributes = telemetry.inject({})                    # traceparent for the next hop
+        telemetry.record_stage("extract_text", seconds)   # stages timed elsewhere
+        task_headers = telemetry.inject({})               # traceparent for the next hop
+        d.set_outcome("success")                          # or telemetry.report(error, final_attempt=...)
 
-See :class:`~common.telemetry.facade.Telemetry` for every method.
+Where ``traceparent`` travels: submit's Pub/Sub publish → message attributes → run_agent's
+``carrier=message.attributes``; run_agent's Cloud Tasks task → HTTP headers → notify's
+``carrier=request.headers``; Eventarc CloudEvents may carry one as an extension attribute.
+The delivery flushes every backend when its block exits, so keep the response after it
+(Cloud Run throttles CPU once the response is sent). Model calls need no wiring: the mirascope
+adapter opens a ``gen_ai`` span per call on :func:`get`. Log lines inside a delivery carry the
+Cloud Logging trace fields by themselves.
 """
 
 from common.telemetry.config import OtlpDestination, TelemetryConfig

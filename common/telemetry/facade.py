@@ -167,6 +167,14 @@ class Delivery:
         """The W3C trace id (32 hex digits)."""
         return self.span.trace_id
 
+    def set_attributes(self, attributes: Mapping[str, AttributeValue]) -> None:
+        """Add allow-listed attributes to the delivery's root span and transaction data.
+
+        E.g. ``{"agentjobs.cost.total_usd": 0.00042, "agentjobs.cost.unpriced_calls": 0}``.
+        """
+        if self._span is not None:
+            self._span.set_attributes(attributes)
+
     def set_outcome(self, status: str, error_code: str | None = None) -> None:
         """Tag the transaction and span with the job's outcome, e.g. ``("failed", "no_text_layer")``.
 

@@ -58,7 +58,7 @@ def test_known_model_priced_by_the_id_the_provider_answered_with():
         Decimal("0.00045"),
     )
     assert cost.priced_model == "gpt-4o-mini"
-    assert cost.price_source == f"genai-prices {version('genai-prices')}"
+    assert cost.price_source == f"genai-prices=={version('genai-prices')}"
 
 
 def test_cached_tokens_are_priced_at_the_cache_read_rate():
@@ -122,14 +122,14 @@ def test_job_cost_sums_priced_calls_and_counts_unpriced_ones():
         Decimal("0.0006"),
     )
     assert (cost.priced_calls, cost.unpriced_calls, cost.priced_at) == (2, 1, now)
-    assert cost.price_source.startswith("genai-prices ")
+    assert cost.price_source.startswith("genai-prices==")
     only_unknown = price_job([call("ollama", "x")])
     assert only_unknown is not None and only_unknown.total_usd is None and only_unknown.price_source == ""
     assert price_job([]) is None
     mixed = price_job(
         [call("openai", "gpt-4o-mini"), call("ollama", "x")], (PriceOverride("ollama", "x", Decimal(1), Decimal(1)),)
     )
-    assert mixed is not None and mixed.price_source.endswith(" + tenant-override") and mixed.unpriced_calls == 0
+    assert mixed is not None and mixed.price_source.endswith("+tenant-override") and mixed.unpriced_calls == 0
 
 
 def test_a_fetched_snapshot_installed_by_another_library_is_ignored():

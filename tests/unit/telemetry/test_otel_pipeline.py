@@ -100,9 +100,13 @@ def test_model_call_span_follows_gen_ai_semconv_and_feeds_metrics():
     backend, metrics = build_providers(config, exporter, reader)
     t = Telemetry(config, otel=backend, metrics=metrics)
     call = ModelCall("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", datetime.now(UTC), 1200, 300, 1000, 0, 120, 0.4)
-    with t.delivery("run_agent"):
+    with t.delivery("run_agent") as delivery:
         with t.model_call(provider="openai", request_model="gpt-4o-mini") as span:
             span.record(call)
+        delivery.set_attributes(
+            {"agentjobs.cost.total_usd": 0.00042, "agentjobs.cost.price_source": "genai-prices==0.2.3"}
+        )
+        delivery.set_outcome("success")
         t.record_job(agent="criteria-evaluator", status="failed", error_code="model_output_invalid", duration_s=2.0)
     span_data = next(s for s in exporter.get_finished_spans() if s.name == "chat gpt-4o-mini")
     assert dict(span_data.attributes or {}) == {
@@ -116,6 +120,10 @@ def test_model_call_span_follows_gen_ai_semconv_and_feeds_metrics():
         "gen_ai.usage.cache_creation.input_tokens": 0,
         "gen_ai.usage.reasoning.output_tokens": 120,
     }
+    root = next(s for s in exporter.get_finished_spans() if s.name == "run_agent")
+    assert dict(root.attributes or {})["agentjobs.cost.total_usd"] == 0.00042
+    assert dict(root.attributes or {})["agentjobs.cost.price_source"] == "genai-prices==0.2.3"
+    assert dict(root.attributes or {})["agentjobs.outcome"] == "success"
     data = reader.get_metrics_data()
     points = {
         m.name: list(m.data.data_points) for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics
