@@ -191,6 +191,7 @@ class Delivery:
         self._span.set_attributes(attributes)
 
 
+_REPORTED = "_agentjobs_reported"
 _current_delivery: ContextVar[Delivery | None] = ContextVar("agentjobs_delivery", default=None)
 
 
@@ -491,10 +492,19 @@ class Telemetry:
         events (with the stack, never the message); transient errors leave a breadcrumb; a
         permanent failure only tags the current delivery (``outcome=failed``, ``error_code``).
 
+        An error is reported once: reporting it again (e.g. when it escapes the delivery after
+        being reported inside) does nothing.
+
         Returns:
             The :class:`~common.telemetry.policy.Reaction` taken.
         """
         reaction = classify(error, final_attempt=final_attempt)
+        if getattr(error, _REPORTED, False):  # reported inside, then re-raised out of the delivery
+            return reaction
+        try:
+            setattr(error, _REPORTED, True)
+        except AttributeError:  # exceptions with __slots__; reporting twice is the lesser harm
+            pass
         delivery = _current_delivery.get()
         if delivery is not None and reaction.outcome is Outcome.PERMANENT:
             delivery.set_outcome("failed", reaction.code)

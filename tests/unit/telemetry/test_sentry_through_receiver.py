@@ -145,3 +145,24 @@ def test_a_malformed_dsn_disables_sentry_with_one_clear_log_line():
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     disabled = [line for line in lines if line["message"] == "telemetry.sentry_disabled"]
     assert len(disabled) == 1 and disabled[0]["reason"] == "malformed_dsn" and disabled[0]["severity"] == "ERROR"
+
+
+def test_sentry_alone_continues_and_propagates_the_w3c_trace(sentry: telemetry.Telemetry, receiver: SentryReceiver):
+    parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    with sentry.delivery("notify", carrier={"traceparent": parent}):
+        outgoing = sentry.inject({})["traceparent"]
+    (txn,) = receiver.wait_for("transaction")
+    trace = txn["contexts"]["trace"]
+    assert (trace["trace_id"], trace["parent_span_id"]) == ("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331")
+    assert outgoing == f"00-{trace['trace_id']}-{trace['span_id']}-01"
+
+
+def test_an_error_reported_inside_and_re_raised_is_one_event(sentry: telemetry.Telemetry, receiver: SentryReceiver):
+    with pytest.raises(KeyError), sentry.delivery("run_agent"):
+        try:
+            raise KeyError("x")
+        except KeyError as e:
+            sentry.report(e, final_attempt=True)
+            raise
+    receiver.wait_for("transaction")
+    assert len(receiver.events()) == 1
