@@ -63,3 +63,13 @@ def test_only_common_telemetry_imports_telemetry_sdks():
                     if n.split(".")[0] in SDKS
                 ]
     assert offenders == []
+
+
+def test_no_pydantic_plugin_is_installed_and_logfire_is_not():
+    # logfire registers a pydantic plugin that loads ~280 modules on the first model definition
+    # (+0.7 s, benchmarks/telemetry_sdks.py); we export to Logfire over plain OTLP instead.
+    import importlib.util
+    from importlib.metadata import entry_points
+
+    assert [ep.value for ep in entry_points(group="pydantic")] == []
+    assert importlib.util.find_spec("logfire") is None
