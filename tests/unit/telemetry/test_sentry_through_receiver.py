@@ -166,3 +166,20 @@ def test_an_error_reported_inside_and_re_raised_is_one_event(sentry: telemetry.T
             raise
     receiver.wait_for("transaction")
     assert len(receiver.events()) == 1
+
+
+def test_gen_ai_spans_stream_to_sentry_scrubbed_with_usage(sentry: telemetry.Telemetry, receiver: SentryReceiver):
+    from datetime import UTC, datetime
+
+    from common.jobs.models import ModelCall
+
+    with sentry.delivery("run_agent"), sentry.model_call(provider="openai", request_model="gpt-4o-mini") as span:
+        span.record(ModelCall("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", datetime.now(UTC), 100, 20, 50))
+    receiver.wait_for("transaction")
+    # sentry-sdk 2.75 moves gen_ai spans out of the (already scrubbed) transaction into a span item.
+    (item,) = [i for i in receiver.items if i.type == "span"]
+    (gen_ai,) = item.json()["items"]
+    assert gen_ai["name"] == "chat gpt-4o-mini"
+    assert gen_ai["attributes"]["gen_ai.usage.input_tokens"]["value"] == 100
+    assert gen_ai["attributes"]["gen_ai.usage.cache_read.input_tokens"]["value"] == 50
+    assert not [k for k in gen_ai["attributes"] if k.startswith(("gen_ai.input", "gen_ai.output", "gen_ai.system_"))]
