@@ -18,6 +18,7 @@ Nothing here raises into a request: a backend that fails is logged (once) and sk
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Generator, Mapping, MutableMapping
@@ -501,10 +502,8 @@ class Telemetry:
         reaction = classify(error, final_attempt=final_attempt)
         if getattr(error, _REPORTED, False):  # reported inside, then re-raised out of the delivery
             return reaction
-        try:
+        with contextlib.suppress(AttributeError):  # __slots__ exceptions: reporting twice is the lesser harm
             setattr(error, _REPORTED, True)
-        except AttributeError:  # exceptions with __slots__; reporting twice is the lesser harm
-            pass
         delivery = _current_delivery.get()
         if delivery is not None and reaction.outcome is Outcome.PERMANENT:
             delivery.set_outcome("failed", reaction.code)
