@@ -68,6 +68,7 @@ __all__ = [
     "AllowListSpanExporter",
     "OtelBackend",
     "OtelMetrics",
+    "build_providers",
     "filter_span",
     "start_otel",
 ]
