@@ -55,6 +55,7 @@ def test_forbidden_attributes_never_reach_the_otlp_receiver(otlp: OtlpReceiver):
         ) as span:
             span.add_event("gen_ai.content.prompt", {"gen_ai.prompt": CANARY})
             span.record_exception(ValueError(CANARY))
+        t.record_job(agent="criteria-evaluator", status="failed", error_code="no_text_layer", duration_s=1.5)
     t.flush()
     spans = otlp.wait_for_spans(3)
     names = {s.name for s in spans}
@@ -68,6 +69,8 @@ def test_forbidden_attributes_never_reach_the_otlp_receiver(otlp: OtlpReceiver):
     assert CANARY.encode() not in otlp.raw()
     assert spans[0].resource["service.name"] == "agentjobs-run_agent"
     assert otlp.headers[0]["x-token"] == "t"
+    ((attributes, count),) = otlp.metric_points()["agentjobs.jobs"]
+    assert count == 1 and attributes["agentjobs.error_code"] == "no_text_layer"
 
 
 def test_one_trace_across_submit_run_agent_and_notify_in_otel_and_sentry(otlp: OtlpReceiver):
