@@ -2,15 +2,16 @@
 
 Why the OpenTelemetry SDK and not the ``logfire`` SDK, for Logfire too: Logfire ingests plain
 OTLP/HTTP with its write token in the ``Authorization`` header (what its own SDK sends), and the
-plain SDK costs far less at cold start. Measured with ``benchmarks/telemetry_sdks.py`` (11
-interleaved samples, medians, on top of the functions_framework + Firestore floor of 1.49 s):
-the OpenTelemetry SDK + OTLP/HTTP exporter + a configured TracerProvider add 0.28 s (83 modules,
-mostly protobuf message classes shared with Google's clients), ``import logfire;
-logfire.configure(...)`` adds 0.79 s (306 modules). Logfire also installs a pydantic plugin that
-loads on the first model definition (+0.70 s, 281 modules, in the same run; gone with
-``PYDANTIC_DISABLE_PLUGINS=__all__``); not installing ``logfire`` keeps it out for good. And
-Logfire's scrubber treats ``gen_ai.input.messages`` as safe, so we would need our allow-list
-on top anyway.
+plain SDK costs far less at cold start. Two runs of ``benchmarks/telemetry_sdks.py`` (11
+interleaved samples each, medians, each variant on top of its interpreter's
+functions_framework + Firestore floor; the machine is shared, hence the spread): the
+OpenTelemetry SDK + OTLP/HTTP exporter + a configured TracerProvider add 0.09-0.28 s (83
+modules, mostly protobuf classes shared with Google's clients); ``import logfire;
+logfire.configure(...)`` adds 0.79-1.53 s (306 modules). Logfire also installs a pydantic plugin
+that loads on the first model definition: +0.70-1.75 s (281 modules) in the same runs, gone with
+``PYDANTIC_DISABLE_PLUGINS=__all__``; not installing ``logfire`` keeps it out for good. And
+Logfire's scrubber treats ``gen_ai.input.messages`` as safe, so we would need our allow-list on
+top anyway.
 
 Pipeline: ``TracerProvider`` → ``BatchSpanProcessor`` → :class:`AllowListSpanExporter` → OTLP
 exporter. The allow-list sits at the exporter, the last point before the wire, so every span
