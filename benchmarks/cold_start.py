@@ -10,7 +10,15 @@ function, the same run measures its floor, the bare imports it cannot avoid:
 * run_agent:       functions_framework + google.cloud.firestore + google.cloud.storage
 
 Samples are interleaved (floor, function, floor, function, ...) so machine noise hits both
-alike; the medians' ratio is what the budget is about. It also reports which LLM provider SDKs
+alike; the medians' ratio is what the budget is about.
+
+With ``--telemetry`` it also measures each function with Sentry and OTLP configured
+(``SENTRY_DSN`` and ``OTEL_EXPORTER_OTLP_ENDPOINT`` pointing at 127.0.0.1): the function's
+module load followed by ``common.telemetry.init(name)``, which is what phase B's entry points run
+at cold start. Its floor adds ``sentry_sdk`` and the OpenTelemetry SDK (``opentelemetry.sdk.trace``)
+imported bare, in the same run; budget 1.3x for every function. It also lists the pydantic plugin
+entry points installed (logfire registers one that loads ~280 modules on the first model
+definition; budget: none installed). It also reports which LLM provider SDKs
 each function has imported after start-up (budget: none, with or without a model configured),
 and which ones building the provider of a first ``openai/...`` job pulls in (budget: mirascope
 and openai only). Exit status 1 when a budget is broken.
@@ -47,6 +55,12 @@ FLOORS = {
     "run_agent": ["functions_framework", "google.cloud.firestore", "google.cloud.storage"],
 }
 BUDGETS = {"status": 1.3, "submit": 1.3}
+TELEMETRY_FLOOR = ["sentry_sdk", "opentelemetry.sdk.trace"]
+TELEMETRY_BUDGET = 1.3
+TELEMETRY_ENV = {
+    "SENTRY_DSN": "http://0123456789abcdef@127.0.0.1:9/1",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9",
+}
 
 _LOAD_FUNCTION = """
 import importlib.util, json, sys, time
@@ -55,10 +69,11 @@ spec = importlib.util.spec_from_file_location("main", {source!r})
 module = importlib.util.module_from_spec(spec)
 sys.modules["main"] = module
 spec.loader.exec_module(module)
+{timed_then}
 elapsed = time.perf_counter() - t0
 {then}
 providers = sorted(m for m in {providers!r} if m in sys.modules)
-print(json.dumps({{"seconds": elapsed, "providers": providers}}))
+sys.stdout.write(json.dumps({{"seconds": elapsed, "providers": providers}}) + "\\n")
 """
 
 _LOAD_FLOOR = """
@@ -82,13 +97,23 @@ def sample(code: str, extra_env: dict[str, str] | None = None) -> dict[str, obje
     env = {**os.environ, **_ENV, **(extra_env or {})}
     env.pop("AGENTJOBS_MODEL", None) if extra_env is None or "AGENTJOBS_MODEL" not in extra_env else None
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    # Telemetry's start-up log lines share stdout; the result is the last line with "seconds".
+    return next(json.loads(line) for line in reversed(out.stdout.strip().splitlines()) if '"seconds"' in line)
 
 
-def measure(name: str, samples: int, extra_env: dict[str, str] | None = None, then: str = "") -> dict[str, object]:
+def measure(
+    name: str,
+    samples: int,
+    extra_env: dict[str, str] | None = None,
+    then: str = "",
+    *,
+    floor_extra: list[str] | None = None,
+    timed_then: str = "",
+) -> dict[str, object]:
     source = str(ROOT / "functions" / name / "main.py")
-    function_code = _LOAD_FUNCTION.format(source=source, providers=PROVIDER_MODULES, then=then)
-    floor_code = _LOAD_FLOOR.format(modules=FLOORS[name])
+    function_code = _LOAD_FUNCTION.format(source=source, providers=PROVIDER_MODULES, then=then, timed_then=timed_then)
+    floor_modules = FLOORS[name] + (floor_extra or [])
+    floor_code = _LOAD_FLOOR.format(modules=floor_modules)
     sample(function_code, extra_env)  # warm the OS file cache once; not counted
     function_times: list[float] = []
     floor_times: list[float] = []
@@ -102,7 +127,7 @@ def measure(name: str, samples: int, extra_env: dict[str, str] | None = None, th
     floor_median = statistics.median(floor_times)
     return {
         "function": name,
-        "floor_modules": FLOORS[name],
+        "floor_modules": floor_modules,
         "function_median_s": round(function_median, 4),
         "floor_median_s": round(floor_median, 4),
         "ratio": round(function_median / floor_median, 3),
@@ -116,7 +141,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--samples", type=int, default=9)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--telemetry", action="store_true", help="also measure with Sentry and OTLP configured")
+    parser.add_argument("--only-telemetry", action="store_true", help="measure only the telemetry rows")
     args = parser.parse_args()
+    if args.only_telemetry:
+        rows = telemetry_rows(args.samples)
+        return report(rows, args.json)
     rows = [measure(name, args.samples) for name in ("status", "submit", "run_agent", "notify")]
     openai_env = {"AGENTJOBS_MODEL": "openai/gpt-4o-mini"}
     rows.append({**measure("run_agent", args.samples, openai_env), "function": "run_agent (openai model)"})
@@ -128,7 +158,37 @@ def main() -> int:
     )
     first_job = measure("run_agent", 1, openai_env, then=build_provider)
     rows.append({**first_job, "function": "  + first openai job", "ratio": None, "floor_median_s": None})
-    if args.json:
+    if args.telemetry:
+        rows += telemetry_rows(args.samples)
+    return report(rows, args.json)
+
+
+def telemetry_rows(samples: int) -> list[dict[str, object]]:
+    """Each function's load + ``common.telemetry.init`` with Sentry and OTLP configured, vs floor + SDKs."""
+    rows: list[dict[str, object]] = []
+    for name in ("status", "submit", "run_agent", "notify"):
+        init = f"import common.telemetry\ncommon.telemetry.init({name!r})"
+        row = measure(name, samples, TELEMETRY_ENV, floor_extra=TELEMETRY_FLOOR, timed_then=init)
+        rows.append({**row, "function": f"{name} (sentry+otlp)", "budget": TELEMETRY_BUDGET})
+    from importlib.metadata import entry_points
+
+    plugins = sorted(ep.value for ep in entry_points(group="pydantic"))
+    rows.append(
+        {
+            "function": "pydantic plugins installed",
+            "function_median_s": float(len(plugins)),
+            "floor_median_s": None,
+            "ratio": None,
+            "budget": None,
+            "llm_modules_imported": plugins,
+            "samples": 0,
+        }
+    )
+    return rows
+
+
+def report(rows: list[dict[str, object]], as_json: bool) -> int:
+    if as_json:
         print(json.dumps(rows, indent=2))
     else:
         print(f"{'function':<26}{'median s':>10}{'floor s':>10}{'ratio':>8}{'budget':>8}  LLM modules at start-up")
@@ -139,7 +199,7 @@ def main() -> int:
             modules = ", ".join(row["llm_modules_imported"]) or "none"  # type: ignore[arg-type]
             print(f"{row['function']:<26}{row['function_median_s']:>10.3f}{floor}{ratio}{budget:>8}  {modules}")
     over = [r for r in rows if r["budget"] and float(r["ratio"]) > float(r["budget"])]  # type: ignore[arg-type]
-    allowed = {"  + first openai job": {"mirascope", "openai"}}
+    allowed = {"  + first openai job": {"mirascope", "openai"}, "pydantic plugins installed": set()}
     leaked = [r for r in rows if set(r["llm_modules_imported"]) - allowed.get(str(r["function"]), set())]  # type: ignore[arg-type]
     return 1 if over or leaked else 0
 

@@ -265,6 +265,56 @@ class Settings:
         "", "LOGFIRE_TOKEN", ALL_FUNCTIONS, "Logfire write token for traces; empty disables export.", secret=True
     )
 
+    sentry_dsn: str = _setting(
+        "",
+        "SENTRY_DSN",
+        ALL_FUNCTIONS,
+        "Sentry DSN for errors and performance; empty disables Sentry.",
+        secret=True,
+    )
+    sentry_environment: str = _setting(
+        "", "SENTRY_ENVIRONMENT", ALL_FUNCTIONS, "Sentry environment, e.g. production; empty = Sentry's default."
+    )
+    sentry_release: str = _setting("", "SENTRY_RELEASE", ALL_FUNCTIONS, "Release reported to Sentry, e.g. a git sha.")
+    sentry_traces_sample_rate: float = _setting(
+        1.0,
+        "SENTRY_TRACES_SAMPLE_RATE",
+        ALL_FUNCTIONS,
+        "Share of requests and deliveries sent to Sentry as transactions, 0.0 to 1.0.",
+    )
+    logfire_token: str = _setting(
+        "",
+        "LOGFIRE_TOKEN",
+        ALL_FUNCTIONS,
+        "Logfire write token: traces and metrics go to Logfire over OTLP/HTTP; empty disables.",
+        secret=True,
+    )
+    logfire_base_url: str = _setting(
+        "",
+        "LOGFIRE_BASE_URL",
+        ALL_FUNCTIONS,
+        "Logfire API base URL; empty = the region named in the token (logfire-us/eu.pydantic.dev).",
+    )
+    otlp_endpoint: str = _setting(
+        "",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        ALL_FUNCTIONS,
+        "OTLP/HTTP base URL of any OpenTelemetry backend (/v1/traces and /v1/metrics are appended).",
+    )
+    otlp_traces_endpoint: str = _setting(
+        "",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        ALL_FUNCTIONS,
+        "OTLP/HTTP traces URL, used as is; overrides OTEL_EXPORTER_OTLP_ENDPOINT for traces.",
+    )
+    otlp_headers: str = _setting(
+        "",
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        ALL_FUNCTIONS,
+        "Headers for the OTLP endpoint, W3C baggage form: key1=value1,key2=value2.",
+        secret=True,
+    )
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read settings from ``env`` (default: ``os.environ``); unset or empty means the default.

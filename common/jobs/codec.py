@@ -1,23 +1,33 @@
 """Jobs and tenants to and from plain document dictionaries (Firestore's shape).
 
-Datetimes stay ``datetime`` (Firestore stores them as timestamps); everything else is JSON
-types. Unknown fields are ignored on read so documents written by newer code stay readable.
+Datetimes stay ``datetime`` (Firestore stores them as timestamps); USD amounts are decimal
+strings (``"0.000435"``), exact where floats would drift; everything else is JSON types. Unknown
+fields are ignored on read so documents written by newer code stay readable, and fields added
+later (usage's cache/reasoning tokens and per-call records, ``cost``, ``price_overrides``) have
+defaults so older documents stay readable too.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, cast
 
-from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobError, JobStatus, Source, Usage
+from common.costs.models import Cost, PriceOverride
+from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobError, JobStatus, ModelCall, Source, Usage
 from common.tenants.models import Tenant
 
 __all__ = [
     "callback_to_doc",
+    "cost_from_doc",
+    "cost_to_doc",
     "error_from_doc",
     "error_to_doc",
     "job_from_doc",
     "job_to_doc",
+    "model_call_to_doc",
+    "price_override_from_doc",
+    "price_override_to_doc",
     "tenant_from_doc",
     "tenant_to_doc",
 ]
@@ -51,6 +61,7 @@ def job_to_doc(job: Job) -> dict[str, Any]:
         "callback_status": None if job.callback_status is None else job.callback_status.value,
         "callback_error": job.callback_error,
         "callback_updated_at": job.callback_updated_at,
+        "cost": None if job.cost is None else cost_to_doc(job.cost),
     }
 
 
@@ -93,13 +104,122 @@ def _usage_to_doc(usage: Usage) -> dict[str, Any]:
         "output_tokens": usage.output_tokens,
         "document_tokens": usage.document_tokens,
         "calls": usage.calls,
+        "cache_read_tokens": usage.cache_read_tokens,
+        "cache_write_tokens": usage.cache_write_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "model_calls": [model_call_to_doc(c) for c in usage.model_calls],
     }
+
+
+def model_call_to_doc(call: ModelCall) -> dict[str, Any]:
+    """One model call as stored in ``usage.model_calls``."""
+    return {
+        "provider": call.provider,
+        "request_model": call.request_model,
+        "response_model": call.response_model,
+        "requested_at": call.requested_at,
+        "input_tokens": call.input_tokens,
+        "output_tokens": call.output_tokens,
+        "cache_read_tokens": call.cache_read_tokens,
+        "cache_write_tokens": call.cache_write_tokens,
+        "reasoning_tokens": call.reasoning_tokens,
+        "seconds": call.seconds,
+    }
+
+
+def _model_call_from_doc(doc: dict[str, Any]) -> ModelCall:
+    return ModelCall(
+        provider=str(doc.get("provider", "")),
+        request_model=str(doc.get("request_model", "")),
+        response_model=doc.get("response_model"),
+        requested_at=cast(datetime, doc["requested_at"]),
+        input_tokens=int(doc.get("input_tokens", 0)),
+        output_tokens=int(doc.get("output_tokens", 0)),
+        cache_read_tokens=int(doc.get("cache_read_tokens", 0)),
+        cache_write_tokens=int(doc.get("cache_write_tokens", 0)),
+        reasoning_tokens=int(doc.get("reasoning_tokens", 0)),
+        seconds=float(doc.get("seconds", 0.0)),
+    )
+
+
+def _usage_from_doc(usage: dict[str, Any]) -> Usage:
+    return Usage(
+        input_tokens=int(usage.get("input_tokens", 0)),
+        output_tokens=int(usage.get("output_tokens", 0)),
+        document_tokens=usage.get("document_tokens"),
+        calls=int(usage.get("calls", 0)),
+        cache_read_tokens=int(usage.get("cache_read_tokens", 0)),
+        cache_write_tokens=int(usage.get("cache_write_tokens", 0)),
+        reasoning_tokens=int(usage.get("reasoning_tokens", 0)),
+        model_calls=tuple(_model_call_from_doc(c) for c in cast(list[dict[str, Any]], usage.get("model_calls") or [])),
+    )
+
+
+def _usd(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def cost_to_doc(cost: Cost) -> dict[str, Any]:
+    """A job's ``cost``: USD amounts as decimal strings, ``None`` when nothing was priced."""
+    return {
+        "total_usd": _usd(cost.total_usd),
+        "input_usd": _usd(cost.input_usd),
+        "output_usd": _usd(cost.output_usd),
+        "priced_calls": cost.priced_calls,
+        "unpriced_calls": cost.unpriced_calls,
+        "price_source": cost.price_source,
+        "priced_at": cost.priced_at,
+    }
+
+
+def cost_from_doc(doc: dict[str, Any]) -> Cost:
+    """Rebuild a :class:`~common.costs.models.Cost` from :func:`cost_to_doc`'s shape."""
+    return Cost(
+        total_usd=_decimal(doc.get("total_usd")),
+        input_usd=_decimal(doc.get("input_usd")),
+        output_usd=_decimal(doc.get("output_usd")),
+        priced_calls=int(doc.get("priced_calls", 0)),
+        unpriced_calls=int(doc.get("unpriced_calls", 0)),
+        price_source=str(doc.get("price_source", "")),
+        priced_at=cast(datetime, doc["priced_at"]),
+    )
+
+
+def price_override_to_doc(override: PriceOverride) -> dict[str, Any]:
+    """One tenant price override; prices as decimal strings (USD per million tokens)."""
+    return {
+        "provider": override.provider,
+        "model": override.model,
+        "input_usd_per_mtok": str(override.input_usd_per_mtok),
+        "output_usd_per_mtok": str(override.output_usd_per_mtok),
+        "cache_read_usd_per_mtok": _usd(override.cache_read_usd_per_mtok),
+        "cache_write_usd_per_mtok": _usd(override.cache_write_usd_per_mtok),
+        "effective_from": override.effective_from,
+    }
+
+
+def price_override_from_doc(doc: dict[str, Any]) -> PriceOverride:
+    """Rebuild a :class:`~common.costs.models.PriceOverride`."""
+    return PriceOverride(
+        provider=str(doc["provider"]),
+        model=str(doc["model"]),
+        input_usd_per_mtok=Decimal(str(doc["input_usd_per_mtok"])),
+        output_usd_per_mtok=Decimal(str(doc["output_usd_per_mtok"])),
+        cache_read_usd_per_mtok=_decimal(doc.get("cache_read_usd_per_mtok")),
+        cache_write_usd_per_mtok=_decimal(doc.get("cache_write_usd_per_mtok")),
+        effective_from=doc.get("effective_from"),
+    )
 
 
 def job_from_doc(doc: dict[str, Any]) -> Job:
     """Rebuild a :class:`Job` from its stored document."""
     error = cast(dict[str, Any] | None, doc.get("error"))
     usage = cast(dict[str, Any] | None, doc.get("usage"))
+    cost = cast(dict[str, Any] | None, doc.get("cost"))
     callbacks = cast(list[dict[str, Any]], doc.get("callbacks") or [])
     return Job(
         job_id=doc["job_id"],
@@ -122,14 +242,7 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
         callback_url=doc.get("callback_url"),
         metadata={str(k): str(v) for k, v in cast(dict[str, Any], doc.get("metadata") or {}).items()},
         model=doc.get("model"),
-        usage=None
-        if usage is None
-        else Usage(
-            input_tokens=int(usage.get("input_tokens", 0)),
-            output_tokens=int(usage.get("output_tokens", 0)),
-            document_tokens=usage.get("document_tokens"),
-            calls=int(usage.get("calls", 0)),
-        ),
+        usage=None if usage is None else _usage_from_doc(usage),
         callbacks=tuple(
             CallbackAttempt(
                 at=c["at"],
@@ -143,6 +256,7 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
         callback_status=CallbackStatus(doc["callback_status"]) if doc.get("callback_status") else None,
         callback_error=doc.get("callback_error"),
         callback_updated_at=doc.get("callback_updated_at"),
+        cost=None if cost is None else cost_from_doc(cost),
     )
 
 
@@ -156,6 +270,7 @@ def tenant_to_doc(tenant: Tenant) -> dict[str, Any]:
         "webhook_url": tenant.webhook_url,
         "allowed_models": list(tenant.allowed_models),
         "active": tenant.active,
+        "price_overrides": [price_override_to_doc(o) for o in tenant.price_overrides],
     }
 
 
@@ -169,4 +284,7 @@ def tenant_from_doc(doc: dict[str, Any]) -> Tenant:
         webhook_url=doc.get("webhook_url"),
         allowed_models=tuple(cast(list[str], doc.get("allowed_models") or [])),
         active=bool(doc.get("active", True)),
+        price_overrides=tuple(
+            price_override_from_doc(o) for o in cast(list[dict[str, Any]], doc.get("price_overrides") or [])
+        ),
     )

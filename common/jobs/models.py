@@ -11,9 +11,12 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["CallbackAttempt", "CallbackStatus", "Job", "JobError", "JobStatus", "Source", "Usage"]
+if TYPE_CHECKING:
+    from common.costs.models import Cost
+
+__all__ = ["CallbackAttempt", "CallbackStatus", "Job", "JobError", "JobStatus", "ModelCall", "Source", "Usage"]
 
 
 class JobStatus(StrEnum):
@@ -69,21 +72,79 @@ class JobError:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelCall:
+    """What one model call used, as the provider reported it. Priced later by :mod:`common.costs`.
+
+    Token counts follow mirascope's ``Usage`` (and OpenAI's) convention: ``input_tokens``
+    includes the cache-read and cache-write tokens, ``output_tokens`` includes the reasoning
+    tokens.
+
+    Attributes:
+        provider: mirascope provider id, e.g. ``openai``, ``anthropic``, ``ollama``.
+        request_model: The model asked for without the provider prefix or ``:api`` suffix,
+            e.g. ``gpt-4o-mini``.
+        response_model: The model id the provider answered with (e.g.
+            ``gpt-4o-mini-2024-07-18``), or ``None`` when it did not say.
+        requested_at: When the request was sent (UTC); prices in force then apply.
+        input_tokens: All input tokens (tokens).
+        output_tokens: All output tokens (tokens).
+        cache_read_tokens: Input tokens read from the provider's prompt cache (tokens).
+        cache_write_tokens: Input tokens written to the prompt cache (tokens).
+        reasoning_tokens: Output tokens spent on reasoning (tokens).
+        seconds: Duration of the call (s).
+    """
+
+    provider: str
+    request_model: str
+    response_model: str | None
+    requested_at: datetime
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
     """Model token usage of one job, summed over its model calls.
 
     Attributes:
-        input_tokens: Tokens sent to the model.
-        output_tokens: Tokens received from the model.
+        input_tokens: Tokens sent to the model (including cache reads and writes).
+        output_tokens: Tokens received from the model (including reasoning tokens).
         document_tokens: Estimated tokens of the whole source document, when the agent reads
             one, so the saving of sending only selected pages can be seen.
         calls: Number of model calls.
+        cache_read_tokens: Input tokens read from the provider's prompt cache.
+        cache_write_tokens: Input tokens written to the prompt cache.
+        reasoning_tokens: Output tokens spent on reasoning.
+        model_calls: One record per call, oldest first, for pricing and the trace timeline.
+            Empty for jobs stored before per-call records existed.
     """
 
     input_tokens: int = 0
     output_tokens: int = 0
     document_tokens: int | None = None
     calls: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    model_calls: tuple[ModelCall, ...] = ()
+
+    @classmethod
+    def of_calls(cls, calls: tuple[ModelCall, ...], *, document_tokens: int | None = None) -> Usage:
+        """The sums over ``calls``, keeping the calls."""
+        return cls(
+            input_tokens=sum(c.input_tokens for c in calls),
+            output_tokens=sum(c.output_tokens for c in calls),
+            document_tokens=document_tokens,
+            calls=len(calls),
+            cache_read_tokens=sum(c.cache_read_tokens for c in calls),
+            cache_write_tokens=sum(c.cache_write_tokens for c in calls),
+            reasoning_tokens=sum(c.reasoning_tokens for c in calls),
+            model_calls=calls,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +194,8 @@ class Job:
         model: ``provider/model`` used, when the agent called a model.
         usage: Token usage, when the agent called a model.
         callbacks: Callback delivery attempts, oldest first.
+        cost: Model cost in USD with its price source, once priced (see :mod:`common.costs`);
+            ``None`` when the job made no model call or was not priced yet.
         callback_status: Where the callback stands, ``None`` when the job has no callback URL
             or has not finished.
         callback_error: The last failed attempt's short reason (``http_503``, ``timeout``).
@@ -164,6 +227,7 @@ class Job:
     model: str | None = None
     usage: Usage | None = None
     callbacks: tuple[CallbackAttempt, ...] = ()
+    cost: Cost | None = None
     callback_status: CallbackStatus | None = None
     callback_error: str | None = None
     callback_updated_at: datetime | None = None

@@ -31,13 +31,18 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, ValidationError
 
+from common import telemetry
 from common.config import Settings
+from common.costs.model_ids import split_model_id
 from common.errors import AgentJobsError, PermanentError, TransientError
+from common.jobs.models import ModelCall
 from common.llm.port import Generation, OutputCheck, OutputRejected
+from common.telemetry.allowlist import is_safe_text
 from common.telemetry.log import log
 
 if TYPE_CHECKING:
@@ -68,6 +73,14 @@ known to support it, ``tool`` for other OpenAI-compatible servers (``ollama/``).
 
 # Providers that speak the OpenAI protocol and so take our base_url and api_key.
 _OPENAI_PROTOCOL = frozenset({"openai", "ollama"})
+# mirascope provider id -> gen_ai.provider.name (OTel GenAI semconv well-known values).
+_GEN_AI_PROVIDER = {
+    "google": "gcp.gemini",
+    "mistral": "mistral_ai",
+    "xai": "x_ai",
+    "bedrock": "aws.bedrock",
+    "azure": "azure.ai.openai",
+}
 _ATTEMPTS = 2  # the first call, then one retry when the output is invalid
 
 
@@ -174,7 +187,9 @@ class MirascopeModel:
                 counts as invalid output.
 
         Returns:
-            The parsed output, with input/output tokens summed over the calls made.
+            The parsed output, with input/output tokens summed over the calls made and one
+            :class:`~common.jobs.models.ModelCall` per call. Each call runs in a ``gen_ai`` span
+            of :func:`common.telemetry.get` (a no-op unless telemetry is initialised).
 
         Raises:
             ModelOutputInvalid: ``model_output_invalid`` after two invalid outputs.
@@ -191,13 +206,11 @@ class MirascopeModel:
         provider = self._provider(model)
         fmt = output if self._format_mode is None else llm.format(output, mode=self._format_mode)
         messages: list[Message] = [llm.messages.system(system), llm.messages.user(prompt)]
-        input_tokens = output_tokens = 0
+        calls: list[ModelCall] = []
         problem = _InvalidOutput("no attempt made")
         for attempt in range(1, _ATTEMPTS + 1):
-            response = self._call(provider, model, messages, fmt, attempt)
-            if response.usage is not None:
-                input_tokens += response.usage.input_tokens
-                output_tokens += response.usage.output_tokens
+            response, call = self._call(provider, model, messages, fmt, attempt)
+            calls.append(call)
             try:
                 parsed: T = response.parse()
                 if check is not None:
@@ -209,7 +222,13 @@ class MirascopeModel:
                 problem = _InvalidOutput(f"rejected: {e}")
                 correction = f"Your response was rejected: {e}\n\nPlease correct it and respond again."
             else:
-                return Generation(output=parsed, input_tokens=input_tokens, output_tokens=output_tokens, calls=attempt)
+                return Generation(
+                    output=parsed,
+                    input_tokens=sum(c.input_tokens for c in calls),
+                    output_tokens=sum(c.output_tokens for c in calls),
+                    calls=attempt,
+                    model_calls=tuple(calls),
+                )
             log("model.output_invalid", severity="WARNING", model=model, attempt=attempt, reason=str(problem))
             messages = [*response.messages, llm.messages.user(correction)]
         raise ModelOutputInvalid(
@@ -218,33 +237,43 @@ class MirascopeModel:
 
     def _call(
         self, provider: Provider, model: str, messages: Sequence[Message], fmt: Any, attempt: int
-    ) -> Response[Any]:
+    ) -> tuple[Response[Any], ModelCall]:
+        """One call, in a ``gen_ai`` span, with its usage record."""
         from mirascope import llm  # pyright: ignore[reportMissingTypeStubs]
 
+        scope, request_model = split_model_id(model)
+        requested_at = datetime.now(UTC)
         started = time.perf_counter()
-        try:
-            response = provider.call(model_id=model, messages=messages, toolkit=llm.Toolkit(None), format=fmt)
-        except llm.Error as e:
-            error = _translate(e)
-            log(
-                "model.call_failed",
-                severity="WARNING",
-                model=model,
-                attempt=attempt,
-                code=error.error_code,
-                seconds=time.perf_counter() - started,
-            )
-            raise error from e
-        usage = response.usage
+        with telemetry.get().model_call(
+            provider=_GEN_AI_PROVIDER.get(scope, scope), request_model=request_model
+        ) as span:
+            try:
+                response = provider.call(model_id=model, messages=messages, toolkit=llm.Toolkit(None), format=fmt)
+            except llm.Error as e:
+                error = _translate(e)
+                log(
+                    "model.call_failed",
+                    severity="WARNING",
+                    model=model,
+                    attempt=attempt,
+                    code=error.error_code,
+                    seconds=time.perf_counter() - started,
+                )
+                raise error from e
+            call = _model_call(response, scope, request_model, requested_at, time.perf_counter() - started)
+            span.record(call)
         log(
             "model.call",
             model=model,
             attempt=attempt,
-            seconds=time.perf_counter() - started,
-            input_tokens=usage.input_tokens if usage is not None else None,
-            output_tokens=usage.output_tokens if usage is not None else None,
+            seconds=call.seconds,
+            input_tokens=call.input_tokens,
+            output_tokens=call.output_tokens,
+            cache_read_tokens=call.cache_read_tokens,
+            reasoning_tokens=call.reasoning_tokens,
+            response_model=call.response_model,
         )
-        return response
+        return response, call
 
     def _provider(self, model: str) -> Provider:
         scope, slash, _ = model.partition("/")
@@ -271,6 +300,34 @@ class MirascopeModel:
             ) from e
         _tune_clients(provider, timeout=self._timeout, max_retries=self._max_retries)
         return provider
+
+
+def _model_call(
+    response: Response[Any], provider: str, request_model: str, requested_at: datetime, seconds: float
+) -> ModelCall:
+    """The usage record of one response: mirascope's normalised ``Usage`` plus the answering model.
+
+    mirascope 2.8 ``llm/responses/usage.py``: ``input_tokens`` includes cache reads and writes,
+    ``output_tokens`` includes reasoning; absent counts are 0. The answering model comes from
+    the provider's raw response (``model`` for OpenAI and Anthropic, ``model_version`` for
+    Google), kept only if it looks like a model id.
+    """
+    usage = response.usage
+    raw: object = response.raw
+    answered = getattr(raw, "model", None) or getattr(raw, "model_version", None)
+    response_model = answered if isinstance(answered, str) and is_safe_text(answered) and answered else None
+    return ModelCall(
+        provider=provider,
+        request_model=request_model,
+        response_model=response_model,
+        requested_at=requested_at,
+        input_tokens=usage.input_tokens if usage is not None else 0,
+        output_tokens=usage.output_tokens if usage is not None else 0,
+        cache_read_tokens=usage.cache_read_tokens if usage is not None else 0,
+        cache_write_tokens=usage.cache_write_tokens if usage is not None else 0,
+        reasoning_tokens=usage.reasoning_tokens if usage is not None else 0,
+        seconds=round(seconds, 6),
+    )
 
 
 def _registered_provider(scope: str, model: str) -> Provider:

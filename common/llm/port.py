@@ -13,6 +13,8 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
+from common.jobs.models import ModelCall, Usage
+
 __all__ = ["Generation", "OutputCheck", "OutputRejected", "StructuredModel"]
 
 
@@ -38,12 +40,27 @@ class Generation[T: BaseModel]:
         input_tokens: Tokens sent, summed over ``calls`` (as reported by the provider).
         output_tokens: Tokens received, summed over ``calls``.
         calls: Model calls made: 1, or 2 when the first output was invalid.
+        model_calls: One record per call (tokens incl. cache and reasoning, the model the
+            provider answered with, the request time), oldest first; empty from ports that do
+            not report them.
     """
 
     output: T
     input_tokens: int
     output_tokens: int
     calls: int = 1
+    model_calls: tuple[ModelCall, ...] = ()
+
+    def usage(self, *, document_tokens: int | None = None) -> Usage:
+        """The job's :class:`~common.jobs.models.Usage` for this generation, with its per-call records."""
+        if self.model_calls:
+            return Usage.of_calls(self.model_calls, document_tokens=document_tokens)
+        return Usage(
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            document_tokens=document_tokens,
+            calls=self.calls,
+        )
 
 
 class StructuredModel(Protocol):

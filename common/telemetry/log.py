@@ -4,6 +4,11 @@ One JSON object per line on stdout, which Cloud Logging parses (``severity``, ``
 Fields are restricted to scalars, and any string longer than :data:`MAX_FIELD_CHARS` is replaced
 by a redaction marker: ids, codes, counts and timings fit, prose does not. This is a guard rail,
 not a licence: callers still pass only ids, counts and timings.
+
+Inside a span opened by :mod:`common.telemetry` (a delivery, stage or model call), each line also
+carries ``logging.googleapis.com/trace`` (``projects/{project}/traces/{trace_id}``),
+``logging.googleapis.com/spanId`` and ``logging.googleapis.com/trace_sampled``, the fields Cloud
+Logging correlates with traces.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import json
 import sys
 import time
 from typing import Literal, TextIO
+
+from common.telemetry.context import log_fields
 
 __all__ = ["MAX_FIELD_CHARS", "Severity", "log", "where"]
 
@@ -38,6 +45,7 @@ def log(event: str, /, *, severity: Severity = "INFO", stream: TextIO | None = N
         **fields: Ids, codes, counts and timings (seconds). Long strings are redacted.
     """
     record: dict[str, Scalar] = {"severity": severity, "message": event, "time": round(time.time(), 3)}
+    record.update(log_fields())
     for key, value in fields.items():
         if isinstance(value, (str, int, float, bool)) or value is None:
             record[key] = _safe(value)

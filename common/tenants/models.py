@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from common.boundary.ids import IdKind, is_valid_id
+from common.costs.models import PriceOverride
 from common.errors import UnprocessableEntity
 
 __all__ = [
@@ -46,6 +47,8 @@ class Tenant:
         webhook_url: Default callback URL for jobs that do not give one.
         allowed_models: ``provider/model`` ids a request may select; empty means only defaults.
         active: An inactive tenant's API keys are refused (401) and its inbox drops are rejected.
+        price_overrides: The tenant's own model prices (negotiated rates, self-hosted models),
+            used before list prices when its jobs are priced.
     """
 
     tenant_id: str
@@ -55,6 +58,7 @@ class Tenant:
     webhook_url: str | None = None
     allowed_models: tuple[str, ...] = field(default_factory=tuple[str, ...])
     active: bool = True
+    price_overrides: tuple[PriceOverride, ...] = ()
 
     def replace(self, **changes: Any) -> Tenant:
         """A copy with ``changes`` applied."""

@@ -201,13 +201,30 @@ class ScriptedLLM:
 
     Args:
         script: Answers each request. Exceptions it raises become HTTP 500 answers.
+        cached_tokens: Input tokens reported as read from the prompt cache (capped at the input
+            count), as ``prompt_tokens_details.cached_tokens`` (chat) or
+            ``input_tokens_details.cached_tokens`` (responses).
+        reasoning_tokens: Extra output tokens reported as reasoning
+            (``completion_tokens_details`` / ``output_tokens_details.reasoning_tokens``).
+        response_model: The ``model`` the answers name, e.g. a dated snapshot such as
+            ``gpt-4o-mini-2024-07-18``; default: the model asked for.
 
     Attributes:
         requests: Every request received, in arrival order.
     """
 
-    def __init__(self, script: Script):
+    def __init__(
+        self,
+        script: Script,
+        *,
+        cached_tokens: int = 0,
+        reasoning_tokens: int = 0,
+        response_model: str | None = None,
+    ):
         self.script = script
+        self.cached_tokens = cached_tokens
+        self.reasoning_tokens = reasoning_tokens
+        self.response_model = response_model
         self.requests: list[ScriptedRequest] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -267,7 +284,26 @@ class ScriptedLLM:
             return _error(answer)
         text = json.dumps(answer.value) if isinstance(answer, Json) else answer.text
         body = _chat_body(request, text, n) if request.api == "chat" else _responses_body(request, text, n)
+        self._report_usage(request.api, body)
         return 200, {"content-type": "application/json"}, json.dumps(body).encode()
+
+    def _report_usage(self, api: Api, body: dict[str, Any]) -> None:
+        """Add cache and reasoning details and the response model, as configured."""
+        usage = body["usage"]
+        if self.response_model is not None:
+            body["model"] = self.response_model
+        if api == "chat":
+            cached = min(self.cached_tokens, usage["prompt_tokens"])
+            usage["completion_tokens"] += self.reasoning_tokens
+            usage["total_tokens"] += self.reasoning_tokens
+            usage["prompt_tokens_details"] = {"cached_tokens": cached}
+            usage["completion_tokens_details"] = {"reasoning_tokens": self.reasoning_tokens}
+        else:
+            cached = min(self.cached_tokens, usage["input_tokens"])
+            usage["output_tokens"] += self.reasoning_tokens
+            usage["total_tokens"] += self.reasoning_tokens
+            usage["input_tokens_details"] = {"cached_tokens": cached}
+            usage["output_tokens_details"] = {"reasoning_tokens": self.reasoning_tokens}
 
 
 def _error(answer: HttpError) -> tuple[int, dict[str, str], bytes]:

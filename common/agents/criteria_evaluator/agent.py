@@ -32,7 +32,6 @@ from common.agents.criteria_evaluator.prompt import (
 )
 from common.agents.criteria_evaluator.verdict import verdict
 from common.errors import PermanentError
-from common.jobs.models import Usage
 from common.llm.default import ModelFactory, default_model
 from common.llm.port import StructuredModel
 
@@ -101,12 +100,7 @@ class CriteriaEvaluator:
         ctx.record_stage("assess_criteria", time.perf_counter() - started)
         assessments = _assemble(criteria, generation.output.assessments, len(request.patient_profile))
         evaluation = CriteriaEvaluation(criteria=assessments, verdict=verdict((a.type, a.status) for a in assessments))
-        usage = Usage(
-            input_tokens=generation.input_tokens,
-            output_tokens=generation.output_tokens,
-            calls=generation.calls,
-        )
-        return AgentResult(output=evaluation, model=ctx.model, usage=usage)
+        return AgentResult(output=evaluation, model=ctx.model, usage=generation.usage())
 
     def _structured_model(self) -> StructuredModel:
         with self._lock:

@@ -52,7 +52,6 @@ from common.agents.protocol_processor.prompt import (
     check_answer,
     to_summary,
 )
-from common.jobs.models import Usage
 from common.llm.default import ModelFactory, default_model
 from common.pdf.layout import document_from_pdf
 from common.pdf.text import DEFAULT_MAX_BYTES, read_pdf
@@ -154,10 +153,6 @@ def summarise_with_model(
         page_count=doc.page_count,
         method=METHOD_PREFIX + ctx.model,
     )
-    usage = Usage(
-        input_tokens=generation.input_tokens,
-        output_tokens=generation.output_tokens,
-        document_tokens=selection.document_tokens,
-        calls=generation.calls,
+    return AgentResult(
+        output=summary, model=ctx.model, usage=generation.usage(document_tokens=selection.document_tokens)
     )
-    return AgentResult(output=summary, model=ctx.model, usage=usage)

@@ -25,6 +25,15 @@ DISTRIBUTIONS = {
     "typer": "typer",
     "rich": "typer",
     "httpx": "httpx",
+    "sentry_sdk": "sentry-sdk",
+    "opentelemetry.sdk": "opentelemetry-sdk",
+    "opentelemetry.exporter.otlp.proto.http": "opentelemetry-exporter-otlp-proto-http",
+    "genai_prices": "genai-prices",
+}
+TELEMETRY = {"sentry-sdk", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"}
+TELEMETRY_ENV = {
+    "SENTRY_DSN": "http://0123456789abcdef@127.0.0.1:9/1",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9",
 }
 
 _PROBE = """
@@ -35,12 +44,12 @@ sys.modules["main"] = module
 spec.loader.exec_module(module)
 if len(sys.argv) > 2:
     exec(sys.argv[2])
-print(json.dumps(sorted(sys.modules)))
+sys.stdout.write(json.dumps(sorted(sys.modules)) + "\\n")  # one write: telemetry threads log too
 """
 
 
-def imported_at_start(function: str, then: str = "") -> set[str]:
-    env = {
+def imported_at_start(function: str, then: str = "", extra_env: dict[str, str] | None = None) -> set[str]:
+    env = (extra_env or {}) | {
         "FIRESTORE_EMULATOR_HOST": "127.0.0.1:1",
         "PUBSUB_EMULATOR_HOST": "127.0.0.1:1",
         "STORAGE_EMULATOR_HOST": "http://127.0.0.1:1",
@@ -59,7 +68,8 @@ def imported_at_start(function: str, then: str = "") -> set[str]:
         env={**env, "PATH": "/usr/bin:/bin"},
         cwd=PROJECT_ROOT,
     )
-    return set(json.loads(out.stdout))
+    # Telemetry's start-up log lines (JSON objects) share stdout with the module list (a JSON list).
+    return set(next(json.loads(line) for line in reversed(out.stdout.splitlines()) if line.startswith("[")))
 
 
 def required(function: str) -> set[str]:
@@ -118,3 +128,21 @@ def test_run_agent_cold_start_imports_no_pdf_library():
         "run_agent", "from common.agents.registry import load_agent\nload_agent('protocol-processor')"
     )
     assert not {m for m in modules if m.startswith(("pypdfium2", "pypdf", "pdfplumber", "pdfminer"))}
+
+
+@pytest.mark.parametrize("function", ["status", "submit", "run_agent", "notify"])
+def test_every_function_requires_the_telemetry_sdks(function: str):
+    assert required(function) >= TELEMETRY
+
+
+def test_requirements_cover_telemetry_with_sentry_and_otlp_configured():
+    modules = imported_at_start(
+        "run_agent", "import common.telemetry; common.telemetry.init('run_agent')", TELEMETRY_ENV
+    )
+    assert "sentry_sdk" in modules and "opentelemetry.sdk.trace" in modules and "logfire" not in modules
+    needed = {
+        dist
+        for prefix, dist in DISTRIBUTIONS.items()
+        if any(m == prefix or m.startswith(prefix + ".") for m in modules)
+    }
+    assert needed <= required("run_agent")
