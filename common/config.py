@@ -250,22 +250,6 @@ class Settings:
         "Cloud KMS key encrypting tenant webhook secrets: projects/P/locations/L/keyRings/R/cryptoKeys/K.",
     )
     sentry_dsn: str = _setting(
-        "", "SENTRY_DSN", ALL_FUNCTIONS, "Sentry DSN for error reporting; empty disables Sentry.", secret=True
-    )
-    sentry_environment: str = _setting(
-        "development", "SENTRY_ENVIRONMENT", ALL_FUNCTIONS, "Sentry environment name, e.g. production."
-    )
-    sentry_release: str = _setting(
-        "", "SENTRY_RELEASE", ALL_FUNCTIONS, "Release reported to Sentry; empty lets the SDK detect one."
-    )
-    sentry_traces_sample_rate: float = _setting(
-        0.0, "SENTRY_TRACES_SAMPLE_RATE", ALL_FUNCTIONS, "Share of requests traced by Sentry, 0.0-1.0."
-    )
-    logfire_token: str = _setting(
-        "", "LOGFIRE_TOKEN", ALL_FUNCTIONS, "Logfire write token for traces; empty disables export.", secret=True
-    )
-
-    sentry_dsn: str = _setting(
         "",
         "SENTRY_DSN",
         ALL_FUNCTIONS,

@@ -72,27 +72,33 @@ locals {
   # ones), and nothing else. Empty values are left out, which the functions read as the default.
   function_env = {
     submit = {
-      AGENTJOBS_PROJECT            = var.project_id
-      AGENTJOBS_BUCKET             = google_storage_bucket.data.name
-      AGENTJOBS_JOBS_TOPIC         = google_pubsub_topic.topic["agentjobs-jobs"].name
-      AGENTJOBS_PUBLIC_BASE_URL    = local.public_base_url
-      AGENTJOBS_MAX_REQUEST_BYTES  = tostring(var.max_request_bytes)
-      AGENTJOBS_MODEL              = var.default_model
-      AGENTJOBS_AUTH_CACHE_SECONDS = tostring(var.auth_cache_seconds)
-      AGENTJOBS_RETENTION_DAYS     = tostring(var.retention_days)
-      SENTRY_ENVIRONMENT           = var.sentry_environment
-      SENTRY_RELEASE               = local.sentry_release
-      SENTRY_TRACES_SAMPLE_RATE    = tostring(var.sentry_traces_sample_rate)
+      AGENTJOBS_PROJECT                  = var.project_id
+      AGENTJOBS_BUCKET                   = google_storage_bucket.data.name
+      AGENTJOBS_JOBS_TOPIC               = google_pubsub_topic.topic["agentjobs-jobs"].name
+      AGENTJOBS_PUBLIC_BASE_URL          = local.public_base_url
+      AGENTJOBS_MAX_REQUEST_BYTES        = tostring(var.max_request_bytes)
+      AGENTJOBS_MODEL                    = var.default_model
+      AGENTJOBS_AUTH_CACHE_SECONDS       = tostring(var.auth_cache_seconds)
+      AGENTJOBS_RETENTION_DAYS           = tostring(var.retention_days)
+      SENTRY_ENVIRONMENT                 = var.sentry_environment
+      SENTRY_RELEASE                     = local.sentry_release
+      SENTRY_TRACES_SAMPLE_RATE          = tostring(var.sentry_traces_sample_rate)
+      LOGFIRE_BASE_URL                   = var.logfire_base_url
+      OTEL_EXPORTER_OTLP_ENDPOINT        = var.otlp_endpoint
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = var.otlp_traces_endpoint
     }
     status = {
-      AGENTJOBS_PROJECT               = var.project_id
-      AGENTJOBS_BUCKET                = google_storage_bucket.data.name
-      AGENTJOBS_PUBLIC_BASE_URL       = local.public_base_url
-      AGENTJOBS_BACKEND_RETRY_SECONDS = tostring(var.backend_retry_seconds)
-      AGENTJOBS_AUTH_CACHE_SECONDS    = tostring(var.auth_cache_seconds)
-      SENTRY_ENVIRONMENT              = var.sentry_environment
-      SENTRY_RELEASE                  = local.sentry_release
-      SENTRY_TRACES_SAMPLE_RATE       = tostring(var.sentry_traces_sample_rate)
+      AGENTJOBS_PROJECT                  = var.project_id
+      AGENTJOBS_BUCKET                   = google_storage_bucket.data.name
+      AGENTJOBS_PUBLIC_BASE_URL          = local.public_base_url
+      AGENTJOBS_BACKEND_RETRY_SECONDS    = tostring(var.backend_retry_seconds)
+      AGENTJOBS_AUTH_CACHE_SECONDS       = tostring(var.auth_cache_seconds)
+      SENTRY_ENVIRONMENT                 = var.sentry_environment
+      SENTRY_RELEASE                     = local.sentry_release
+      SENTRY_TRACES_SAMPLE_RATE          = tostring(var.sentry_traces_sample_rate)
+      LOGFIRE_BASE_URL                   = var.logfire_base_url
+      OTEL_EXPORTER_OTLP_ENDPOINT        = var.otlp_endpoint
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = var.otlp_traces_endpoint
     }
     run_agent = {
       AGENTJOBS_PROJECT                              = var.project_id
@@ -118,6 +124,9 @@ locals {
       SENTRY_ENVIRONMENT                             = var.sentry_environment
       SENTRY_RELEASE                                 = local.sentry_release
       SENTRY_TRACES_SAMPLE_RATE                      = tostring(var.sentry_traces_sample_rate)
+      LOGFIRE_BASE_URL                               = var.logfire_base_url
+      OTEL_EXPORTER_OTLP_ENDPOINT                    = var.otlp_endpoint
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT             = var.otlp_traces_endpoint
     }
     notify = {
       AGENTJOBS_PROJECT                  = var.project_id
@@ -129,6 +138,9 @@ locals {
       SENTRY_ENVIRONMENT                 = var.sentry_environment
       SENTRY_RELEASE                     = local.sentry_release
       SENTRY_TRACES_SAMPLE_RATE          = tostring(var.sentry_traces_sample_rate)
+      LOGFIRE_BASE_URL                   = var.logfire_base_url
+      OTEL_EXPORTER_OTLP_ENDPOINT        = var.otlp_endpoint
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = var.otlp_traces_endpoint
     }
   }
 

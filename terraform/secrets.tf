@@ -24,6 +24,11 @@ locals {
       secret_id = "agentjobs-logfire-token"
       readers   = ["submit", "status", "run_agent", "notify"]
     }
+    # e.g. "authorization=Bearer ..." for an OTLP backend that needs a key.
+    OTEL_EXPORTER_OTLP_HEADERS = {
+      secret_id = "agentjobs-otlp-headers"
+      readers   = ["submit", "status", "run_agent", "notify"]
+    }
   }
 
   secret_readers = flatten([

@@ -114,9 +114,9 @@ variable "secret_versions" {
   validation {
     condition = alltrue([
       for env, version in var.secret_versions :
-      contains(["AGENTJOBS_MODEL_API_KEY", "OPENAI_API_KEY", "SENTRY_DSN", "LOGFIRE_TOKEN"], env) && can(regex("^([1-9][0-9]*|latest)$", version))
+      contains(["AGENTJOBS_MODEL_API_KEY", "OPENAI_API_KEY", "SENTRY_DSN", "LOGFIRE_TOKEN", "OTEL_EXPORTER_OTLP_HEADERS"], env) && can(regex("^([1-9][0-9]*|latest)$", version))
     ])
-    error_message = "secret_versions keys must be AGENTJOBS_MODEL_API_KEY, OPENAI_API_KEY, SENTRY_DSN or LOGFIRE_TOKEN, and values a version number or \"latest\"."
+    error_message = "secret_versions keys must be AGENTJOBS_MODEL_API_KEY, OPENAI_API_KEY, SENTRY_DSN, LOGFIRE_TOKEN or OTEL_EXPORTER_OTLP_HEADERS, and values a version number or \"latest\"."
   }
 }
 
@@ -340,12 +340,45 @@ variable "sentry_release" {
 }
 
 variable "sentry_traces_sample_rate" {
-  description = "SENTRY_TRACES_SAMPLE_RATE: share of requests traced by Sentry, 0.0-1.0."
+  description = "SENTRY_TRACES_SAMPLE_RATE: share of requests and deliveries sent to Sentry as transactions, 0.0-1.0."
   type        = number
-  default     = 0
+  default     = 1
 
   validation {
     condition     = var.sentry_traces_sample_rate >= 0 && var.sentry_traces_sample_rate <= 1
     error_message = "sentry_traces_sample_rate must be between 0 and 1."
+  }
+}
+
+variable "logfire_base_url" {
+  description = "LOGFIRE_BASE_URL: Logfire's API base URL; empty uses the region named in the LOGFIRE_TOKEN secret."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.logfire_base_url == "" || can(regex("^https://[^\\s]+$", var.logfire_base_url))
+    error_message = "logfire_base_url must be empty or an https URL."
+  }
+}
+
+variable "otlp_endpoint" {
+  description = "OTEL_EXPORTER_OTLP_ENDPOINT: OTLP/HTTP base URL of any OpenTelemetry backend; empty sends nothing (unless Logfire is set)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.otlp_endpoint == "" || can(regex("^https?://[^\\s]+$", var.otlp_endpoint))
+    error_message = "otlp_endpoint must be empty or an http(s) URL."
+  }
+}
+
+variable "otlp_traces_endpoint" {
+  description = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: OTLP/HTTP traces URL, used as is; overrides otlp_endpoint for traces."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.otlp_traces_endpoint == "" || can(regex("^https?://[^\\s]+$", var.otlp_traces_endpoint))
+    error_message = "otlp_traces_endpoint must be empty or an http(s) URL."
   }
 }

@@ -20,6 +20,7 @@ FULL_VARIABLES: dict[str, Any] = {
         "OPENAI_API_KEY": "latest",
         "SENTRY_DSN": "3",
         "LOGFIRE_TOKEN": "2",
+        "OTEL_EXPORTER_OTLP_HEADERS": "1",
     },
     "agent_models": {"criteria-evaluator": "openai/gpt-4o"},
 }
