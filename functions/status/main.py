@@ -18,9 +18,10 @@ import functions_framework
 from common.adapters.clients import firestore_client
 from common.adapters.firestore_store import FirestoreTenantDirectory
 from common.api.auth import Authenticator
-from common.api.handling import MethodNotAllowed, RouteNotFound, respond
+from common.api.handling import respond
 from common.api.queries import parse_list_query
 from common.api.responses import Response, json_response
+from common.api.routing import Route, match
 from common.api.server_errors import install_json_errors
 from common.config import Settings
 from common.ports import BlobStore
@@ -49,26 +50,28 @@ def _service(request: flask.Request) -> StatusService:
     return StatusService(tenants=_tenants, blobs_for=_blobs_for, base_url=base_url)
 
 
+_ROUTES = (
+    Route.of("health", "GET", r"/healthz"),
+    Route.of("openapi", "GET", r"/v1/openapi\.json"),
+    Route.of("list_jobs", "GET", r"/v1/jobs"),
+    # Last: any other path below /v1/jobs/ is a job id, checked against the grammar by the service.
+    Route.of("get_job", "GET", r"/v1/jobs/(?P<job_id>.+)"),
+)
+
+
 def _route(request: flask.Request) -> Response:
-    path = request.path.rstrip("/")
-    if path in ("/v1/openapi.json", "/healthz"):
-        if request.method not in ("GET", "HEAD"):
-            raise MethodNotAllowed("only GET is allowed here", allow=("GET", "HEAD"))
-        if path == "/healthz":
-            return json_response({"status": "ok"})
+    route, params = match(_ROUTES, request.method, request.path)
+    if route.name == "health":
+        return json_response({"status": "ok"})
+    if route.name == "openapi":
         from common.api.openapi import openapi_document
 
         return json_response(openapi_document())
-    if path != "/v1/jobs" and not path.startswith("/v1/jobs/"):
-        raise RouteNotFound("no such endpoint; see /v1/openapi.json")
-    if request.method not in ("GET", "HEAD"):
-        raise MethodNotAllowed("only GET is allowed here", allow=("GET", "HEAD"))
     tenant = _auth.authenticate(request.headers.get("Authorization"))
-    if path == "/v1/jobs":
+    if route.name == "list_jobs":
         query = parse_list_query({k: v for k, v in request.args.items()})
         return json_response(_service(request).list_jobs(tenant.tenant_id, query))
-    job_id = path[len("/v1/jobs/") :]
-    return json_response(_service(request).get_job(tenant.tenant_id, job_id))
+    return json_response(_service(request).get_job(tenant.tenant_id, params["job_id"]))
 
 
 @functions_framework.http  # pyright: ignore[reportUnknownMemberType]

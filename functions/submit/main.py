@@ -11,7 +11,6 @@ Authentication: ``Authorization: Bearer <api key>``.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 import flask
@@ -21,14 +20,14 @@ from common.adapters.clients import firestore_client, publisher_client
 from common.adapters.firestore_store import FirestoreIdempotencyStore, FirestoreTenantDirectory
 from common.adapters.pubsub_publisher import PubSubJobPublisher
 from common.api.auth import Authenticator
-from common.api.handling import MethodNotAllowed, RouteNotFound, respond
+from common.api.handling import respond
 from common.api.responses import Response, json_response
+from common.api.routing import Route, match
 from common.api.server_errors import install_json_errors, read_body
 from common.api.views import job_links
 from common.config import Settings
 from common.services.submit import SubmitService, parse_json_body
 
-_ROUTE = re.compile(r"^/v1/agents/(?P<agent>[a-z0-9-]{1,64})/jobs/?$")
 _settings = Settings.from_env()
 install_json_errors()
 _firestore = firestore_client(_settings.project)
@@ -44,26 +43,26 @@ _service = SubmitService(
 )
 
 
+_ROUTES = (
+    Route.of("health", "GET", r"/healthz"),
+    Route.of("openapi", "GET", r"/v1/openapi\.json"),
+    Route.of("submit", "POST", r"/v1/agents/(?P<agent>[a-z0-9-]{1,64})/jobs"),
+)
+
+
 def _route(request: flask.Request) -> Response:
-    path = request.path.rstrip("/")
-    if path in ("/v1/openapi.json", "/healthz"):
-        if request.method not in ("GET", "HEAD"):
-            raise MethodNotAllowed("only GET is allowed here", allow=("GET", "HEAD"))
-        if path == "/healthz":
-            return json_response({"status": "ok"})
+    route, params = match(_ROUTES, request.method, request.path)
+    if route.name == "health":
+        return json_response({"status": "ok"})
+    if route.name == "openapi":
         from common.api.openapi import openapi_document
 
         return json_response(openapi_document())
-    match = _ROUTE.fullmatch(request.path)
-    if match is None:
-        raise RouteNotFound("no such endpoint; POST /v1/agents/{agent}/jobs (see /v1/openapi.json)")
-    if request.method != "POST":
-        raise MethodNotAllowed("submit jobs with POST", allow=("POST",))
     tenant = _auth.authenticate(request.headers.get("Authorization"))
     body = parse_json_body(
         read_body(request, max_bytes=_settings.max_request_bytes), max_bytes=_settings.max_request_bytes
     )
-    result = _service.submit(tenant, match["agent"], body, idempotency_key=request.headers.get("Idempotency-Key"))
+    result = _service.submit(tenant, params["agent"], body, idempotency_key=request.headers.get("Idempotency-Key"))
     base_url = _settings.public_base_url or request.host_url.rstrip("/")
     links = job_links(base_url, result.job.job_id)
     return json_response(
