@@ -1,4 +1,4 @@
-"""PDFs written byte by byte to reproduce hostile documents that PDF libraries will not produce.
+"""Small PDFs written byte by byte, including hostile ones that PDF libraries will not produce.
 
 :func:`lone_surrogate_protocol_pdf` is a one-page protocol whose font's ``/ToUnicode`` CMap maps
 the byte ``~`` to U+D800. pypdf decodes CMaps with ``surrogatepass``, so the extracted text holds
@@ -8,7 +8,7 @@ be encoded as UTF-8 (issue 13, reproduction 1).
 
 from __future__ import annotations
 
-__all__ = ["lone_surrogate_protocol_pdf"]
+__all__ = ["lone_surrogate_protocol_pdf", "tiny_protocol_pdf"]
 
 _LINES = (
     "A Phase 2 Study of Drug X~ in Adults",
@@ -50,7 +50,16 @@ def _stream(data: bytes) -> bytes:
 
 def lone_surrogate_protocol_pdf() -> bytes:
     """A valid one-page PDF whose extracted text contains U+D800 (see the module docstring)."""
-    content = "\n".join(["BT", "/F1 11 Tf", "14 TL", "72 740 Td", *(f"({line}) Tj T*" for line in _LINES), "ET"])
+    return _protocol_pdf(_LINES)
+
+
+def tiny_protocol_pdf() -> bytes:
+    """The same one-page protocol without the surrogate: the agent extracts it in milliseconds."""
+    return _protocol_pdf(tuple(line.replace("~", "") for line in _LINES))
+
+
+def _protocol_pdf(lines: tuple[str, ...]) -> bytes:
+    content = "\n".join(["BT", "/F1 11 Tf", "14 TL", "72 740 Td", *(f"({line}) Tj T*" for line in lines), "ET"])
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

@@ -1,0 +1,137 @@
+"""Firestore operations per successful job, counted at the client (issue 13, reproduction 16).
+
+Each function's Firestore client is wrapped at its GAPIC layer, where every RPC passes: reads
+are documents asked for by ``batch_get_documents`` and documents returned by queries; writes
+are the writes in each ``commit``. One successful job with a callback, through ``submit``,
+``run_agent`` and ``notify`` with warm caches (the API key, the tenant's webhook secret), must
+cost at most 2 reads and 4 writes:
+
+* submit: write 1, the new job (the key and its tenant come from the warm auth cache);
+* run_agent: read 1 and write 2, the claim (read, then a write conditioned on the revision read);
+  write 3, the result (conditioned on the revision the claim wrote: no read); no transaction;
+* notify: read 2, the job (its callback URL and status); write 4, the attempt and callback status.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+import common.adapters.clients as clients
+from common.webhooks.receiver import WebhookReceiver
+from tests.integration.conftest import bearer
+from tests.support.hostile_pdfs import tiny_protocol_pdf
+
+AGENT = "protocol-processor"
+
+
+@dataclass
+class Operations:
+    """Firestore RPCs seen, as ``(function, kind, document)``."""
+
+    seen: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[tuple[str, str]]:
+        return [(function, doc) for function, k, doc in self.seen if k == kind]
+
+    def clear(self) -> None:
+        self.seen.clear()
+
+
+def _short(name: str) -> str:
+    return name.split("/documents/", 1)[-1]
+
+
+def instrument(client: Any, ops: Operations, function: str) -> Any:
+    api = client._firestore_api  # the GAPIC client every call of this Firestore client goes through
+
+    def batch_get_documents(*args, request=None, **kwargs):
+        for name in request["documents"]:
+            ops.seen.append((function, "read", _short(name)))
+        return real["batch_get_documents"](*args, request=request, **kwargs)
+
+    def run_query(*args, request=None, **kwargs) -> Iterator[Any]:
+        for response in real["run_query"](*args, request=request, **kwargs):
+            if response.document.name:
+                ops.seen.append((function, "read", _short(response.document.name)))
+            yield response
+
+    def commit(*args, request=None, **kwargs):
+        for write in request["writes"]:
+            ops.seen.append((function, "write", _short(write.update.name or write.delete)))
+        return real["commit"](*args, request=request, **kwargs)
+
+    def begin_transaction(*args, **kwargs):
+        ops.seen.append((function, "transaction", ""))
+        return real["begin_transaction"](*args, **kwargs)
+
+    wrappers = {f.__name__: f for f in (batch_get_documents, run_query, commit, begin_transaction)}
+    real = {name: getattr(api, name) for name in wrappers}
+    for name, wrapper in wrappers.items():
+        setattr(api, name, wrapper)
+    return client
+
+
+@pytest.fixture
+def counted(make_app, monkeypatch):
+    """``make(function)``: the function's app whose Firestore client counts into ``ops``."""
+    ops = Operations()
+    real_factory = clients.firestore_client
+
+    def make(function: str, **env: str):
+        monkeypatch.setattr(
+            clients, "firestore_client", lambda project: instrument(real_factory(project), ops, function)
+        )
+        return make_app(function, **env)
+
+    return make, ops
+
+
+def job_message(tenant_id: str, job_id: str, message_id: str) -> dict:
+    data = base64.b64encode(json.dumps({"tenant_id": tenant_id, "job_id": job_id}).encode()).decode()
+    return {
+        "message": {"data": data, "attributes": {"kind": "job.queued"}, "messageId": message_id},
+        "subscription": "s",
+    }
+
+
+def submit_job(submit, tenant, blobs, name: str, callback_url: str) -> str:
+    stored = blobs("acme").write(f"uploads/{name}", tiny_protocol_pdf(), content_type="application/pdf")
+    response = submit.post(
+        f"/v1/agents/{AGENT}/jobs", json={"file_uri": stored.uri, "callback_url": callback_url}, headers=bearer(tenant)
+    )
+    assert response.status_code == 202, response.get_json()
+    return response.get_json()["job_id"]
+
+
+def test_a_successful_job_with_its_callback_costs_two_reads_and_four_writes(counted, tenant, blobs):
+    make, ops = counted
+    submit, run_agent, notify = make("submit"), make("run_agent", AGENTJOBS_CALLBACKS_QUEUE=""), make("notify")
+    with WebhookReceiver(secret=tenant.tenant.webhook_secret) as receiver:
+        # Warm-up job: fills the API-key cache of submit and the tenant cache of notify.
+        warm = submit_job(submit, tenant, blobs, "warm.pdf", receiver.url)
+        run_agent.post("/", json=job_message("acme", warm, "w1"))
+        notify.post("/", json={"tenant_id": "acme", "job_id": warm, "event": "job.completed"})
+        ops.clear()
+
+        job_id = submit_job(submit, tenant, blobs, "p.pdf", receiver.url)
+        ran = run_agent.post("/", json=job_message("acme", job_id, "m1"))
+        assert ran.get_json()["status"] == "success", ran.get_json()
+        task = {"tenant_id": "acme", "job_id": job_id, "event": "job.completed"}
+        assert notify.post("/", json=task).get_json()["outcome"] == "delivered"
+        assert receiver.wait_for(2)[-1].payload["job_id"] == job_id
+
+    job_doc = f"tenants/acme/jobs/{job_id}"
+    assert ops.of("transaction") == []
+    assert ops.of("read") == [("run_agent", job_doc), ("notify", job_doc)], ops.seen
+    assert ops.of("write") == [
+        ("submit", job_doc),
+        ("run_agent", job_doc),
+        ("run_agent", job_doc),
+        ("notify", job_doc),
+    ], ops.seen
