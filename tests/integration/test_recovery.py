@@ -1,23 +1,33 @@
-"""Recovery through the real ``run_agent`` and Firestore emulator: the sweeper and leases (issue 13, 10-11).
+"""Recovery through the real functions and emulators (issue 13, reproductions 10-12, 14, 15).
 
 A lost job message leaves a job ``pending``; a worker that died leaves it ``running`` under an
 expired lease. A sweep tick (what Cloud Scheduler publishes) must find both with its
 collection-group queries and republish their job messages; delivering those ends both jobs.
+A job out of attempts keeps its last error as the cause; a callback whose receiver is down is
+visible as ``failing`` and then ``abandoned``; redeliveries of a finished job enqueue no
+second callback task.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from google.cloud import pubsub_v1
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 from common.adapters.firestore_store import FirestoreJobSweep
 from common.jobs import lifecycle
 from common.jobs.ids import new_job_id
-from common.jobs.models import Source
+from common.jobs.models import JobError, Source
+from common.webhooks.receiver import WebhookReceiver
+from tests.integration.conftest import bearer
+from tests.support.hostile_pdfs import tiny_protocol_pdf
 
 AGENT = "protocol-processor"
 
@@ -114,3 +124,97 @@ def test_a_redelivery_while_the_lease_is_live_is_acked_without_burning_an_attemp
     response = make_app("run_agent").post("/", json={"message": message, "subscription": "s"})
     assert response.status_code == 200 and response.get_json()["outcome"] == "in_progress"
     assert store.get(job.job_id).attempts == 1 and store.get(job.job_id).lease_token == "live-worker"
+
+
+def job_message(job_id: str, message_id: str) -> dict:
+    data = base64.b64encode(json.dumps({"tenant_id": "acme", "job_id": job_id}).encode()).decode()
+    return {
+        "message": {"data": data, "attributes": {"kind": "job.queued"}, "messageId": message_id},
+        "subscription": "s",
+    }
+
+
+def test_a_job_out_of_attempts_fails_keeping_the_last_attempts_error_as_its_cause(make_app, directory, tenant):
+    now = datetime.now(UTC)
+    job = lifecycle.new_job(
+        job_id=new_job_id(), tenant_id="acme", agent=AGENT, input={"file_uri": "gs://x/y"}, source=Source.HTTPS, now=now
+    )
+    for attempt in range(3):
+        job = lifecycle.claim(job, token=f"t{attempt}", now=now, lease_seconds=60, max_attempts=3)
+        job = lifecycle.release(
+            job, token=f"t{attempt}", now=now, error=JobError("model_rate_limited", "429 from the model")
+        )
+    directory.jobs("acme").create(job)
+    response = make_app("run_agent", AGENTJOBS_MAX_ATTEMPTS="3").post("/", json=job_message(job.job_id, "x1"))
+    assert response.status_code == 200 and response.get_json()["code"] == "attempts_exhausted"
+    error = make_app("status").get(f"/v1/jobs/{job.job_id}", headers=bearer(tenant)).get_json()["error"]
+    assert error["code"] == "attempts_exhausted"
+    assert error["cause"] == {"code": "model_rate_limited", "message": "429 from the model"}
+
+
+def finished_job_with_callback(directory, url: str):
+    now = datetime.now(UTC)
+    job = lifecycle.new_job(
+        job_id=new_job_id(), tenant_id="acme", agent=AGENT, input={}, source=Source.HTTPS, now=now, callback_url=url
+    )
+    job = lifecycle.claim(job, token="t", now=now, lease_seconds=60, max_attempts=3)
+    return directory.jobs("acme").create(lifecycle.complete(job, token="t", now=now, result={"title": "x"}))[0]
+
+
+def test_a_callback_to_a_receiver_that_is_down_is_failing_then_abandoned_and_the_api_shows_it(
+    make_app, directory, tenant
+):
+    notify, status = make_app("notify", AGENTJOBS_CALLBACK_MAX_ATTEMPTS="3"), make_app("status")
+    with WebhookReceiver(secret=tenant.tenant.webhook_secret, fail_first=100) as receiver:
+        job = finished_job_with_callback(directory, receiver.url)
+        task = {"tenant_id": "acme", "job_id": job.job_id, "event": "job.completed"}
+        first = notify.post("/", json=task, headers={"X-CloudTasks-TaskRetryCount": "0"})
+        assert first.status_code == 503  # Cloud Tasks retries on the queue's backoff
+        view = status.get(f"/v1/jobs/{job.job_id}", headers=bearer(tenant)).get_json()
+        assert (view["callback_status"], view["callback_error"]) == ("failing", "http_503")
+        last = notify.post("/", json=task, headers={"X-CloudTasks-TaskRetryCount": "2"})
+        assert last.status_code == 200 and last.get_json()["outcome"] == "abandoned"
+    view = status.get(f"/v1/jobs/{job.job_id}", headers=bearer(tenant)).get_json()
+    assert (view["callback_status"], view["callback_error"]) == ("abandoned", "http_503")
+    assert [a["http_status"] for a in view["callbacks"]] == [503, 503]
+
+
+def test_redeliveries_of_a_finished_drop_enqueue_no_second_callback_task(
+    make_app, admin, directory, emulators, tenant, blobs
+):
+    dispatched: list[bytes] = []
+
+    @Request.application
+    def notify_stand_in(request: Request) -> Response:
+        dispatched.append(request.get_data())
+        return Response(status=204)
+
+    server = make_server("127.0.0.1", 0, notify_stand_in, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        admin.set_webhook("acme", "http://127.0.0.1:9/hook")
+        run_agent = make_app("run_agent", AGENTJOBS_NOTIFY_URL=f"http://127.0.0.1:{server.server_port}/")
+        stored = blobs("acme").write(f"inbox/{AGENT}/p.pdf", tiny_protocol_pdf(), content_type="application/pdf")
+        name = stored.uri.split("/", 3)[3]
+        resource = {"bucket": emulators.bucket, "name": name, "generation": str(stored.generation)}
+        data = base64.b64encode(json.dumps(resource).encode()).decode()
+        attributes = {
+            "eventType": "OBJECT_FINALIZE",
+            "bucketId": emulators.bucket,
+            "objectId": name,
+            "objectGeneration": str(stored.generation),
+        }
+        outcomes = [
+            run_agent.post(
+                "/", json={"message": {"data": data, "attributes": attributes, "messageId": f"d{i}"}}
+            ).get_json()["outcome"]
+            for i in range(4)
+        ]
+        assert outcomes == ["ran", "already_finished", "already_finished", "already_finished"]
+        deadline = time.monotonic() + 15
+        while not dispatched and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)  # room for a duplicate to arrive
+        assert len(dispatched) == 1 and json.loads(dispatched[0])["event"] == "job.completed"
+    finally:
+        server.shutdown()
