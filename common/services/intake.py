@@ -25,7 +25,7 @@ from common.agents.base import Agent
 from common.agents.input_errors import invalid_input
 from common.agents.registry import UnknownAgent, load_agent
 from common.config import Settings
-from common.errors import AgentJobsError, NotFound, PermanentError
+from common.errors import AgentJobsError, NotFound, PermanentError, TransientError
 from common.jobs import lifecycle
 from common.jobs.ids import gcs_job_id, request_job_id
 from common.jobs.inbox import InvalidInboxPath, NotADrop, parse_inbox_path
@@ -107,6 +107,10 @@ class DeliveryIntake:
     def handle(self, delivery: Delivery) -> RunOutcome:
         """Handle one delivery.
 
+        A permanent error of a backend that escapes the paths below (storage refusing a write,
+        ``backend_rejected``; an error of unknown kind, ``backend_error``) ends the delivery as a
+        rejection record with its code: retrying cannot help, and nothing is acked without a record.
+
         Returns:
             What happened; the caller acks.
 
@@ -114,6 +118,14 @@ class DeliveryIntake:
             TransientError: Redeliver later (a backend is unavailable, or the job's attempt
                 failed transiently and was released).
         """
+        try:
+            return self._dispatch(delivery)
+        except TransientError:
+            raise
+        except AgentJobsError as e:
+            return self._reject(_event_id(delivery), e.error_code, e.message, None)
+
+    def _dispatch(self, delivery: Delivery) -> RunOutcome:
         match delivery:
             case ObjectFinalized():
                 return self._object_finalized(delivery)
@@ -336,3 +348,11 @@ class DeliveryIntake:
     def _schedule(self, job: Job) -> None:
         if self._callbacks is not None:
             self._callbacks.schedule(job)
+
+
+def _event_id(delivery: Delivery) -> str:
+    match delivery:
+        case JobRequest() | InvalidJobRequest():
+            return delivery.message_id
+        case _:
+            return delivery.event_id

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from common.errors import TransientError
+from common.errors import PermanentError, TransientError
 from common.jobs import lifecycle
 from common.jobs.ids import gcs_job_id, request_job_id
 from common.jobs.models import CallbackStatus, JobStatus, Source
@@ -421,3 +421,14 @@ def test_a_request_that_can_never_run_whose_key_names_another_live_job_is_record
     redelivered = world.runner().handle(InvalidJobRequest("acme", "echo", "m1", None, "unknown_field", "r"))
     assert again.job_id == redelivered.job_id and redelivered.status == "failed"
     assert len(world.rejections.records) == 1  # a redelivery finds its own failed job
+
+
+def test_a_permanent_backend_error_ends_the_delivery_as_a_record_not_a_silent_ack(world):
+    def refuse(*args, **kwargs):
+        raise PermanentError("update job: InvalidArgument", code="backend_rejected")
+
+    world.tenants.jobs("acme").update = refuse
+    job_id = request_job_id("acme", "echo", "k")
+    outcome = world.runner().handle(JobQueued("acme", job_id, "m3"))
+    assert (outcome.kind, outcome.code) == ("rejected", "backend_rejected")
+    assert [(r["message_id"], r["code"]) for r in world.rejections.records] == [("m3", "backend_rejected")]
