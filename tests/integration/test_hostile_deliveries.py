@@ -34,7 +34,7 @@ def gcs_notification(bucket: str, name: str, generation: str, resource: dict | N
 
 
 def rejections(emulators) -> list[dict]:
-    return [s.to_dict() for s in firestore_client(emulators.project).collection("rejections").stream()]
+    return [s.to_dict() or {} for s in firestore_client(emulators.project).collection("rejections").stream()]
 
 
 def all_paths(emulators) -> list[str]:

@@ -50,6 +50,7 @@ def test_every_message_of_a_refused_burst_is_redelivered_until_acked(emulators):
         )
         topic_path = publisher.topic_path(emulators.project, topic)
         published = {publisher.publish(topic_path, b"{}").result() for _ in range(BURST)}
+        acked: set[str] = set()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with lock:

@@ -26,6 +26,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -50,8 +51,9 @@ CHECKS = [
 
 def strategies(functions: Functions, app: str, path_regex: str):
     schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", functions.apps[app]).include(path_regex=path_regex)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert operations, f"{app} documents no operation matching {path_regex}"
+    results = list(schema.get_all_operations())
+    operations = [result.ok() for result in results if isinstance(result, Ok)]
+    assert operations and len(operations) == len(results), f"{app}: no operation, or an invalid one, at {path_regex}"
     return {
         (op.label, mode): op.as_strategy(generation_mode=mode)
         for op in operations
