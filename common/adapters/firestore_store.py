@@ -24,6 +24,7 @@ from google.api_core import exceptions as gexc
 from google.api_core.datetime_helpers import DatetimeWithNanoseconds
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from common.adapters.sdk_errors import translate
 from common.errors import Conflict, NotFound, TransientError
@@ -43,12 +44,13 @@ _UPDATE_ATTEMPTS = 5
 
 
 def _revision(update_time: Any) -> str | None:
-    # Document reads give a DatetimeWithNanoseconds, query results a protobuf Timestamp.
     if update_time is None:
         return None
-    if hasattr(update_time, "rfc3339"):
-        return cast(str, update_time.rfc3339())
-    return cast(str, update_time.ToJsonString())
+    if isinstance(update_time, Timestamp):
+        # Collection-group queries (the sweeper's) return protobuf Timestamps, where document
+        # reads and collection queries return DatetimeWithNanoseconds; both keep nanoseconds.
+        return update_time.ToJsonString()
+    return cast(str, update_time.rfc3339())
 
 
 def _from_snapshot(snapshot: Any) -> Job:

@@ -60,8 +60,9 @@ def openapi_document() -> dict[str, Any]:
                         "name": "Idempotency-Key",
                         "in": "header",
                         "required": False,
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-                        "description": "Same key + same body replays the job (200); a different body answers 422; "
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+                        "description": "1-255 printable ASCII characters without spaces. "
+                        "Same key + same body replays the job (200); a different body answers 422; "
                         "a request whose original is still being created answers 409.",
                     }
                 ],
@@ -103,7 +104,14 @@ def openapi_document() -> dict[str, Any]:
             "operationId": "get_job",
             "summary": "A job's status and result",
             "security": bearer,
-            "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "parameters": [
+                {
+                    "name": "job_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^job_[a-z2-7]{26}$"},
+                }
+            ],
             "responses": {
                 "200": {
                     "description": "The job",

@@ -30,14 +30,14 @@ def parse_list_query(args: Mapping[str, str]) -> ListJobsQuery:
 
     Raises:
         InvalidRequest: ``invalid_parameter`` for an unknown status, a limit outside
-            1..100, or an unknown parameter.
+            1..100, an empty value (``?limit=`` is not an integer), or an unknown parameter.
     """
     if set(args) - {"status", "limit"}:
         # The unknown name is the client's own string: it is not echoed.
         raise InvalidRequest("unknown query parameter; allowed: status, limit", code="invalid_parameter")
     status: JobStatus | None = None
     raw_status = args.get("status")
-    if raw_status:
+    if raw_status is not None:
         try:
             status = JobStatus(raw_status)
         except ValueError:
@@ -48,7 +48,7 @@ def parse_list_query(args: Mapping[str, str]) -> ListJobsQuery:
             ) from None
     limit = 20
     raw_limit = args.get("limit")
-    if raw_limit is not None and raw_limit != "":
+    if raw_limit is not None:
         parsed = parse_uint(raw_limit, maximum=MAX_LIST_LIMIT)
         if parsed is None or parsed < 1:
             raise InvalidRequest(

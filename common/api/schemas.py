@@ -7,9 +7,12 @@ document and the code cannot drift apart.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from common.boundary.text import LABEL_KEY
+from common.services.model_policy import MODEL_ID_PATTERN
 
 __all__ = [
     "CallbackAttemptView",
@@ -47,14 +50,45 @@ class JobLinks(BaseModel):
     self: str = Field(description="Status URL of the job (GET with the API key).")
 
 
-class SubmitEnvelope(BaseModel):
-    """Fields accepted beside any agent's input fields."""
+_NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # what common.boundary.text.valid_text accepts
 
-    callback_url: str | None = Field(
-        default=None, description="https URL to receive a Standard Webhooks-signed event when the job ends."
-    )
-    metadata: dict[str, str] | None = Field(default=None, description="Up to 32 string labels, echoed back.")
-    model: str | None = Field(
+
+def _nullable(schema: dict[str, Any]) -> WithJsonSchema:
+    return WithJsonSchema({"anyOf": [schema, {"type": "null"}]})
+
+
+class SubmitEnvelope(BaseModel):
+    """Fields accepted beside any agent's input fields.
+
+    The schemas state the limits submit enforces (:meth:`SubmitService._envelope`), so that a
+    request the document accepts is refused only for what no schema can say: a callback host
+    that does not resolve or resolves privately (422), a model off the tenant's allow-list (403).
+    """
+
+    callback_url: Annotated[
+        str | None,
+        _nullable(
+            {
+                "type": "string",
+                "maxLength": 2048,
+                "pattern": r"^https://[^\x00-\x20\x7f/?#@\[\]\\]+(?:[/?#][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*)?$",
+            }
+        ),
+    ] = Field(default=None, description="https URL to receive a Standard Webhooks-signed event when the job ends.")
+    metadata: Annotated[
+        dict[str, str] | None,
+        _nullable(
+            {
+                "type": "object",
+                "maxProperties": 32,
+                "propertyNames": {"pattern": f"^{LABEL_KEY.pattern}$"},
+                "additionalProperties": {"type": "string", "maxLength": 512, "pattern": _NO_CONTROL},
+            }
+        ),
+    ] = Field(default=None, description="Up to 32 string labels (keys: 1-64 of [A-Za-z0-9_.-]), echoed back.")
+    model: Annotated[
+        str | None, _nullable({"type": "string", "maxLength": 200, "pattern": MODEL_ID_PATTERN.pattern})
+    ] = Field(
         default=None,
         description="provider/model override; must be on the tenant's allow-list.",
         examples=["openai/gpt-4o-mini"],

@@ -25,7 +25,7 @@ from common.agents.base import Agent
 from common.agents.input_errors import invalid_input
 from common.agents.registry import UnknownAgent, load_agent
 from common.config import Settings
-from common.errors import AgentJobsError, NotFound, PermanentError
+from common.errors import AgentJobsError, NotFound, PermanentError, TransientError
 from common.jobs import lifecycle
 from common.jobs.ids import gcs_job_id, request_job_id
 from common.jobs.inbox import InvalidInboxPath, NotADrop, parse_inbox_path
@@ -107,6 +107,10 @@ class DeliveryIntake:
     def handle(self, delivery: Delivery) -> RunOutcome:
         """Handle one delivery.
 
+        A permanent error of a backend that escapes the paths below (storage refusing a write,
+        ``backend_rejected``; an error of unknown kind, ``backend_error``) ends the delivery as a
+        rejection record with its code: retrying cannot help, and nothing is acked without a record.
+
         Returns:
             What happened; the caller acks.
 
@@ -114,6 +118,14 @@ class DeliveryIntake:
             TransientError: Redeliver later (a backend is unavailable, or the job's attempt
                 failed transiently and was released).
         """
+        try:
+            return self._dispatch(delivery)
+        except TransientError:
+            raise
+        except AgentJobsError as e:
+            return self._reject(_event_id(delivery), e.error_code, e.message, None)
+
+    def _dispatch(self, delivery: Delivery) -> RunOutcome:
         match delivery:
             case ObjectFinalized():
                 return self._object_finalized(delivery)
@@ -143,7 +155,7 @@ class DeliveryIntake:
             return resolved
         new, error = resolved
         if error is not None:
-            return self._create_failed(new, error)
+            return self._create_failed(new, error, event.event_id)
         return self._create_and_execute(new)
 
     def _drop(self, event: ObjectFinalized) -> RunOutcome | tuple[_NewJob, AgentJobsError | None]:
@@ -200,7 +212,8 @@ class DeliveryIntake:
             model = self._models.select(request.agent, request.model, tenant)
             callback_url = self._checked_callback(request.callback_url) or tenant.webhook_url
         except (ValidationError, AgentJobsError) as e:
-            return self._create_failed(new, invalid_input(e) if isinstance(e, ValidationError) else e)
+            error = invalid_input(e) if isinstance(e, ValidationError) else e
+            return self._create_failed(new, error, request.message_id)
         return self._create_and_execute(
             _NewJob(
                 tenant,
@@ -220,7 +233,7 @@ class DeliveryIntake:
             return tenant
         job_id = request_job_id(request.tenant_id, request.agent, request.idempotency_key or request.message_id)
         new = _NewJob(tenant, job_id, request.agent, {}, Source.PUBSUB, callback_url=tenant.webhook_url)
-        return self._create_failed(new, PermanentError(request.reason, code=request.code))
+        return self._create_failed(new, PermanentError(request.reason, code=request.code), request.message_id)
 
     def _dead_lettered(self, delivery: DeadLettered) -> RunOutcome:
         original = delivery.original
@@ -245,7 +258,7 @@ class DeliveryIntake:
         if isinstance(target, _NewJob):
             store = self._tenants.jobs(target.tenant.tenant_id)
             if store.get(target.job_id) is None:
-                return self._create_failed(target, PermanentError(error.message, code=error.code))
+                return self._create_failed(target, PermanentError(error.message, code=error.code), delivery.event_id)
             target = (store, target.job_id)
         if target is None:
             code = original.code if isinstance(original, Rejected) else type(original).__name__.lower()
@@ -279,10 +292,16 @@ class DeliveryIntake:
         except NotFound:  # deleted between creation and claim (erasure): nothing to run
             return self._reject(event_id, "job_not_found", "the job no longer exists", store.tenant_id)
 
-    def _create_failed(self, new: _NewJob, error: AgentJobsError) -> RunOutcome:
+    def _create_failed(self, new: _NewJob, error: AgentJobsError, event_id: str) -> RunOutcome:
         now = self._clock()
         job = lifecycle.reject(self._new_job(new), now=now, error=JobError(error.error_code, error.message))
         stored, created = self._tenants.jobs(new.tenant.tenant_id).create(job)
+        redelivered = stored.error is not None and stored.error.code == error.error_code and stored.status.terminal
+        if not created and not redelivered:
+            # The id belongs to another request's job (e.g. an Idempotency-Key the tenant also
+            # used over HTTPS, whose job may still be pending): that job is left alone, and this
+            # delivery ends as a record of its own.
+            return self._reject(event_id, error.error_code, error.message, new.tenant.tenant_id)
         log(
             "job.rejected", severity="WARNING", tenant_id=new.tenant.tenant_id, job_id=new.job_id, code=error.error_code
         )
@@ -329,3 +348,11 @@ class DeliveryIntake:
     def _schedule(self, job: Job) -> None:
         if self._callbacks is not None:
             self._callbacks.schedule(job)
+
+
+def _event_id(delivery: Delivery) -> str:
+    match delivery:
+        case JobRequest() | InvalidJobRequest():
+            return delivery.message_id
+        case _:
+            return delivery.event_id

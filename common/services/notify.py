@@ -8,6 +8,10 @@ job with the callback's status (``delivered``, ``failing``, or ``abandoned`` whe
 last attempt fails) in one write without a read; the body is never recorded. An event already
 delivered is not delivered again, which also absorbs duplicate tasks where task-name dedup is
 unavailable (the local emulator).
+
+A task that can never be delivered (malformed, or its job or tenant is gone) is acked and
+recorded in the rejection log (:meth:`Notifier.handle`), like a delivery to ``run_agent`` that
+can never form a job: nothing is acked without a record.
 """
 
 from __future__ import annotations
@@ -17,10 +21,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from common.boundary.ids import IdKind, is_valid_id, parse_uint
-from common.errors import InvalidRequest, PermanentError, TransientError
+from common.boundary.ids import IdKind, event_ref, is_valid_id, parse_uint
+from common.errors import AgentJobsError, InvalidRequest, PermanentError, TransientError
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job
-from common.ports import Clock, TenantDirectory
+from common.ports import Clock, RejectionLog, TenantDirectory
 from common.services.tenant_cache import TenantCache
 from common.telemetry.log import log
 from common.webhooks.events import callback_body, webhook_message_id
@@ -86,10 +90,14 @@ def parse_callback_task(payload: object, *, retry_count: object = None) -> Callb
 
 @dataclass(frozen=True, slots=True)
 class DeliveryOutcome:
-    """What :meth:`Notifier.deliver` did: ``delivered``, ``already_delivered``, ``abandoned`` or ``skipped``."""
+    """What :meth:`Notifier.deliver` did: ``delivered``, ``already_delivered``, ``abandoned`` or ``skipped``.
+
+    :meth:`Notifier.handle` adds ``rejected`` (recorded in the rejection log, with ``code``).
+    """
 
     kind: str
     http_status: int | None = None
+    code: str | None = None
 
 
 class Notifier:
@@ -106,6 +114,7 @@ class Notifier:
         cache_seconds: How long a tenant's record (its webhook secret) is reused (s).
         resolve: Host resolver for the URL policy.
         monotonic: Clock for latency (s).
+        rejections: Where tasks that can never be delivered are recorded; ``None``: not recorded.
     """
 
     def __init__(
@@ -121,6 +130,7 @@ class Notifier:
         cache_seconds: float = 60.0,
         resolve: Resolver = system_resolver,
         monotonic: Callable[[], float] = time.monotonic,
+        rejections: RejectionLog | None = None,
     ):
         self._tenants = tenants
         self._tenant_cache = TenantCache(tenants, ttl_seconds=cache_seconds)
@@ -132,6 +142,46 @@ class Notifier:
         self._allow_loopback = allow_loopback
         self._resolve = resolve
         self._monotonic = monotonic
+        self._rejections = rejections
+
+    def handle(self, payload: object, *, retry_count: object = None, task_name: object = None) -> DeliveryOutcome:
+        """Parse one task and deliver it; record the task instead when it can never be delivered.
+
+        Args:
+            payload: The parsed JSON body (anything: it is validated here).
+            retry_count: The ``X-CloudTasks-TaskRetryCount`` header, if any.
+            task_name: The ``X-CloudTasks-TaskName`` header, if any; keys the rejection record
+                (see :func:`common.boundary.ids.event_ref`; never stored when malformed).
+
+        Returns:
+            As :meth:`deliver`, or ``rejected`` with a code (``malformed_task``,
+            ``job_not_found``, ``tenant_not_found``, ...) once recorded.
+
+        Raises:
+            CallbackFailed: The receiver failed and attempts remain (retry).
+            PermanentError: ``callback_url_refused``: recorded on the job (its callback is abandoned).
+            TransientError: Firestore is unavailable (retry).
+        """
+        ref = event_ref(task_name)
+        try:
+            task = parse_callback_task(payload, retry_count=retry_count)
+        except InvalidRequest as e:
+            return self._reject(ref, e)
+        try:
+            return self.deliver(task)
+        except TransientError:
+            raise
+        except AgentJobsError as e:
+            if e.error_code == CallbackUrlRefused.code:
+                raise  # recorded on the job: its callback is abandoned
+            return self._reject(ref, e)
+
+    def _reject(self, ref: str, error: AgentJobsError) -> DeliveryOutcome:
+        # No tenant id on the record: the task's may name a tenant that does not exist.
+        if self._rejections is not None:
+            self._rejections.record(ref, code=error.error_code, reason=error.message, tenant_id=None, now=self._clock())
+        log("callback.rejected", severity="WARNING", event_id=ref, code=error.error_code)
+        return DeliveryOutcome("rejected", code=error.error_code)
 
     def deliver(self, task: CallbackTask) -> DeliveryOutcome:
         """Deliver one event.

@@ -57,12 +57,15 @@ def check_callback_url(url: str, *, allow_loopback: bool = False, resolve: Resol
         ``url``.
 
     Raises:
-        CallbackUrlRefused: Not an absolute http(s) URL, not https outside dev loopback, has
+        CallbackUrlRefused: Not a valid absolute http(s) URL, not https outside dev loopback, has
             credentials, does not resolve, or resolves to a non-public address.
     """
     if len(url) > 2048:
         raise CallbackUrlRefused("callback URL is longer than 2048 characters")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as e:  # e.g. an unbalanced "[" in the host: "Invalid IPv6 URL"
+        raise CallbackUrlRefused("callback URL is not a valid URL") from e
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise CallbackUrlRefused("callback URL must be an absolute https URL")
     if parts.username or parts.password:

@@ -1,8 +1,9 @@
 """``notify``: the Cloud Tasks HTTP target that delivers Standard Webhooks-signed callbacks.
 
-Body: ``{tenant_id, job_id, event}``; header ``X-CloudTasks-TaskRetryCount``. Answers 2xx when
-delivered, abandoned after the queue's last attempt, or when it can never be delivered
-(malformed task, job gone, URL refused), and 503 when the receiver failed and attempts remain,
+Body: ``{tenant_id, job_id, event}``; headers ``X-CloudTasks-TaskRetryCount`` and
+``X-CloudTasks-TaskName``. Answers 2xx when delivered, abandoned after the queue's last attempt,
+or when it can never be delivered (malformed task, job gone: recorded in ``rejections/``; URL
+refused: recorded on the job), and 503 when the receiver failed and attempts remain,
 so Cloud Tasks retries with the queue's backoff. In production the function is private: only the
 queue's service account (OIDC token) may invoke it.
 """
@@ -15,21 +16,22 @@ import flask
 import functions_framework
 
 from common.adapters.clients import firestore_client
-from common.adapters.firestore_store import FirestoreTenantDirectory
+from common.adapters.firestore_store import FirestoreRejectionLog, FirestoreTenantDirectory
 from common.api.handling import MethodNotAllowed, ack_or_retry
 from common.api.responses import Response, error_response, json_response
 from common.api.server_errors import install_json_errors, read_body
 from common.boundary.json_input import loads_bounded
 from common.config import Settings
 from common.errors import AgentJobsError
-from common.services.notify import Notifier, parse_callback_task
+from common.services.notify import Notifier
 from common.webhooks.http_post import RequestsPoster
 
 _MAX_TASK_BYTES = 64 * 1024
 _settings = Settings.from_env()
 install_json_errors()
+_firestore = firestore_client(_settings.project)
 _notifier = Notifier(
-    tenants=FirestoreTenantDirectory(firestore_client(_settings.project)),
+    tenants=FirestoreTenantDirectory(_firestore),
     poster=RequestsPoster(),
     clock=lambda: datetime.now(UTC),
     base_url=_settings.public_base_url,
@@ -37,6 +39,7 @@ _notifier = Notifier(
     timeout_seconds=_settings.callback_timeout_seconds,
     allow_loopback=_settings.allow_loopback_callbacks,
     cache_seconds=_settings.auth_cache_seconds,
+    rejections=FirestoreRejectionLog(_firestore),
 )
 
 
@@ -53,8 +56,11 @@ def notify(request: flask.Request) -> Response:
             )
         except AgentJobsError:
             payload = None
-        task = parse_callback_task(payload, retry_count=request.headers.get("X-CloudTasks-TaskRetryCount"))
-        outcome = _notifier.deliver(task)
-        return json_response({"outcome": outcome.kind, "http_status": outcome.http_status})
+        outcome = _notifier.handle(
+            payload,
+            retry_count=request.headers.get("X-CloudTasks-TaskRetryCount"),
+            task_name=request.headers.get("X-CloudTasks-TaskName"),
+        )
+        return json_response({"outcome": outcome.kind, "http_status": outcome.http_status, "code": outcome.code})
 
     return ack_or_retry("notify", call)

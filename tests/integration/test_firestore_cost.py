@@ -1,107 +1,137 @@
-"""Firestore reads and writes of one successful job: submit + run_agent + notify, API-key cache warm.
+"""Firestore operations per successful job, counted at the client (issue 13, reproduction 16).
 
-The functions run in-process (``create_app``) on a real Firestore client whose RPCs are counted
-by a thin wrapper around its API stub: every document a read returns, every write a commit
-carries. Budget (issue: hostile input and faults): at most 2 reads and 4 writes.
+Each function's Firestore client is wrapped at its GAPIC layer, where every RPC passes: reads
+are documents asked for by ``batch_get_documents`` and documents returned by queries; writes
+are the writes in each ``commit``. One successful job with a callback, through ``submit``,
+``run_agent`` and ``notify`` with warm caches (the API key, the tenant's webhook secret), must
+cost at most 2 reads and 4 writes:
+
+* submit: write 1, the new job (the key and its tenant come from the warm auth cache);
+* run_agent: read 1 and write 2, the claim (read, then a write conditioned on the revision read);
+  write 3, the result (conditioned on the revision the claim wrote: no read); no transaction;
+* notify: read 2, the job (its callback URL and status); write 4, the attempt and callback status.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from google.cloud import firestore
 
-from common.adapters import clients
+import common.adapters.clients as clients
 from common.webhooks.receiver import WebhookReceiver
-from tests.integration.conftest import bearer, sample_pdf
+from tests.integration.conftest import bearer
+from tests.support.hostile_pdfs import tiny_protocol_pdf
 
 AGENT = "protocol-processor"
 
 
-class CountingApi:
-    """Delegates to the real Firestore API stub and counts documents read and written, by operation."""
+@dataclass
+class Operations:
+    """Firestore RPCs seen, as ``(function, kind, document)``."""
 
-    def __init__(self, real: Any, counts: Counter[str], log: list[str]):
-        self._real = real
-        self._counts = counts
-        self._log = log
+    seen: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._real, name)
-        if name == "commit":
+    def of(self, kind: str) -> list[tuple[str, str]]:
+        return [(function, doc) for function, k, doc in self.seen if k == kind]
 
-            def commit(*args: Any, **kwargs: Any) -> Any:
-                writes = kwargs["request"]["writes"]
-                self._counts["writes"] += len(writes)
-                self._log += [f"write {_where(w)}" for w in writes]
-                return attribute(*args, **kwargs)
-
-            return commit
-        if name in ("batch_get_documents", "run_query"):
-
-            def read(*args: Any, **kwargs: Any) -> Any:
-                for response in attribute(*args, **kwargs):
-                    if getattr(response, "found", None) or getattr(response, "document", None):
-                        self._counts["reads"] += 1
-                        document = response.found if name == "batch_get_documents" else response.document
-                        self._log.append(f"read {document.name.split('/documents/')[-1]}")
-                    yield response
-
-            return read
-        return attribute
+    def clear(self) -> None:
+        self.seen.clear()
 
 
-def _where(write: Any) -> str:
-    update = getattr(write, "update", None)
-    name = update.name if update is not None and update.name else getattr(write, "delete", "")
-    return str(name).split("/documents/")[-1]
+def _short(name: str) -> str:
+    return name.split("/documents/", 1)[-1]
+
+
+def instrument(client: Any, ops: Operations, function: str) -> Any:
+    api = client._firestore_api  # the GAPIC client every call of this Firestore client goes through
+
+    def batch_get_documents(*args, request=None, **kwargs):
+        for name in request["documents"]:
+            ops.seen.append((function, "read", _short(name)))
+        return real["batch_get_documents"](*args, request=request, **kwargs)
+
+    def run_query(*args, request=None, **kwargs) -> Iterator[Any]:
+        for response in real["run_query"](*args, request=request, **kwargs):
+            if response.document.name:
+                ops.seen.append((function, "read", _short(response.document.name)))
+            yield response
+
+    def commit(*args, request=None, **kwargs):
+        for write in request["writes"]:
+            ops.seen.append((function, "write", _short(write.update.name or write.delete)))
+        return real["commit"](*args, request=request, **kwargs)
+
+    def begin_transaction(*args, **kwargs):
+        ops.seen.append((function, "transaction", ""))
+        return real["begin_transaction"](*args, **kwargs)
+
+    wrappers = {f.__name__: f for f in (batch_get_documents, run_query, commit, begin_transaction)}
+    real = {name: getattr(api, name) for name in wrappers}
+    for name, wrapper in wrappers.items():
+        setattr(api, name, wrapper)
+    return client
 
 
 @pytest.fixture
-def counted(monkeypatch: pytest.MonkeyPatch) -> tuple[Counter[str], list[str]]:
-    counts: Counter[str] = Counter()
-    log: list[str] = []
+def counted(make_app, monkeypatch):
+    """``make(function)``: the function's app whose Firestore client counts into ``ops``."""
+    ops = Operations()
+    real_factory = clients.firestore_client
 
-    def counting_client(project: str) -> firestore.Client:
-        client = firestore.Client(project=project)
-        client._firestore_api_internal = CountingApi(client._firestore_api, counts, log)  # type: ignore[attr-defined]
-        return client
+    def make(function: str, **env: str):
+        monkeypatch.setattr(
+            clients, "firestore_client", lambda project: instrument(real_factory(project), ops, function)
+        )
+        return make_app(function, **env)
 
-    monkeypatch.setattr(clients, "firestore_client", counting_client)
-    return counts, log
+    return make, ops
 
 
-def _push_job(tenant_id: str, job_id: str) -> dict[str, Any]:
+def job_message(tenant_id: str, job_id: str, message_id: str) -> dict:
     data = base64.b64encode(json.dumps({"tenant_id": tenant_id, "job_id": job_id}).encode()).decode()
-    return {"message": {"data": data, "attributes": {"kind": "job.queued"}, "messageId": f"m-{job_id}"}}
+    return {
+        "message": {"data": data, "attributes": {"kind": "job.queued"}, "messageId": message_id},
+        "subscription": "s",
+    }
 
 
-def test_one_successful_job_costs_at_most_2_reads_and_4_writes(make_app, counted, tenant, blobs, shared_data):
-    counts, log = counted
-    submit, run_agent, notify = make_app("submit"), make_app("run_agent"), make_app("notify")
-    stored = blobs("acme").write("uploads/p.pdf", sample_pdf(shared_data), content_type="application/pdf")
+def submit_job(submit, tenant, blobs, name: str, callback_url: str) -> str:
+    stored = blobs("acme").write(f"uploads/{name}", tiny_protocol_pdf(), content_type="application/pdf")
+    response = submit.post(
+        f"/v1/agents/{AGENT}/jobs", json={"file_uri": stored.uri, "callback_url": callback_url}, headers=bearer(tenant)
+    )
+    assert response.status_code == 202, response.get_json()
+    return response.get_json()["job_id"]
 
-    def one_job(receiver: WebhookReceiver) -> None:
-        body = {"file_uri": stored.uri, "callback_url": receiver.url}
-        response = submit.post(f"/v1/agents/{AGENT}/jobs", json=body, headers=bearer(tenant))
-        assert response.status_code == 202, response.get_json()
-        job_id = response.get_json()["job_id"]
-        assert run_agent.post("/", json=_push_job("acme", job_id)).get_json()["status"] == "success"
+
+def test_a_successful_job_with_its_callback_costs_two_reads_and_four_writes(counted, tenant, blobs):
+    make, ops = counted
+    submit, run_agent, notify = make("submit"), make("run_agent", AGENTJOBS_CALLBACKS_QUEUE=""), make("notify")
+    with WebhookReceiver(secret=tenant.tenant.webhook_secret) as receiver:
+        # Warm-up job: fills the API-key cache of submit and the tenant cache of notify.
+        warm = submit_job(submit, tenant, blobs, "warm.pdf", receiver.url)
+        run_agent.post("/", json=job_message("acme", warm, "w1"))
+        notify.post("/", json={"tenant_id": "acme", "job_id": warm, "event": "job.completed"})
+        ops.clear()
+
+        job_id = submit_job(submit, tenant, blobs, "p.pdf", receiver.url)
+        ran = run_agent.post("/", json=job_message("acme", job_id, "m1"))
+        assert ran.get_json()["status"] == "success", ran.get_json()
         task = {"tenant_id": "acme", "job_id": job_id, "event": "job.completed"}
         assert notify.post("/", json=task).get_json()["outcome"] == "delivered"
+        assert receiver.wait_for(2)[-1].payload["job_id"] == job_id
 
-    with WebhookReceiver(secret=tenant.tenant.webhook_secret) as receiver:
-        one_job(receiver)  # warms the API-key cache of submit and the tenant cache of notify
-        counts.clear()
-        log.clear()
-        one_job(receiver)
-    print("\n".join(log))
-    assert counts["reads"] <= 2, log
-    assert counts["writes"] <= 4, log
-    # What each one is: the job read when run_agent claims it and when notify builds the event;
-    # the job created by submit, claimed, completed, and the callback attempt recorded.
-    assert [entry.split()[0] for entry in log].count("read") == 2
+    job_doc = f"tenants/acme/jobs/{job_id}"
+    assert ops.of("transaction") == []
+    assert ops.of("read") == [("run_agent", job_doc), ("notify", job_doc)], ops.seen
+    assert ops.of("write") == [
+        ("submit", job_doc),
+        ("run_agent", job_doc),
+        ("run_agent", job_doc),
+        ("notify", job_doc),
+    ], ops.seen

@@ -1,72 +1,66 @@
-"""The local stack's push subscriptions redeliver a refused burst (the emulator stalls under a retry policy)."""
+"""A burst of refused pushes is redelivered on the local stack's subscriptions (issue 13, reproduction 13).
+
+The Pub/Sub emulator (0.8.x) stopped redelivering when several messages were refused together
+under a subscription retry policy: jobs stayed ``pending``. The local stack provisions its push
+subscriptions without one (``with_retry_policy=False``). This provisions a subscription exactly
+so, from the jobs subscription's spec, pushes to a receiver that refuses every message twice,
+and requires every message to come back until acked.
+"""
 
 from __future__ import annotations
 
-import base64
-import json
+import dataclasses
 import threading
 import time
 from collections import Counter
 
+from google.cloud import pubsub_v1
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from common.adapters import provisioning
-from common.adapters.clients import publisher_client
-from common.topology import PushSubscription
+from common.topology import JOBS_TOPIC, SUBSCRIPTIONS
+
+BURST = 20
+REFUSALS = 2
 
 
-class RefuseTwice:
-    """A push endpoint that answers 503 to each message's first two deliveries, then 204."""
+def test_every_message_of_a_refused_burst_is_redelivered_until_acked(emulators):
+    deliveries: Counter[str] = Counter()
+    lock = threading.Lock()
 
-    def __init__(self) -> None:
-        self.deliveries: Counter[str] = Counter()
-        self.acked: set[str] = set()
-        self.lock = threading.Lock()
+    @Request.application
+    def receiver(request: Request) -> Response:
+        message_id = request.get_json()["message"]["messageId"]
+        with lock:
+            deliveries[message_id] += 1
+            refuse = deliveries[message_id] <= REFUSALS
+        return Response(status=503 if refuse else 204)
 
-    def __call__(self, environ, start_response):
-        body = json.loads(Request(environ).get_data())
-        key = base64.b64decode(body["message"]["data"]).decode()
-        with self.lock:
-            self.deliveries[key] += 1
-            ok = self.deliveries[key] > 2
-            if ok:
-                self.acked.add(key)
-        return Response(status=204 if ok else 503)(environ, start_response)
-
-
-def test_a_burst_of_refused_messages_is_redelivered_until_all_are_acked(emulators):
-    endpoint = RefuseTwice()
-    server = make_server("127.0.0.1", 0, endpoint, threaded=True)
+    server = make_server("127.0.0.1", 0, receiver, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    topic = f"burst-{time.monotonic_ns()}"
+    jobs_spec = next(s for s in SUBSCRIPTIONS if s.topic == JOBS_TOPIC)
+    spec = dataclasses.replace(jobs_spec, name=f"{topic}-push", topic=topic)
+    publisher = pubsub_v1.PublisherClient()
     try:
-        topic = "test-burst"
         provisioning.ensure_topic(emulators.project, topic)
-        spec = PushSubscription(
-            name="test-burst-to-endpoint",
-            topic=topic,
-            push_path="/",
-            ack_deadline_seconds=10,
-            min_backoff_seconds=10,
-            max_backoff_seconds=600,
-            dead_letter=False,
-            message_retention_seconds=600,
-        )
-        # Exactly how the local stack creates its subscriptions.
         provisioning.ensure_push_subscription(
             emulators.project, spec, endpoint=f"http://127.0.0.1:{server.server_port}/", with_retry_policy=False
         )
-        publisher = publisher_client()
-        path = publisher.topic_path(emulators.project, topic)
-        futures = [publisher.publish(path, f"m{i}".encode()) for i in range(20)]
-        for future in futures:
-            future.result(timeout=10)
+        topic_path = publisher.topic_path(emulators.project, topic)
+        published = {publisher.publish(topic_path, b"{}").result() for _ in range(BURST)}
+        acked: set[str] = set()
         deadline = time.monotonic() + 30
-        while len(endpoint.acked) < 20 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert len(endpoint.acked) == 20, (
-            f"only {len(endpoint.acked)} of 20 acked; deliveries {dict(endpoint.deliveries)}"
-        )
-        assert all(count >= 3 for count in endpoint.deliveries.values())
+        while time.monotonic() < deadline:
+            with lock:
+                acked = {m for m, n in deliveries.items() if n > REFUSALS}
+            if acked >= published:
+                break
+            time.sleep(0.2)
+        assert acked >= published, f"{len(published - acked)} of {BURST} refused messages never came back"
     finally:
         server.shutdown()
+        subscriber = pubsub_v1.SubscriberClient()
+        subscriber.delete_subscription(subscription=subscriber.subscription_path(emulators.project, spec.name))
+        subscriber.close()

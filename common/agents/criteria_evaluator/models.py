@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 
 from common.agents.criteria_evaluator.criteria_text import split_criteria_text
 from common.agents.criteria_evaluator.verdict import CriterionStatus, CriterionType, Verdict
 
 __all__ = [
+    "CRITERIA_TEXT_PATTERN",
     "MAX_CRITERIA",
     "MAX_SENTENCES",
+    "NOT_BLANK_PATTERN",
     "CriteriaEvaluation",
     "CriteriaEvaluatorInput",
     "CriterionAssessment",
@@ -30,8 +32,44 @@ _MAX_CRITERION_CHARS = 4_000
 _MAX_SENTENCE_CHARS = 4_000
 _MAX_CRITERIA_TEXT_CHARS = 100_000
 
-CriterionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=_MAX_CRITERION_CHARS)]
-Sentence = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=_MAX_SENTENCE_CHARS)]
+# The OpenAPI document must not accept what validation refuses, or clients (and schemathesis)
+# send what they were promised and get a 422. JSON Schema cannot strip whitespace or split text,
+# so these patterns state the rules: a sentence is not blank (whitespace as pydantic's
+# ``strip_whitespace`` sees it: Unicode White_Space); criteria text follows the documented layout
+# that :func:`split_criteria_text` always splits: an optional intro line ending in ":", then
+# Inclusion/Exclusion Criteria headings, each followed by marked items ("- ", "* ", "1. ", "a) ").
+# The splitter also reads other layouts (plain paragraphs, ClinicalTrials.gov text); the schema
+# promises only this one. Character classes are explicit so ECMA-262 and Python regexes agree.
+_SPACE = r"\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"  # Unicode White_Space
+NOT_BLANK_PATTERN = rf"[^{_SPACE}]"
+"""JSON Schema pattern of a string with at least one character that is not whitespace."""
+_CHAR = r"[^\n\r\x00-\x1f\x7f\x85\u2028\u2029]"
+_HEADING = (
+    r"[ \t]*(?:[Kk]ey[ \t]+|[Mm]ain[ \t]+)?(?:[Ii]nclusion|INCLUSION|[Ee]xclusion|EXCLUSION)[ \t]+"
+    r"(?:[Cc]riteria|CRITERIA)[ \t]*[:.]?[ \t]*"
+)
+_ITEM = rf"[ \t]*(?:[-*\u2022]|[0-9]{{1,3}}[.)]|[a-z][)])[ \t]+[A-Za-z]{_CHAR}{{0,2000}}"
+CRITERIA_TEXT_PATTERN = (
+    rf"^(?:[ \t]*\n)*(?:[A-Za-z][A-Za-z0-9 ,()/-]{{0,200}}:[ \t]*\n(?:[ \t]*\n)*)?"
+    rf"{_HEADING}(?:\n[ \t]*)*\n{_ITEM}(?:\n(?:{_ITEM}|{_HEADING}|[ \t]*))*\n?$"
+)
+"""JSON Schema pattern of criteria text in the documented layout (always split into criteria)."""
+
+
+def _text_schema(max_length: int, pattern: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "minLength": 1, "maxLength": max_length, "pattern": pattern})
+
+
+CriterionText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=_MAX_CRITERION_CHARS),
+    _text_schema(_MAX_CRITERION_CHARS, NOT_BLANK_PATTERN),
+]
+Sentence = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=_MAX_SENTENCE_CHARS),
+    _text_schema(_MAX_SENTENCE_CHARS, NOT_BLANK_PATTERN),
+]
 
 
 class CriterionInput(BaseModel):
@@ -64,7 +102,11 @@ class CriteriaEvaluatorInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     criteria: (
-        Annotated[str, StringConstraints(min_length=1, max_length=_MAX_CRITERIA_TEXT_CHARS)]
+        Annotated[
+            str,
+            StringConstraints(min_length=1, max_length=_MAX_CRITERIA_TEXT_CHARS),
+            _text_schema(_MAX_CRITERIA_TEXT_CHARS, CRITERIA_TEXT_PATTERN),
+        ]
         | Annotated[list[CriterionInput], Field(min_length=1, max_length=MAX_CRITERIA)]
     ) = Field(
         examples=[

@@ -49,7 +49,10 @@ class ProtocolProcessorInput(BaseModel):
 
     file_uri: str = Field(pattern=r"^gs://[a-z0-9._-]+/.+", examples=["gs://agentjobs-dev/tenants/acme/inbox/p.pdf"])
     generation: int | None = Field(
-        default=None, ge=1, description="Object generation to read; pins the exact upload of a GCS drop."
+        default=None,
+        ge=1,
+        le=2**63 - 1,
+        description="Object generation to read; pins the exact upload of a GCS drop.",
     )
 
 

@@ -19,6 +19,8 @@ def test_list_query_defaults_and_values():
     "args",
     [
         {"status": "done"},
+        {"status": ""},
+        {"limit": ""},
         {"limit": "0"},
         {"limit": "101"},
         {"limit": "-1"},

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from common.errors import TransientError
+from common.errors import PermanentError, TransientError
 from common.jobs import lifecycle
 from common.jobs.ids import gcs_job_id, request_job_id
 from common.jobs.models import CallbackStatus, JobStatus, Source
@@ -399,3 +399,36 @@ def test_a_dead_lettered_request_becomes_a_failed_job_and_garbage_a_record(world
     outcome = world.runner().handle(DeadLettered(Rejected("m2", "malformed_message", "bad"), "d2"))
     assert (outcome.kind, outcome.code) == ("rejected", "dead_lettered")
     assert world.rejections.records[-1]["code"] == "dead_lettered"
+
+
+def test_a_request_that_can_never_run_whose_key_names_another_live_job_is_recorded_not_folded_into_it(world):
+    # An HTTPS submission with Idempotency-Key "k" is still pending; an upstream request that can
+    # never run arrives with the same key, so it derives the same job id.
+    job_id = request_job_id("acme", "echo", "k")
+    pending = lifecycle.new_job(
+        job_id=job_id, tenant_id="acme", agent="echo", input={}, source=Source.HTTPS, now=world.clock()
+    )
+    world.tenants.jobs("acme").create(pending)
+    request = InvalidJobRequest("acme", "echo", "m9", "k", "unknown_field", "request has fields other than ...")
+    outcome = world.runner().handle(request)
+    assert (outcome.kind, outcome.job_id, outcome.code) == ("rejected", None, "unknown_field")
+    assert [(r["message_id"], r["code"], r["tenant_id"]) for r in world.rejections.records] == [
+        ("m9", "unknown_field", "acme")
+    ]
+    assert world.tenants.jobs("acme").get(job_id).status is JobStatus.PENDING
+
+    again = world.runner().handle(InvalidJobRequest("acme", "echo", "m1", None, "unknown_field", "r"))
+    redelivered = world.runner().handle(InvalidJobRequest("acme", "echo", "m1", None, "unknown_field", "r"))
+    assert again.job_id == redelivered.job_id and redelivered.status == "failed"
+    assert len(world.rejections.records) == 1  # a redelivery finds its own failed job
+
+
+def test_a_permanent_backend_error_ends_the_delivery_as_a_record_not_a_silent_ack(world):
+    def refuse(*args, **kwargs):
+        raise PermanentError("update job: InvalidArgument", code="backend_rejected")
+
+    world.tenants.jobs("acme").update = refuse
+    job_id = request_job_id("acme", "echo", "k")
+    outcome = world.runner().handle(JobQueued("acme", job_id, "m3"))
+    assert (outcome.kind, outcome.code) == ("rejected", "backend_rejected")
+    assert [(r["message_id"], r["code"]) for r in world.rejections.records] == [("m3", "backend_rejected")]

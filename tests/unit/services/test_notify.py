@@ -14,7 +14,7 @@ from common.jobs.models import JobError, Source
 from common.services.notify import CallbackFailed, CallbackTask, Notifier, parse_callback_task
 from common.tenants.models import Tenant, new_webhook_secret
 from common.webhooks.http_post import PostResult
-from tests.support.fakes import InMemoryTenantDirectory
+from tests.support.fakes import InMemoryTenantDirectory, RecordingRejectionLog
 
 NOW = datetime.now(UTC)
 
@@ -160,3 +160,42 @@ def test_the_retry_count_header_is_parsed_as_ascii_digits(header, attempt):
         {"tenant_id": "acme", "job_id": "job_" + "a" * 26, "event": "job.completed"}, retry_count=header
     )
     assert task.attempt == attempt
+
+
+def test_tasks_that_can_never_be_delivered_are_recorded_then_acked():
+    tenants, _, _, _ = setup([])
+    rejections = RecordingRejectionLog()
+    notifier = Notifier(
+        tenants=tenants, poster=ScriptedPoster([]), clock=lambda: NOW, base_url="https://x", rejections=rejections
+    )
+    malformed = notifier.handle({"tenant_id": "a/b"}, task_name="task-1")
+    missing = notifier.handle(
+        {"tenant_id": "acme", "job_id": "job_" + "b" * 26, "event": "job.completed"}, task_name="<canary>\n"
+    )
+    assert (malformed.kind, malformed.code) == ("rejected", "malformed_task")
+    assert (missing.kind, missing.code) == ("rejected", "job_not_found")
+    assert [(r["message_id"], r["code"], r["tenant_id"]) for r in rejections.records] == [
+        ("task-1", "malformed_task", None),
+        (rejections.records[1]["message_id"], "job_not_found", None),
+    ]
+    assert rejections.records[1]["message_id"].startswith("h_")  # a malformed task name is never stored
+
+
+def test_a_refused_url_is_recorded_on_the_job_not_as_a_rejection():
+    tenants, _, poster, _ = setup([], url="https://hooks.example.com/x")
+    job_id = "job_" + "c" * 26
+    job = tenants.jobs("acme").get("job_a").replace(job_id=job_id)
+    tenants.jobs("acme").create(job)
+    rejections = RecordingRejectionLog()
+    notifier = Notifier(
+        tenants=tenants,
+        poster=poster,
+        clock=lambda: NOW,
+        base_url="https://x",
+        rejections=rejections,
+        resolve=lambda host, port: ["10.0.0.1"],
+    )
+    with pytest.raises(PermanentError) as info:
+        notifier.handle({"tenant_id": "acme", "job_id": job_id, "event": "job.completed"})
+    assert info.value.error_code == "callback_url_refused" and rejections.records == []
+    assert tenants.jobs("acme").get(job_id).callback_status.value == "abandoned"

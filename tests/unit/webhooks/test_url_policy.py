@@ -51,6 +51,9 @@ def test_one_private_address_among_public_ones_is_enough_to_refuse():
         "/relative",
         "https://user:pw@hooks.example.com/x",
         "https:///nohost",
+        "https://[",
+        "https://a]b/x",
+        "http://[::1/x",
     ],
 )
 def test_non_https_and_malformed_urls_are_refused(url):
