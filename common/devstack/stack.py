@@ -9,7 +9,12 @@ Parts:
   honours the queue's retry configuration and task-name dedup, as Cloud Tasks does);
 * ``status``, ``run_agent``, ``submit`` and ``notify``, each served by functions-framework in its
   own process, as in production;
-* a ticker that publishes a sweep tick every few seconds (Cloud Scheduler's job in production).
+* a ticker that publishes a sweep tick every few seconds (Cloud Scheduler's job in production);
+  the local sweeper also deletes expired jobs and their blobs, which Firestore's TTL policy and the
+  bucket's lifecycle rule do in production;
+* a fresh AES-256 key for webhook secrets (``AGENTJOBS_LOCAL_SECRET_KEY``, Cloud KMS's stand-in),
+  in the stack's environment, so the functions and the admin CLI share it and Firestore never
+  holds it.
 
 Wiring: exactly :mod:`common.topology`, as Terraform wires it: every topic, and each push
 subscription to ``run_agent`` (the dead-letter topic's at ``/dead-letter``), minus the
@@ -90,6 +95,8 @@ _LOCAL_SWEEP_ENV = {
     "AGENTJOBS_SWEEP_CALLBACK_AFTER_SECONDS": "15",
     "AGENTJOBS_SWEEP_FAILING_CALLBACK_AFTER_SECONDS": "60",
     "AGENTJOBS_CALLBACK_MAX_ATTEMPTS": str(LOCAL_CALLBACKS_QUEUE.max_attempts),
+    # No TTL policy on the Firestore emulator and no lifecycle rule on fake-gcs-server.
+    "AGENTJOBS_SWEEP_EXPIRED_JOBS": "1",
 }
 
 
@@ -305,7 +312,10 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
             info.endpoints["tasks"] = f"127.0.0.1:{tasks.port}"
         _wait_all(waits, popens)
         info.endpoints |= {"pubsub": f"127.0.0.1:{pubsub.port}", "firestore": f"127.0.0.1:{firestore.port}"}
+        from common.adapters.local_cipher import new_local_key
+
         info.env |= {
+            "AGENTJOBS_LOCAL_SECRET_KEY": new_local_key(),
             "AGENTJOBS_PROJECT": s.project,
             "GOOGLE_CLOUD_PROJECT": s.project,
             "AGENTJOBS_BUCKET": s.bucket,

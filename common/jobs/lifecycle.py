@@ -73,6 +73,7 @@ def new_job(
     callback_url: str | None = None,
     metadata: Mapping[str, str] | None = None,
     model: str | None = None,
+    expires_at: datetime | None = None,
 ) -> Job:
     """A fresh ``pending`` job.
 
@@ -86,6 +87,8 @@ def new_job(
         callback_url: Optional callback URL.
         metadata: Optional caller labels.
         model: Optional requested model (``provider/model``) overriding the default.
+        expires_at: When the job is deleted (``created + retention``, see
+            :func:`common.retention.policy.expiry`). Every job the system creates has one.
 
     Returns:
         The new job, not yet stored.
@@ -102,6 +105,7 @@ def new_job(
         callback_url=callback_url,
         metadata=dict(metadata or {}),
         model=model,
+        expires_at=expires_at,
     )
 
 

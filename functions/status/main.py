@@ -1,22 +1,25 @@
-"""``status``: HTTPS job status and result lookup.
+"""``status``: HTTPS job resources: status, result, listing and erasure.
 
 Routes:
-    ``GET /v1/jobs/{job_id}``: one job of the caller's tenant, with its result.
+    ``GET /v1/jobs/{job_id}``: one job of the caller's tenant, with its result (410 once erased).
+    ``DELETE /v1/jobs/{job_id}``: erase the job's input, result, objects and callback log now.
     ``GET /v1/jobs?status=&limit=``: the caller's recent jobs, newest first.
     ``GET /v1/openapi.json``: the OpenAPI 3.1 document.
     ``GET /healthz``: liveness (no auth, no I/O).
 
 Authentication: ``Authorization: Bearer <api key>``. Imports no LLM code and no Cloud Storage
-SDK at cold start (only an offloaded result loads it).
+SDK at cold start (only an offloaded result, or erasing a job that owns objects, loads it).
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import flask
 import functions_framework
 
 from common.adapters.clients import firestore_client
-from common.adapters.firestore_store import FirestoreTenantDirectory
+from common.adapters.firestore_store import FirestoreIdempotencyStore, FirestoreTenantDirectory
 from common.api.auth import Authenticator
 from common.api.handling import MethodNotAllowed, RouteNotFound, respond
 from common.api.queries import parse_list_query
@@ -24,11 +27,14 @@ from common.api.responses import Response, json_response
 from common.api.server_errors import install_json_errors
 from common.config import Settings
 from common.ports import BlobStore
+from common.services.erasure import JobEraser
 from common.services.status import StatusService
 
+_JOB_METHODS = ("GET", "HEAD", "DELETE")
 _settings = Settings.from_env()
 install_json_errors()
-_tenants = FirestoreTenantDirectory(firestore_client(_settings.project))
+_firestore = firestore_client(_settings.project)
+_tenants = FirestoreTenantDirectory(_firestore)
 _auth = Authenticator(_tenants, ttl_seconds=_settings.auth_cache_seconds)
 
 
@@ -44,9 +50,18 @@ def _blobs_for(tenant_id: str) -> BlobStore:
     )
 
 
+_eraser = JobEraser(
+    tenants=_tenants,
+    blobs_for=_blobs_for,
+    idempotency_for=lambda tenant_id: FirestoreIdempotencyStore(_firestore, tenant_id),
+    bucket=_settings.bucket,
+    clock=lambda: datetime.now(UTC),
+)
+
+
 def _service(request: flask.Request) -> StatusService:
     base_url = _settings.public_base_url or request.host_url.rstrip("/")
-    return StatusService(tenants=_tenants, blobs_for=_blobs_for, base_url=base_url)
+    return StatusService(tenants=_tenants, blobs_for=_blobs_for, base_url=base_url, eraser=_eraser)
 
 
 def _route(request: flask.Request) -> Response:
@@ -61,13 +76,17 @@ def _route(request: flask.Request) -> Response:
         return json_response(openapi_document())
     if path != "/v1/jobs" and not path.startswith("/v1/jobs/"):
         raise RouteNotFound("no such endpoint; see /v1/openapi.json")
-    if request.method not in ("GET", "HEAD"):
+    if path == "/v1/jobs" and request.method not in ("GET", "HEAD"):
         raise MethodNotAllowed("only GET is allowed here", allow=("GET", "HEAD"))
+    if request.method not in _JOB_METHODS:
+        raise MethodNotAllowed("only GET and DELETE are allowed here", allow=_JOB_METHODS)
     tenant = _auth.authenticate(request.headers.get("Authorization"))
     if path == "/v1/jobs":
         query = parse_list_query({k: v for k, v in request.args.items()})
         return json_response(_service(request).list_jobs(tenant.tenant_id, query))
     job_id = path[len("/v1/jobs/") :]
+    if request.method == "DELETE":
+        return json_response(_service(request).delete_job(tenant.tenant_id, job_id))
     return json_response(_service(request).get_job(tenant.tenant_id, job_id))
 
 

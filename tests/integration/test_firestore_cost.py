@@ -94,7 +94,7 @@ def test_one_successful_job_costs_at_most_2_reads_and_4_writes(make_app, counted
         task = {"tenant_id": "acme", "job_id": job_id, "event": "job.completed"}
         assert notify.post("/", json=task).get_json()["outcome"] == "delivered"
 
-    with WebhookReceiver(secret=tenant.tenant.webhook_secret) as receiver:
+    with WebhookReceiver(secret=tenant.webhook_secret) as receiver:
         one_job(receiver)  # warms the API-key cache of submit and the tenant cache of notify
         counts.clear()
         log.clear()

@@ -6,7 +6,7 @@ from common.api.auth import Authenticator, bearer_token
 from common.api.queries import ListJobsQuery, parse_list_query
 from common.errors import InvalidRequest, Unauthenticated
 from common.jobs.models import JobStatus
-from common.tenants.models import Tenant, hash_api_key
+from common.tenants.models import ApiKey, Tenant, hash_api_key
 from tests.support.fakes import InMemoryTenantDirectory
 
 
@@ -52,7 +52,7 @@ def test_unknown_parameter_names_are_not_echoed():
 
 def _directory():
     directory = InMemoryTenantDirectory()
-    directory.create(Tenant("acme", "Acme", datetime(2026, 1, 1, tzinfo=UTC), "whsec_x"), hash_api_key("aj_good"))
+    directory.create(Tenant("acme", "Acme", datetime(2026, 1, 1, tzinfo=UTC)), hash_api_key("aj_good"))
     return directory
 
 
@@ -92,7 +92,7 @@ def test_deleting_or_deactivating_a_tenant_revokes_its_keys_within_the_cache_ttl
 
 def test_a_key_whose_tenant_never_existed_is_refused():
     directory = InMemoryTenantDirectory()
-    directory.keys[hash_api_key("aj_orphan")] = "ghost"
+    directory.keys[hash_api_key("aj_orphan")] = ApiKey("ghost", datetime(2026, 1, 1, tzinfo=UTC))
     with pytest.raises(Unauthenticated) as info:
         Authenticator(directory).authenticate("Bearer aj_orphan")
     assert info.value.error_code == "invalid_api_key"

@@ -8,15 +8,22 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook
 
+from common.adapters.local_cipher import LocalSecretCipher, new_local_key
 from common.errors import InvalidRequest, PermanentError
 from common.jobs import lifecycle
 from common.jobs.models import JobError, Source
 from common.services.notify import CallbackFailed, CallbackTask, Notifier, parse_callback_task
-from common.tenants.models import Tenant, new_webhook_secret
+from common.services.webhook_secrets import SigningSecrets
+from common.tenants.models import Tenant, WebhookSecret, new_webhook_secret, webhook_secret_context
 from common.webhooks.http_post import PostResult
 from tests.support.fakes import InMemoryTenantDirectory
 
 NOW = datetime.now(UTC)
+CIPHER = LocalSecretCipher(new_local_key())
+
+
+def sealed(secret: str, tenant_id: str = "acme", **times) -> WebhookSecret:
+    return WebhookSecret(CIPHER.encrypt(secret, context=webhook_secret_context(tenant_id)), NOW, **times)
 
 
 @dataclass
@@ -32,7 +39,7 @@ class ScriptedPoster:
 def setup(answers, url="https://hooks.example.com/x", status_error=None):
     tenants = InMemoryTenantDirectory()
     secret = new_webhook_secret()
-    tenants.create(Tenant("acme", "Acme", NOW, secret, webhook_url=url), "h")
+    tenants.create(Tenant("acme", "Acme", NOW, (sealed(secret),), webhook_url=url), "h")
     job = lifecycle.new_job(
         job_id="job_a", tenant_id="acme", agent="protocol-processor", input={}, source=Source.HTTPS, now=NOW
     )
@@ -45,6 +52,7 @@ def setup(answers, url="https://hooks.example.com/x", status_error=None):
     poster = ScriptedPoster(list(answers))
     notifier = Notifier(
         tenants=tenants,
+        signing=SigningSecrets(lambda: CIPHER),
         poster=poster,
         clock=lambda: datetime.now(UTC),
         base_url="https://api.example.com",
@@ -95,7 +103,12 @@ def test_failed_job_event():
 def test_url_that_now_resolves_privately_is_refused_at_delivery():
     tenants, _, poster, _ = setup([])
     notifier = Notifier(
-        tenants=tenants, poster=poster, clock=lambda: NOW, base_url="x", resolve=lambda h, p: ["10.0.0.7"]
+        tenants=tenants,
+        signing=SigningSecrets(lambda: CIPHER),
+        poster=poster,
+        clock=lambda: NOW,
+        base_url="x",
+        resolve=lambda h, p: ["10.0.0.7"],
     )
     with pytest.raises(PermanentError) as info:
         notifier.deliver(CallbackTask("acme", "job_a", "job.completed"))

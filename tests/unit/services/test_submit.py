@@ -40,7 +40,7 @@ def env():
             )
 
     e = Env()
-    e.tenants.create(Tenant("acme", "Acme", e.clock(), "whsec_x", allowed_models=("openai/gpt-4o",)), "h1")
+    e.tenants.create(Tenant("acme", "Acme", e.clock(), allowed_models=("openai/gpt-4o",)), "h1")
     return e
 
 
