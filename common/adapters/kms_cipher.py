@@ -18,6 +18,7 @@ import binascii
 from typing import Any
 
 from google.api_core import exceptions as gexc
+from google.api_core.retry import Retry, if_exception_type
 
 from common.adapters.sdk_errors import translate
 from common.errors import PermanentError
@@ -25,6 +26,7 @@ from common.errors import PermanentError
 __all__ = ["KMS_PREFIX", "KmsSecretCipher"]
 
 KMS_PREFIX = "kms:"
+_RETRYABLE = if_exception_type(gexc.ServiceUnavailable, gexc.DeadlineExceeded)
 
 
 class KmsSecretCipher:
@@ -33,11 +35,16 @@ class KmsSecretCipher:
     Args:
         key_name: ``projects/P/locations/L/keyRings/R/cryptoKeys/K``.
         client: A ``KeyManagementServiceClient``; by default one is made on first use.
+        call_seconds: How long one encryption or decryption may take, retries included (s). The
+            library retries for up to 60 s by default; a callback gives up sooner and lets Cloud
+            Tasks retry it, so a KMS outage does not hold notify's requests for a minute.
     """
 
-    def __init__(self, key_name: str, client: Any = None):
+    def __init__(self, key_name: str, client: Any = None, *, call_seconds: float = 10.0):
         self._key_name = key_name
         self._client: Any = client
+        self._timeout = call_seconds
+        self._retry = Retry(predicate=_RETRYABLE, initial=0.1, maximum=2.0, multiplier=2.0, timeout=call_seconds)
 
     def _kms(self) -> Any:
         if self._client is None:
@@ -60,7 +67,7 @@ class KmsSecretCipher:
             "additional_authenticated_data": context.encode("utf-8"),
         }
         try:
-            response: Any = self._kms().encrypt(request=request)
+            response: Any = self._kms().encrypt(request=request, retry=self._retry, timeout=self._timeout)
         except Exception as e:
             raise translate(e, what="encrypt secret") from e
         return KMS_PREFIX + base64.b64encode(bytes(response.ciphertext)).decode("ascii")
@@ -71,6 +78,7 @@ class KmsSecretCipher:
         Raises:
             PermanentError: ``secret_undecryptable`` for another cipher's ciphertext, another
                 context, or corrupt data (KMS answers invalid argument).
+            TransientError: KMS is unavailable (after retrying for up to 10 s).
             TransientError: KMS is unavailable.
             Forbidden: The caller may not use the key.
         """
@@ -86,8 +94,8 @@ class KmsSecretCipher:
             "additional_authenticated_data": context.encode("utf-8"),
         }
         try:
-            response: Any = self._kms().decrypt(request=request)
-        except gexc.InvalidArgument as e:
+            response: Any = self._kms().decrypt(request=request, retry=self._retry, timeout=self._timeout)
+        except gexc.BadRequest as e:  # INVALID_ARGUMENT (gRPC) or 400 (REST): wrong key, context or data
             raise PermanentError(
                 "the secret does not decrypt with this key and context", code="secret_undecryptable"
             ) from e

@@ -39,8 +39,9 @@ class Authenticator:
     it (``agentjobs tenants rotate-key``), until its grace period ends. The key and its tenant
     are cached together for ``ttl_seconds``: deleting or deactivating a tenant revokes its keys
     on a warm instance within that time (``AGENTJOBS_AUTH_CACHE_SECONDS``), and at once on a new
-    one. A retired key's cache entry never outlives the key: it is refused (401) from its
-    expiry on, on every instance.
+    one. A retired key's cache entry never outlives the key's expiry, so a retired key is refused
+    (401) from its expiry on; only an entry cached before the rotation lives its full TTL, which
+    matters only for a grace period shorter than the TTL (the default grace is 24 h).
 
     Args:
         tenants: The tenant directory.
