@@ -15,7 +15,9 @@ from common.cli.render import print_criteria_evaluation, print_protocol_summary,
 console = Console()
 app = typer.Typer(help="List and erase jobs.", no_args_is_help=True)
 
-ApiKey = Annotated[str | None, typer.Option(help="API key (default: $AGENTJOBS_API_KEY).", envvar="AGENTJOBS_API_KEY")]
+ApiKey = Annotated[
+    str | None, typer.Option("--api-key", help="API key (default: $AGENTJOBS_API_KEY).", envvar="AGENTJOBS_API_KEY")
+]
 
 
 def get_json(url: str, key: str, params: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:

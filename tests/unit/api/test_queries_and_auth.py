@@ -106,7 +106,10 @@ def test_a_rotated_key_works_during_its_grace_period_then_is_refused_by_every_ca
     directory = _directory()
     wall = [datetime(2026, 1, 2, tzinfo=UTC)]
     mono = [0.0]
-    admin = TenantAdmin(directory, clock=lambda: wall[0], ciphers=lambda: None)  # rotating a key encrypts nothing
+    from common.adapters.local_cipher import LocalSecretCipher, new_local_key
+
+    cipher = LocalSecretCipher(new_local_key())
+    admin = TenantAdmin(directory, clock=lambda: wall[0], ciphers=lambda: cipher)
     auth = Authenticator(directory, ttl_seconds=60, monotonic=lambda: mono[0], clock=lambda: wall[0])
     auth.authenticate("Bearer aj_good")  # cached for 60 s, before the rotation
     rotated = admin.rotate_api_key("acme", grace=timedelta(seconds=30))
@@ -131,4 +134,6 @@ def test_a_rotated_key_works_during_its_grace_period_then_is_refused_by_every_ca
     # A second rotation with no grace retires the second key at once, and deletes the expired first.
     again = admin.rotate_api_key("acme", grace=timedelta(0))
     assert again.previous_valid_until is None
-    assert [k for k in directory.keys.values() if k.tenant_id == "acme"] == [directory.keys[hash_api_key(again.api_key)]]
+    assert [k for k in directory.keys.values() if k.tenant_id == "acme"] == [
+        directory.keys[hash_api_key(again.api_key)]
+    ]
