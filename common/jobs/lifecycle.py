@@ -21,7 +21,9 @@ Allowed transitions::
     running | pending -> failed   give up, when the job's delivery was dead-lettered (not while
                                   a live lease is held)
 
-``success`` and ``failed`` are terminal. An error that ends a job for a reason of its own
+``success`` and ``failed`` are terminal, and so is ``deleted``: an erased job's tombstone
+(:mod:`common.retention.erasure`), which every transition here leaves unchanged or refuses, so no
+redelivery can run it again. An error that ends a job for a reason of its own
 (``attempts_exhausted``, ``delivery_exhausted``) keeps the last attempt's error as its ``cause``.
 """
 
