@@ -195,6 +195,14 @@ def _state_file(state_dir: Path) -> Path:
     return state_dir / "state.json"
 
 
+def _write_state(state_dir: Path, info: StackInfo) -> None:
+    # It holds the stack's key for webhook secrets (AGENTJOBS_LOCAL_SECRET_KEY): owner-only.
+    path = _state_file(state_dir)
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(json.dumps(info.to_json(), indent=2))
+
+
 def load_stack(state_dir: Path | None = None) -> StackInfo | None:
     """The stack recorded in ``state_dir``, if its processes are still alive."""
     path = _state_file(state_dir or default_state_dir())
@@ -397,7 +405,7 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
         raise
     info.startup_seconds = time.monotonic() - started
     state_dir.mkdir(parents=True, exist_ok=True)
-    _state_file(state_dir).write_text(json.dumps(info.to_json(), indent=2))
+    _write_state(state_dir, info)
     return info
 
 
@@ -431,7 +439,7 @@ def restart_function(
     )
     wait_http(process, popen, f"http://127.0.0.1:{old.port}/healthz", timeout=120)
     info.processes[info.processes.index(old)] = process
-    _state_file(info.state_dir).write_text(json.dumps(info.to_json(), indent=2))
+    _write_state(info.state_dir, info)
     return process
 
 
