@@ -90,6 +90,8 @@ _ENV = {
     "PUBSUB_EMULATOR_HOST": "127.0.0.1:1",
     "STORAGE_EMULATOR_HOST": "http://127.0.0.1:1",
     "AGENTJOBS_PROJECT": "bench",
+    # As deployed; notify builds its KMS client on the first callback, not at start-up.
+    "AGENTJOBS_KMS_KEY": "projects/bench/locations/l/keyRings/r/cryptoKeys/k",
 }
 
 

@@ -241,13 +241,31 @@ class Settings:
         30,
         "AGENTJOBS_RETENTION_DAYS",
         ("submit", "run_agent"),
-        "Default retention of a job and its blobs (days), unless the tenant sets its own.",
+        "Retention of a job and its blobs (days): the default, and the ceiling of a tenant's own.",
     )
     kms_key: str = _setting(
         "",
         "AGENTJOBS_KMS_KEY",
         ("notify",),
-        "Cloud KMS key encrypting tenant webhook secrets: projects/P/locations/L/keyRings/R/cryptoKeys/K.",
+        "Cloud KMS key encrypting tenant webhook secrets: projects/P/locations/L/keyRings/R/cryptoKeys/K "
+        "(the admin CLI reads it too).",
+    )
+    local_secret_key: str = _setting(
+        "",
+        "AGENTJOBS_LOCAL_SECRET_KEY",
+        ("notify",),
+        "Dev only: AES-256 key (base64url) encrypting webhook secrets when no KMS key is set. "
+        "The local stack generates one.",
+        secret=True,
+        deployed=False,
+    )
+    sweep_expired_jobs: bool = _setting(
+        False,
+        "AGENTJOBS_SWEEP_EXPIRED_JOBS",
+        ("run_agent",),
+        "The sweeper deletes expired jobs and their blobs (the local stack, which has no TTL, sets it; "
+        "Firestore's TTL and the bucket's lifecycle rule do this in production).",
+        deployed=False,
     )
     sentry_dsn: str = _setting(
         "",

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
-from common.tenants.models import Tenant
+from common.tenants.models import ApiKey, Tenant
 
 __all__ = [
     "BlobStore",
@@ -25,6 +25,7 @@ __all__ = [
     "JobStore",
     "JobSweep",
     "RejectionLog",
+    "SecretCipher",
     "StoredObject",
     "TaskQueue",
     "TenantDirectory",
@@ -100,10 +101,25 @@ class JobStore(Protocol):
         ...
 
     def delete(self, job_id: str) -> None:
-        """Remove a job that was never enqueued (rollback of a failed submission).
+        """Remove the job's document (rollback of a failed submission; an expired job).
 
         Raises:
             TransientError: The store is unavailable.
+        """
+        ...
+
+    def erase(self, job_id: str, transition: Callable[[Job], Job]) -> Job:
+        """Atomically replace the *whole* stored document with ``transition(job)``'s.
+
+        Unlike :meth:`update`, no field of the old document survives (erasure writes a
+        tombstone). ``transition`` may run more than once and may raise to abort.
+
+        Returns:
+            The job as stored afterwards.
+
+        Raises:
+            NotFound: ``job_not_found``.
+            TransientError: The store is unavailable or the job is too contended.
         """
         ...
 
@@ -157,6 +173,16 @@ class JobSweep(Protocol):
         """
         ...
 
+    def expired(self, *, now: datetime, limit: int) -> list[Job]:
+        """Jobs (tombstones included) whose ``expires_at`` is before ``now``, oldest expiry first.
+
+        Used where no TTL policy deletes them (the local stack).
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        ...
+
 
 class TenantDirectory(Protocol):
     """The tenants, their API keys, and the per-tenant stores."""
@@ -179,11 +205,38 @@ class TenantDirectory(Protocol):
         ...
 
     def save(self, tenant: Tenant) -> None:
-        """Replace the stored tenant's settings (webhook URL, allowed models)."""
+        """Replace the stored tenant's record (settings, encrypted webhook secrets)."""
         ...
 
-    def tenant_id_for_key(self, api_key_hash: str) -> str | None:
-        """The tenant owning the API key with this hash, or ``None``."""
+    def api_key(self, api_key_hash: str) -> ApiKey | None:
+        """The API key with this hash (its tenant and expiry), or ``None``.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        ...
+
+    def api_keys(self, tenant_id: str) -> list[tuple[str, ApiKey]]:
+        """Every API key of ``tenant_id`` as ``(hash, key)`` pairs, retired ones included."""
+        ...
+
+    def put_api_key(self, api_key_hash: str, key: ApiKey) -> None:
+        """Store (or overwrite) the API key with this hash."""
+        ...
+
+    def delete_api_key(self, api_key_hash: str) -> None:
+        """Delete the API key with this hash (no error when it is absent)."""
+        ...
+
+    def delete(self, tenant_id: str) -> int:
+        """Delete the tenant's record and every document under it (jobs, idempotency keys).
+
+        Returns:
+            How many documents were deleted.
+
+        Raises:
+            TransientError: The store is unavailable (what was deleted stays deleted; call again).
+        """
         ...
 
     def jobs(self, tenant_id: str) -> JobStore:
@@ -215,6 +268,29 @@ class BlobStore(Protocol):
 
         Raises:
             TransientError: Storage is unavailable.
+        """
+        ...
+
+    def delete(self, uri: str, *, generation: int | None = None) -> bool:
+        """Delete the object, only if it still is ``generation`` when one is given.
+
+        Returns:
+            ``False`` when there was nothing to delete (absent, or replaced by a newer generation).
+
+        Raises:
+            Forbidden: ``outside_tenant_prefix`` when the URI is not under the tenant's prefix.
+            TransientError: Storage is unavailable.
+        """
+        ...
+
+    def delete_all(self) -> int:
+        """Delete every object under the tenant's prefix.
+
+        Returns:
+            How many objects were deleted.
+
+        Raises:
+            TransientError: Storage is unavailable (what was deleted stays deleted; call again).
         """
         ...
 
@@ -276,8 +352,10 @@ class IdempotencyRecord(Protocol):
 class IdempotencyStore(Protocol):
     """One tenant's idempotency keys."""
 
-    def put_if_absent(self, key: str, *, job_id: str, request_hash: str, now: datetime) -> IdempotencyRecord | None:
-        """Reserve ``key`` for a request being created.
+    def put_if_absent(
+        self, key: str, *, job_id: str, request_hash: str, now: datetime, expires_at: datetime | None = None
+    ) -> IdempotencyRecord | None:
+        """Reserve ``key`` for a request being created, until ``expires_at`` (the job's expiry).
 
         Returns:
             ``None`` when reserved now; the existing record when the key was already used.
@@ -292,10 +370,54 @@ class IdempotencyStore(Protocol):
         """Forget ``key`` (the creation failed before anything durable happened)."""
         ...
 
+    def forget_job(self, job_id: str) -> int:
+        """Delete every key that maps to ``job_id`` (erasure: the record holds a hash of the request).
+
+        Returns:
+            How many keys were deleted.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        ...
+
 
 class RejectionLog(Protocol):
     """Records messages that could never form a job, with the reason (never the payload)."""
 
     def record(self, message_id: str, *, code: str, reason: str, tenant_id: str | None, now: datetime) -> None:
         """Store the rejection. Idempotent per ``message_id``."""
+        ...
+
+    def delete_for_tenant(self, tenant_id: str) -> int:
+        """Delete the rejection records attributed to ``tenant_id``; returns how many."""
+        ...
+
+
+class SecretCipher(Protocol):
+    """Encrypts small secrets with a key that lives outside Firestore (Cloud KMS, or a local key).
+
+    ``context`` is bound to the ciphertext as additional authenticated data: a ciphertext copied
+    to another tenant's record does not decrypt there. Ciphertexts are ASCII and name the cipher
+    that made them, so a deployment configured with another key fails clearly.
+    """
+
+    def encrypt(self, plaintext: str, *, context: str) -> str:
+        """The ciphertext of ``plaintext`` (ASCII).
+
+        Raises:
+            TransientError: The key service is unavailable.
+            Forbidden: Not allowed to use the key.
+        """
+        ...
+
+    def decrypt(self, ciphertext: str, *, context: str) -> str:
+        """The plaintext of a ciphertext made by :meth:`encrypt` with the same ``context``.
+
+        Raises:
+            PermanentError: ``secret_undecryptable`` for a ciphertext of another cipher or key,
+                another context, or corrupt data.
+            TransientError: The key service is unavailable.
+            Forbidden: Not allowed to use the key.
+        """
         ...

@@ -1,7 +1,7 @@
 # Firestore (Native mode): the job store.
 #
-#   tenants/{tenant}/jobs/{job}          jobs (TTL on expires_at)
-#   tenants/{tenant}/idempotency/{key}   idempotency keys
+#   tenants/{tenant}/jobs/{job}          jobs and erased jobs' tombstones (TTL on expires_at)
+#   tenants/{tenant}/idempotency/{key}   idempotency keys (TTL on expires_at, their job's)
 #   api_keys/{sha256}                    API key -> tenant
 #   rejections/{id}                      deliveries that could never form a job
 #
@@ -104,6 +104,16 @@ resource "google_firestore_field" "job_expiry" {
   project    = var.project_id
   database   = google_firestore_database.default.name
   collection = "jobs"
+  field      = "expires_at"
+
+  ttl_config {}
+}
+
+# An idempotency key holds a hash of its request: it expires with its job.
+resource "google_firestore_field" "idempotency_expiry" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "idempotency"
   field      = "expires_at"
 
   ttl_config {}

@@ -109,17 +109,19 @@ resource "google_kms_crypto_key_iam_member" "notify_decrypts_webhook_secrets" {
   member        = google_service_account.function["notify"].member
 }
 
-# --- status: reads jobs and offloaded results -------------------------------------------------
+# --- status: the job resources: reads jobs and offloaded results; DELETE erases them ---------
+# Erasure replaces a job by its tombstone and deletes its idempotency keys (Firestore writes),
+# and deletes its upload or inbox object and its offloaded result (object deletes).
 
 resource "google_project_iam_member" "status_firestore" {
   project = var.project_id
-  role    = "roles/datastore.viewer"
+  role    = "roles/datastore.user"
   member  = google_service_account.function["status"].member
 }
 
-resource "google_storage_bucket_iam_member" "status_reads_objects" {
+resource "google_storage_bucket_iam_member" "status_objects" {
   bucket = google_storage_bucket.data.name
-  role   = "roles/storage.objectViewer"
+  role   = "roles/storage.objectAdmin"
   member = google_service_account.function["status"].member
 }
 

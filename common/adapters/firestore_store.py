@@ -3,10 +3,10 @@
 
 Layout::
 
-    tenants/{tenant_id}                       tenant record
-    tenants/{tenant_id}/jobs/{job_id}         jobs
+    tenants/{tenant_id}                       tenant record (webhook secrets encrypted)
+    tenants/{tenant_id}/jobs/{job_id}         jobs (and tombstones of erased jobs)
     tenants/{tenant_id}/idempotency/{key}     idempotency keys (sha256 of the caller's key)
-    api_keys/{sha256(api key)}                -> {tenant_id}
+    api_keys/{sha256(api key)}                -> {tenant_id, created_at, expires_at}
     rejections/{message id}                   deliveries that could never form a job
 
 Every job path is built from the tenant id the store was constructed with.
@@ -27,10 +27,18 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from common.adapters.sdk_errors import translate
-from common.errors import Conflict, NotFound, TransientError
-from common.jobs.codec import callback_to_doc, job_from_doc, job_to_doc, tenant_from_doc, tenant_to_doc
+from common.errors import AgentJobsError, Conflict, NotFound, TransientError
+from common.jobs.codec import (
+    api_key_from_doc,
+    api_key_to_doc,
+    callback_to_doc,
+    job_from_doc,
+    job_to_doc,
+    tenant_from_doc,
+    tenant_to_doc,
+)
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
-from common.tenants.models import Tenant
+from common.tenants.models import ApiKey, Tenant
 
 __all__ = [
     "FirestoreIdempotencyStore",
@@ -41,6 +49,24 @@ __all__ = [
 ]
 
 _UPDATE_ATTEMPTS = 5
+_DELETE_PAGE = 300
+
+
+def _delete_matching(client: Any, query: Any, *, what: str) -> int:
+    """Delete every document ``query`` returns, a page at a time in batched writes."""
+    deleted = 0
+    try:
+        while True:
+            refs = [snapshot.reference for snapshot in query.limit(_DELETE_PAGE).stream()]
+            if not refs:
+                return deleted
+            batch: Any = client.batch()
+            for ref in refs:
+                batch.delete(ref)
+            batch.commit()
+            deleted += len(refs)
+    except Exception as e:
+        raise translate(e, what=what) from e
 
 
 def _revision(update_time: Any) -> str | None:
@@ -151,6 +177,28 @@ class FirestoreJobStore:
         except Exception as e:
             raise translate(e, what="delete job") from e
 
+    def erase(self, job_id: str, transition: Callable[[Job], Job]) -> Job:
+        """Replace the whole document with ``transition(job)``'s in a transaction (no field survives)."""
+        ref: Any = self._jobs.document(job_id)
+
+        def run(transaction: Any) -> Job:
+            snapshot: Any = ref.get(transaction=transaction)
+            if not snapshot.exists:
+                raise JobNotFound("no job with that id")
+            current = _from_snapshot(snapshot)
+            updated = transition(current)
+            if updated is not current:
+                transaction.set(ref, job_to_doc(updated))
+            return updated
+
+        transactional: Any = firestore.transactional  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        try:
+            return cast(Job, transactional(run)(self._client.transaction()))
+        except AgentJobsError:
+            raise
+        except Exception as e:
+            raise translate(e, what="erase job") from e
+
     def list(self, *, status: JobStatus | None = None, limit: int = 20) -> list[Job]:
         """Newest jobs first, optionally of one status."""
         query: Any = self._jobs
@@ -213,6 +261,14 @@ class FirestoreJobSweep:
         """Jobs whose ``callback_status`` is ``status`` since before the cutoff."""
         return self._query(("callback_status", status.value), ("callback_updated_at", updated_before), limit)
 
+    def expired(self, *, now: datetime, limit: int) -> list[Job]:
+        """Jobs with ``expires_at`` before ``now``, oldest expiry first (a range on one field)."""
+        query: Any = self._jobs.where(filter=FieldFilter("expires_at", "<", now)).order_by("expires_at").limit(limit)
+        try:
+            return [_from_snapshot(s) for s in query.stream()]
+        except Exception as e:
+            raise translate(e, what="sweep query") from e
+
 
 class FirestoreTenantDirectory:
     """Tenants and API keys in Firestore. Implements :class:`common.ports.TenantDirectory`."""
@@ -226,7 +282,7 @@ class FirestoreTenantDirectory:
         batch.create(self._client.collection("tenants").document(tenant.tenant_id), tenant_to_doc(tenant))
         batch.create(
             self._client.collection("api_keys").document(api_key_hash),
-            {"tenant_id": tenant.tenant_id, "created_at": tenant.created_at},
+            api_key_to_doc(ApiKey(tenant.tenant_id, tenant.created_at)),
         )
         try:
             batch.commit()
@@ -250,15 +306,42 @@ class FirestoreTenantDirectory:
         except Exception as e:
             raise translate(e, what="save tenant") from e
 
-    def tenant_id_for_key(self, api_key_hash: str) -> str | None:
-        """The tenant owning the key hash, or ``None``."""
+    def api_key(self, api_key_hash: str) -> ApiKey | None:
+        """The key with this hash, or ``None``."""
         try:
             snapshot: Any = self._client.collection("api_keys").document(api_key_hash).get()
         except Exception as e:
             raise translate(e, what="read api key") from e
-        if not snapshot.exists:
-            return None
-        return cast(str | None, cast(dict[str, Any], snapshot.to_dict()).get("tenant_id"))
+        return api_key_from_doc(cast(dict[str, Any], snapshot.to_dict())) if snapshot.exists else None
+
+    def api_keys(self, tenant_id: str) -> list[tuple[str, ApiKey]]:
+        """Every key of the tenant, as ``(hash, key)``."""
+        query: Any = self._client.collection("api_keys").where(filter=FieldFilter("tenant_id", "==", tenant_id))
+        try:
+            return [(s.id, api_key_from_doc(cast(dict[str, Any], s.to_dict()))) for s in query.stream()]
+        except Exception as e:
+            raise translate(e, what="list api keys") from e
+
+    def put_api_key(self, api_key_hash: str, key: ApiKey) -> None:
+        """Store the key under its hash."""
+        try:
+            self._client.collection("api_keys").document(api_key_hash).set(api_key_to_doc(key))
+        except Exception as e:
+            raise translate(e, what="save api key") from e
+
+    def delete_api_key(self, api_key_hash: str) -> None:
+        """Delete the key with this hash."""
+        try:
+            self._client.collection("api_keys").document(api_key_hash).delete()
+        except Exception as e:
+            raise translate(e, what="delete api key") from e
+
+    def delete(self, tenant_id: str) -> int:
+        """Delete ``tenants/{tenant_id}`` and all its subcollections (Firestore's recursive delete)."""
+        try:
+            return int(self._client.recursive_delete(self._client.collection("tenants").document(tenant_id)))
+        except Exception as e:
+            raise translate(e, what="delete tenant") from e
 
     def jobs(self, tenant_id: str) -> FirestoreJobStore:
         """The job store of ``tenant_id``."""
@@ -282,6 +365,7 @@ class FirestoreIdempotencyStore:
     """
 
     def __init__(self, client: firestore.Client, tenant_id: str):
+        self._client: Any = client
         self._keys: Any = client.collection("tenants").document(tenant_id).collection("idempotency")
 
     @staticmethod
@@ -289,12 +373,13 @@ class FirestoreIdempotencyStore:
         return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
     def put_if_absent(
-        self, key: str, *, job_id: str, request_hash: str, now: datetime
+        self, key: str, *, job_id: str, request_hash: str, now: datetime, expires_at: datetime | None = None
     ) -> StoredIdempotencyRecord | None:
         """Reserve ``key``; return the existing record when it was taken."""
         ref: Any = self._keys.document(self._doc_id(key))
+        record = {"job_id": job_id, "request_hash": request_hash, "completed": False, "created_at": now}
         try:
-            ref.create({"job_id": job_id, "request_hash": request_hash, "completed": False, "created_at": now})
+            ref.create(record | {"expires_at": expires_at})
             return None
         except gexc.AlreadyExists:
             pass
@@ -326,11 +411,17 @@ class FirestoreIdempotencyStore:
         except Exception as e:
             raise translate(e, what="delete idempotency key") from e
 
+    def forget_job(self, job_id: str) -> int:
+        """Delete the keys that map to ``job_id``."""
+        query: Any = self._keys.where(filter=FieldFilter("job_id", "==", job_id))
+        return _delete_matching(self._client, query, what="delete idempotency keys")
+
 
 class FirestoreRejectionLog:
     """Rejected deliveries at ``rejections/{id}``. Implements :class:`common.ports.RejectionLog`."""
 
     def __init__(self, client: firestore.Client):
+        self._client: Any = client
         self._rejections: Any = client.collection("rejections")
 
     def record(self, message_id: str, *, code: str, reason: str, tenant_id: str | None, now: datetime) -> None:
@@ -349,3 +440,8 @@ class FirestoreRejectionLog:
             )
         except Exception as e:
             raise translate(e, what="record rejection") from e
+
+    def delete_for_tenant(self, tenant_id: str) -> int:
+        """Delete the rejections recorded with ``tenant_id``."""
+        query: Any = self._rejections.where(filter=FieldFilter("tenant_id", "==", tenant_id))
+        return _delete_matching(self._client, query, what="delete rejections")

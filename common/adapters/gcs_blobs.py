@@ -104,3 +104,34 @@ class GcsBlobStore:
         except Exception as e:
             raise translate(e, what="write object") from e
         return StoredObject(uri=f"gs://{self._bucket_name}/{name}", generation=int(blob.generation or 0))
+
+    def delete(self, uri: str, *, generation: int | None = None) -> bool:
+        """Delete the object (only that generation, when given); ``False`` when there was none.
+
+        Raises:
+            Forbidden: ``outside_tenant_prefix``.
+            TransientError: Storage is unavailable.
+        """
+        name = self._own_name(uri)
+        blob: Any = self._bucket.blob(name)
+        try:
+            blob.delete(if_generation_match=generation, retry=self._retry)
+        except (gexc.NotFound, gexc.PreconditionFailed):
+            return False  # already gone, or replaced by a newer upload that another job owns
+        except Exception as e:
+            raise translate(e, what="delete object") from e
+        return True
+
+    def delete_all(self) -> int:
+        """Delete every object under ``tenants/{tenant_id}/``; returns how many."""
+        deleted = 0
+        try:
+            for blob in self._bucket.list_blobs(prefix=self._prefix, retry=self._retry):
+                try:
+                    blob.delete(retry=self._retry)
+                except gexc.NotFound:
+                    continue
+                deleted += 1
+        except Exception as e:
+            raise translate(e, what="delete objects") from e
+        return deleted

@@ -99,19 +99,13 @@ def openapi_document() -> dict[str, Any]:
                 },
             }
         }
+    job_id_parameter = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
     paths["/v1/jobs/{job_id}"] = {
         "get": {
             "operationId": "get_job",
             "summary": "A job's status and result",
             "security": bearer,
-            "parameters": [
-                {
-                    "name": "job_id",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string", "pattern": "^job_[a-z2-7]{26}$"},
-                }
-            ],
+            "parameters": [job_id_parameter],
             "responses": {
                 "200": {
                     "description": "The job",
@@ -119,9 +113,30 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "401": _error("Missing or invalid API key"),
                 "404": _error("No such job in your tenant"),
+                "410": _error("job_deleted: the job was erased (the error carries deleted_at)"),
                 "503": _error("A backend is unavailable; retry"),
             },
-        }
+        },
+        "delete": {
+            "operationId": "delete_job",
+            "summary": "Erase a job now",
+            "description": "Deletes the job's input, result (inline and offloaded), the stored file its input "
+            "names inside your prefix, its idempotency key and its callback log. A tombstone with the job's ids and "
+            "timestamps remains (status deleted) until the job's retention ends; GET then answers 410. Deleting "
+            "a deleted job answers 200 again.",
+            "security": bearer,
+            "parameters": [job_id_parameter],
+            "responses": {
+                "200": {
+                    "description": "Erased: the tombstone",
+                    "content": {"application/json": {"schema": {"$ref": _REF.format(model="JobView")}}},
+                },
+                "401": _error("Missing or invalid API key"),
+                "404": _error("No such job in your tenant"),
+                "409": _error("job_running: the job is running; erase it once it has finished"),
+                "503": _error("A backend is unavailable; retry (what was erased stays erased)"),
+            },
+        },
     }
     paths["/v1/jobs"] = {
         "get": {
@@ -133,7 +148,7 @@ def openapi_document() -> dict[str, Any]:
                     "name": "status",
                     "in": "query",
                     "required": False,
-                    "schema": {"enum": ["pending", "running", "success", "failed"]},
+                    "schema": {"enum": ["pending", "running", "success", "failed", "deleted"]},
                 },
                 {
                     "name": "limit",

@@ -96,10 +96,10 @@ class SubmitEnvelope(BaseModel):
 
 
 class SubmitAccepted(BaseModel):
-    """``202`` (created) or ``200`` (replayed by Idempotency-Key)."""
+    """``202`` (created) or ``200`` (replayed by Idempotency-Key; ``deleted`` if since erased)."""
 
     job_id: str
-    status: Literal["pending", "running", "success", "failed"]
+    status: Literal["pending", "running", "success", "failed", "deleted"]
     links: JobLinks
 
 
@@ -145,7 +145,9 @@ class JobView(BaseModel):
 
     job_id: str
     agent: str
-    status: Literal["pending", "running", "success", "failed"]
+    status: Literal["pending", "running", "success", "failed", "deleted"] = Field(
+        description="deleted: the job was erased and this is its tombstone (ids and timestamps only)."
+    )
     created_at: str | None
     updated_at: str | None
     attempts: int
@@ -154,6 +156,10 @@ class JobView(BaseModel):
     finished_at: str | None = None
     timings: dict[str, float] = Field(description="Stage durations in seconds.")
     links: JobLinks
+    expires_at: str | None = Field(
+        default=None, description="When the job and its files are deleted: creation + the tenant's retention."
+    )
+    deleted_at: str | None = Field(default=None, description="When the job was erased (tombstones only).")
     metadata: dict[str, str] | None = None
     model: str | None = None
     usage: UsageView | None = None

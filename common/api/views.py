@@ -32,7 +32,8 @@ def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, s
 
     Returns:
         ``{job_id, agent, status, created_at, updated_at, attempts, ...}`` with ``result`` on
-        success and ``error`` on failure. Internal lease fields are never shown.
+        success, ``error`` on failure, ``expires_at`` when the job has a retention, and
+        ``deleted_at`` on an erased job's tombstone. Internal lease fields are never shown.
     """
     view: dict[str, Any] = {
         "job_id": job.job_id,
@@ -47,6 +48,10 @@ def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, s
         "timings": job.timings,
         "links": job_links(base_url, job.job_id),
     }
+    if job.expires_at is not None:
+        view["expires_at"] = iso(job.expires_at)
+    if job.deleted_at is not None:
+        view["deleted_at"] = iso(job.deleted_at)
     if job.metadata:
         view["metadata"] = job.metadata
     if job.model:

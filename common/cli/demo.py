@@ -91,15 +91,18 @@ def _run(info: StackInfo, pdf: Path, timeout: float) -> int:
     from common.adapters.clients import firestore_client, storage_client
     from common.adapters.firestore_store import FirestoreTenantDirectory
     from common.adapters.gcs_blobs import GcsBlobStore
+    from common.adapters.secret_ciphers import secret_cipher_factory
+    from common.config import Settings
     from common.jobs.ids import gcs_job_id
     from common.services.tenants import TenantAdmin
 
     with info.client_env(), WebhookReceiver() as receiver:
         directory = FirestoreTenantDirectory(firestore_client(info.project))
-        admin = TenantAdmin(directory, clock=lambda: datetime.now(UTC), allow_loopback_callbacks=True)
+        ciphers = secret_cipher_factory(Settings.from_env())
+        admin = TenantAdmin(directory, clock=lambda: datetime.now(UTC), ciphers=ciphers, allow_loopback_callbacks=True)
         tenant_id = f"demo-{secrets.token_hex(3)}"
         created = admin.create(tenant_id, name="Demo tenant")
-        receiver.secret = created.tenant.webhook_secret
+        receiver.secret = created.webhook_secret
         admin.set_webhook(tenant_id, receiver.url)
         console.print(f"tenant [bold]{tenant_id}[/bold] created; webhook -> {receiver.url}")
 

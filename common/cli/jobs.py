@@ -1,4 +1,4 @@
-"""``agentjobs status`` and ``agentjobs jobs``: look jobs up through the HTTP API."""
+"""``agentjobs status`` and ``agentjobs jobs``: look jobs up, and erase them, through the HTTP API."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from common.cli.context import api_key, api_url
 from common.cli.render import print_criteria_evaluation, print_protocol_summary, print_timings
 
 console = Console()
-app = typer.Typer(help="List jobs.", no_args_is_help=True)
+app = typer.Typer(help="List and erase jobs.", no_args_is_help=True)
 
-ApiKey = Annotated[str | None, typer.Option(help="API key (default: $AGENTJOBS_API_KEY).", envvar="AGENTJOBS_API_KEY")]
+ApiKey = Annotated[
+    str | None, typer.Option("--api-key", help="API key (default: $AGENTJOBS_API_KEY).", envvar="AGENTJOBS_API_KEY")
+]
 
 
 def get_json(url: str, key: str, params: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
@@ -89,3 +91,27 @@ def list_jobs(
         raise typer.Exit(1)
     for job in body["jobs"]:
         console.print(f"{job['created_at']}  {job['job_id']}  {job['agent']:<20} {job['status']}")
+
+
+@app.command("delete")
+def delete_job(
+    job_id: Annotated[str, typer.Argument(help="The job id.")],
+    api_url_: Annotated[str | None, typer.Option("--api-url", help="Status API base URL.")] = None,
+    api_key_: ApiKey = None,
+) -> None:
+    """Erase a job now: its input, result, stored files and callback log (DELETE /v1/jobs/{job_id})."""
+    url = f"{api_url(api_url_)}/v1/jobs/{job_id}"
+    try:
+        response = httpx.delete(url, headers={"Authorization": f"Bearer {api_key(api_key_)}"}, timeout=60)
+    except httpx.HTTPError as e:
+        console.print(f"[red]could not reach {url}: {type(e).__name__}[/red]")
+        raise typer.Exit(1) from e
+    try:
+        body: dict[str, Any] = response.json()
+    except ValueError:
+        body = {"error": {"code": "not_json", "message": response.text[:200]}}
+    if response.status_code != 200:
+        error = body.get("error", {})
+        console.print(f"[red]{response.status_code} {error.get('code')}: {error.get('message')}[/red]")
+        raise typer.Exit(1)
+    console.print(f"{body['job_id']} deleted at {body.get('deleted_at')}; only its ids and timestamps remain")

@@ -9,7 +9,12 @@ Parts:
   honours the queue's retry configuration and task-name dedup, as Cloud Tasks does);
 * ``status``, ``run_agent``, ``submit`` and ``notify``, each served by functions-framework in its
   own process, as in production;
-* a ticker that publishes a sweep tick every few seconds (Cloud Scheduler's job in production).
+* a ticker that publishes a sweep tick every few seconds (Cloud Scheduler's job in production);
+  the local sweeper also deletes expired jobs and their blobs, which Firestore's TTL policy and the
+  bucket's lifecycle rule do in production;
+* a fresh AES-256 key for webhook secrets (``AGENTJOBS_LOCAL_SECRET_KEY``, Cloud KMS's stand-in),
+  in the stack's environment, so the functions and the admin CLI share it and Firestore never
+  holds it.
 
 Wiring: exactly :mod:`common.topology`, as Terraform wires it: every topic, and each push
 subscription to ``run_agent`` (the dead-letter topic's at ``/dead-letter``), minus the
@@ -90,6 +95,8 @@ _LOCAL_SWEEP_ENV = {
     "AGENTJOBS_SWEEP_CALLBACK_AFTER_SECONDS": "15",
     "AGENTJOBS_SWEEP_FAILING_CALLBACK_AFTER_SECONDS": "60",
     "AGENTJOBS_CALLBACK_MAX_ATTEMPTS": str(LOCAL_CALLBACKS_QUEUE.max_attempts),
+    # No TTL policy on the Firestore emulator and no lifecycle rule on fake-gcs-server.
+    "AGENTJOBS_SWEEP_EXPIRED_JOBS": "1",
 }
 
 
@@ -186,6 +193,14 @@ class StackInfo:
 
 def _state_file(state_dir: Path) -> Path:
     return state_dir / "state.json"
+
+
+def _write_state(state_dir: Path, info: StackInfo) -> None:
+    # It holds the stack's key for webhook secrets (AGENTJOBS_LOCAL_SECRET_KEY): owner-only.
+    path = _state_file(state_dir)
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(json.dumps(info.to_json(), indent=2))
 
 
 def load_stack(state_dir: Path | None = None) -> StackInfo | None:
@@ -305,7 +320,10 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
             info.endpoints["tasks"] = f"127.0.0.1:{tasks.port}"
         _wait_all(waits, popens)
         info.endpoints |= {"pubsub": f"127.0.0.1:{pubsub.port}", "firestore": f"127.0.0.1:{firestore.port}"}
+        from common.adapters.local_cipher import new_local_key
+
         info.env |= {
+            "AGENTJOBS_LOCAL_SECRET_KEY": new_local_key(),
             "AGENTJOBS_PROJECT": s.project,
             "GOOGLE_CLOUD_PROJECT": s.project,
             "AGENTJOBS_BUCKET": s.bucket,
@@ -387,7 +405,7 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
         raise
     info.startup_seconds = time.monotonic() - started
     state_dir.mkdir(parents=True, exist_ok=True)
-    _state_file(state_dir).write_text(json.dumps(info.to_json(), indent=2))
+    _write_state(state_dir, info)
     return info
 
 
@@ -421,7 +439,7 @@ def restart_function(
     )
     wait_http(process, popen, f"http://127.0.0.1:{old.port}/healthz", timeout=120)
     info.processes[info.processes.index(old)] = process
-    _state_file(info.state_dir).write_text(json.dumps(info.to_json(), indent=2))
+    _write_state(info.state_dir, info)
     return process
 
 

@@ -15,9 +15,11 @@ from typing import Any, cast
 
 from common.costs.models import Cost, PriceOverride
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobError, JobStatus, ModelCall, Source, Usage
-from common.tenants.models import Tenant
+from common.tenants.models import ApiKey, Tenant, WebhookSecret
 
 __all__ = [
+    "api_key_from_doc",
+    "api_key_to_doc",
     "callback_to_doc",
     "cost_from_doc",
     "cost_to_doc",
@@ -62,6 +64,8 @@ def job_to_doc(job: Job) -> dict[str, Any]:
         "callback_error": job.callback_error,
         "callback_updated_at": job.callback_updated_at,
         "cost": None if job.cost is None else cost_to_doc(job.cost),
+        "expires_at": job.expires_at,
+        "deleted_at": job.deleted_at,
     }
 
 
@@ -257,34 +261,59 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
         callback_error=doc.get("callback_error"),
         callback_updated_at=doc.get("callback_updated_at"),
         cost=None if cost is None else cost_from_doc(cost),
+        expires_at=doc.get("expires_at"),
+        deleted_at=doc.get("deleted_at"),
     )
 
 
 def tenant_to_doc(tenant: Tenant) -> dict[str, Any]:
-    """The document stored at ``tenants/{tenant_id}``."""
+    """The document stored at ``tenants/{tenant_id}``. Webhook secrets appear only encrypted."""
     return {
         "tenant_id": tenant.tenant_id,
         "name": tenant.name,
         "created_at": tenant.created_at,
-        "webhook_secret": tenant.webhook_secret,
+        "webhook_secrets": [
+            {"ciphertext": s.ciphertext, "created_at": s.created_at, "expires_at": s.expires_at}
+            for s in tenant.webhook_secrets
+        ],
         "webhook_url": tenant.webhook_url,
         "allowed_models": list(tenant.allowed_models),
         "active": tenant.active,
         "price_overrides": [price_override_to_doc(o) for o in tenant.price_overrides],
+        "retention_days": tenant.retention_days,
     }
 
 
 def tenant_from_doc(doc: dict[str, Any]) -> Tenant:
-    """Rebuild a :class:`Tenant` from its stored document."""
+    """Rebuild a :class:`Tenant` from its stored document.
+
+    A clear-text ``webhook_secret`` written by versions before encryption is ignored: such a
+    tenant signs nothing until ``agentjobs tenants rotate-webhook-secret`` gives it a new secret.
+    """
+    secrets = cast(list[dict[str, Any]], doc.get("webhook_secrets") or [])
+    retention = doc.get("retention_days")
     return Tenant(
         tenant_id=doc["tenant_id"],
         name=str(doc.get("name", doc["tenant_id"])),
         created_at=doc["created_at"],
-        webhook_secret=str(doc.get("webhook_secret", "")),
+        webhook_secrets=tuple(
+            WebhookSecret(str(s.get("ciphertext", "")), s["created_at"], s.get("expires_at")) for s in secrets
+        ),
         webhook_url=doc.get("webhook_url"),
         allowed_models=tuple(cast(list[str], doc.get("allowed_models") or [])),
         active=bool(doc.get("active", True)),
         price_overrides=tuple(
             price_override_from_doc(o) for o in cast(list[dict[str, Any]], doc.get("price_overrides") or [])
         ),
+        retention_days=int(retention) if isinstance(retention, int) else None,
     )
+
+
+def api_key_to_doc(key: ApiKey) -> dict[str, Any]:
+    """The document stored at ``api_keys/{sha256(api key)}``."""
+    return {"tenant_id": key.tenant_id, "created_at": key.created_at, "expires_at": key.expires_at}
+
+
+def api_key_from_doc(doc: dict[str, Any]) -> ApiKey:
+    """Inverse of :func:`api_key_to_doc`."""
+    return ApiKey(str(doc.get("tenant_id", "")), doc["created_at"], doc.get("expires_at"))

@@ -21,7 +21,9 @@ Allowed transitions::
     running | pending -> failed   give up, when the job's delivery was dead-lettered (not while
                                   a live lease is held)
 
-``success`` and ``failed`` are terminal. An error that ends a job for a reason of its own
+``success`` and ``failed`` are terminal, and so is ``deleted``: an erased job's tombstone
+(:mod:`common.retention.erasure`), which every transition here leaves unchanged or refuses, so no
+redelivery can run it again. An error that ends a job for a reason of its own
 (``attempts_exhausted``, ``delivery_exhausted``) keeps the last attempt's error as its ``cause``.
 """
 
@@ -73,6 +75,7 @@ def new_job(
     callback_url: str | None = None,
     metadata: Mapping[str, str] | None = None,
     model: str | None = None,
+    expires_at: datetime | None = None,
 ) -> Job:
     """A fresh ``pending`` job.
 
@@ -86,6 +89,8 @@ def new_job(
         callback_url: Optional callback URL.
         metadata: Optional caller labels.
         model: Optional requested model (``provider/model``) overriding the default.
+        expires_at: When the job is deleted (``created + retention``, see
+            :func:`common.retention.policy.expiry`). Every job the system creates has one.
 
     Returns:
         The new job, not yet stored.
@@ -102,6 +107,7 @@ def new_job(
         callback_url=callback_url,
         metadata=dict(metadata or {}),
         model=model,
+        expires_at=expires_at,
     )
 
 

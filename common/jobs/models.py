@@ -26,11 +26,16 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     SUCCESS = "success"
     FAILED = "failed"
+    DELETED = "deleted"
 
     @property
     def terminal(self) -> bool:
-        """True for ``success`` and ``failed``, which never change again."""
-        return self in (JobStatus.SUCCESS, JobStatus.FAILED)
+        """True for ``success``, ``failed`` and ``deleted``, which never change again.
+
+        ``deleted`` is an erased job's tombstone (:mod:`common.retention.erasure`): no delivery
+        may run it again.
+        """
+        return self in (JobStatus.SUCCESS, JobStatus.FAILED, JobStatus.DELETED)
 
 
 class Source(StrEnum):
@@ -201,6 +206,9 @@ class Job:
         callback_error: The last failed attempt's short reason (``http_503``, ``timeout``).
         callback_updated_at: When ``callback_status`` last changed (UTC); the sweeper re-enqueues
             callbacks that stay ``pending`` too long.
+        expires_at: When the job and its blobs are deleted (UTC): creation time plus the tenant's
+            retention (:mod:`common.retention.policy`). Firestore's TTL policy acts on it.
+        deleted_at: When the job was erased (UTC); set only on a ``deleted`` tombstone.
         revision: The store's version of this record (opaque), for conditional writes; not
             stored in the record itself.
     """
@@ -231,6 +239,8 @@ class Job:
     callback_status: CallbackStatus | None = None
     callback_error: str | None = None
     callback_updated_at: datetime | None = None
+    expires_at: datetime | None = None
+    deleted_at: datetime | None = None
     revision: str | None = None
 
     def replace(self, **changes: Any) -> Job:

@@ -42,6 +42,7 @@ from common.messaging.deliveries import (
     SweepTick,
 )
 from common.ports import Clock, JobStore, RejectionLog, TenantDirectory
+from common.retention import policy
 from common.services.callbacks import CallbackScheduler
 from common.services.execution import JobExecutor, RunOutcome
 from common.services.model_policy import ModelPolicy
@@ -310,16 +311,19 @@ class DeliveryIntake:
         return RunOutcome("rejected", new.job_id, stored.status.value, error.error_code)
 
     def _new_job(self, new: _NewJob) -> Job:
+        now = self._clock()
+        days = policy.effective_days(new.tenant.retention_days, self._settings.retention_days)
         return lifecycle.new_job(
             job_id=new.job_id,
             tenant_id=new.tenant.tenant_id,
             agent=new.agent,
             input=new.input,
             source=new.source,
-            now=self._clock(),
+            now=now,
             callback_url=new.callback_url,
             metadata=new.metadata,
             model=new.model,
+            expires_at=policy.expiry(now, days),
         )
 
     # -- helpers ------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ backoff (:data:`common.topology.CALLBACKS_QUEUE`: about a day). Every attempt is
 job with the callback's status (``delivered``, ``failing``, or ``abandoned`` when the queue's
 last attempt fails) in one write without a read; the body is never recorded. An event already
 delivered is not delivered again, which also absorbs duplicate tasks where task-name dedup is
-unavailable (the local emulator).
+unavailable (the local emulator); nor is one of a job erased meanwhile.
+
+Signatures use every valid webhook secret of the tenant (two during a rotation's grace period),
+decrypted once per instance (:class:`~common.services.webhook_secrets.SigningSecrets`).
 
 A task that can never be delivered (malformed, or its job or tenant is gone) is acked and
 recorded in the rejection log (:meth:`Notifier.handle`), like a delivery to ``run_agent`` that
@@ -23,9 +26,10 @@ from typing import Any, Protocol, cast
 
 from common.boundary.ids import IdKind, event_ref, is_valid_id, parse_uint
 from common.errors import AgentJobsError, InvalidRequest, PermanentError, TransientError
-from common.jobs.models import CallbackAttempt, CallbackStatus, Job
+from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
 from common.ports import Clock, RejectionLog, TenantDirectory
 from common.services.tenant_cache import TenantCache
+from common.services.webhook_secrets import SigningSecrets
 from common.telemetry.log import log
 from common.webhooks.events import callback_body, webhook_message_id
 from common.webhooks.http_post import PostResult
@@ -105,6 +109,7 @@ class Notifier:
 
     Args:
         tenants: Tenant directory (secrets, job stores).
+        signing: Decrypts the tenants' webhook secrets.
         poster: HTTP poster.
         clock: Current UTC time.
         base_url: Public base URL of the status API, for ``links``.
@@ -121,6 +126,7 @@ class Notifier:
         self,
         *,
         tenants: TenantDirectory,
+        signing: SigningSecrets,
         poster: Poster,
         clock: Clock,
         base_url: str,
@@ -134,6 +140,7 @@ class Notifier:
     ):
         self._tenants = tenants
         self._tenant_cache = TenantCache(tenants, ttl_seconds=cache_seconds)
+        self._signing = signing
         self._poster = poster
         self._clock = clock
         self._base_url = base_url
@@ -188,13 +195,16 @@ class Notifier:
 
         Raises:
             CallbackFailed: The receiver answered non-2xx or not at all, and attempts remain (retry).
-            PermanentError: The tenant or job is gone, or the URL is refused (no retry).
-            TransientError: Firestore is unavailable (retry).
+            PermanentError: The tenant or job is gone, the URL is refused, or the tenant has no
+                usable webhook secret (no retry).
+            TransientError: Firestore or the key service is unavailable (retry).
         """
         store = self._tenants.jobs(task.tenant_id)
         job = store.get(task.job_id)
         if job is None:
             raise PermanentError("the job of this callback no longer exists", code="job_not_found")
+        if job.status is JobStatus.DELETED:
+            return DeliveryOutcome("skipped")  # erased: its callback URL is gone with it
         if job.callback_status in (CallbackStatus.DELIVERED, CallbackStatus.ABANDONED) or _delivered(job, task.event):
             return DeliveryOutcome("already_delivered")
         tenant = self._tenant_cache.get(task.tenant_id)
@@ -212,7 +222,7 @@ class Notifier:
             raise PermanentError(e.message, code=e.error_code) from e
         body = callback_body(job, task.event, base_url=self._base_url)
         headers = signed_headers(
-            tenant.webhook_secret,
+            self._signing.for_tenant(tenant, now=now),
             message_id=webhook_message_id(task.tenant_id, task.job_id, task.event),
             timestamp=now,
             body=body,

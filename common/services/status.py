@@ -1,7 +1,8 @@
-"""The ``status`` service: a tenant looks up its own jobs.
+"""The ``status`` service: a tenant looks up, lists and erases its own jobs.
 
 Another tenant's job id answers exactly like an unknown id (404 ``job_not_found``): the lookup
-goes through the caller's tenant-scoped store, so the other tenant's job is never read.
+goes through the caller's tenant-scoped store, so the other tenant's job is never read. An
+erased job answers 410 ``job_deleted`` (its tombstone shows in listings as ``deleted``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from common.api.queries import ListJobsQuery
-from common.api.views import job_view
+from common.api.views import iso, job_view
 from common.errors import NotFound
 from common.jobs.ids import is_job_id
+from common.jobs.models import Job, JobStatus
 from common.ports import BlobStore, TenantDirectory
+from common.retention.erasure import JobDeleted
+from common.services.erasure import JobEraser
 
 __all__ = ["JobNotFound", "StatusService"]
 
@@ -35,28 +39,60 @@ class StatusService:
         blobs_for: Builds a tenant's blob store; called only for results offloaded to storage,
             so ``status`` loads the Cloud Storage SDK only when it needs it.
         base_url: Public base URL of the HTTP API, for ``links``.
+        eraser: Erases jobs (``DELETE``).
     """
 
-    def __init__(self, *, tenants: TenantDirectory, blobs_for: Callable[[str], BlobStore], base_url: str):
+    def __init__(
+        self,
+        *,
+        tenants: TenantDirectory,
+        blobs_for: Callable[[str], BlobStore],
+        base_url: str,
+        eraser: JobEraser,
+    ):
         self._tenants = tenants
         self._blobs_for = blobs_for
         self._base_url = base_url
+        self._eraser = eraser
+
+    def _find(self, tenant_id: str, job_id: str) -> Job:
+        job = self._tenants.jobs(tenant_id).get(job_id) if is_job_id(job_id) else None
+        if job is None:
+            raise JobNotFound("no job with that id")
+        return job
 
     def get_job(self, tenant_id: str, job_id: str) -> dict[str, Any]:
         """The job's view, including its result.
 
         Raises:
             JobNotFound: No such job in this tenant (also for malformed ids).
+            JobDeleted: 410 ``job_deleted``: the job was erased (``deleted_at`` in the error).
             TransientError: A backend is unavailable.
         """
-        job = self._tenants.jobs(tenant_id).get(job_id) if is_job_id(job_id) else None
-        if job is None:
-            raise JobNotFound("no job with that id")
+        job = self._find(tenant_id, job_id)
+        if job.status is JobStatus.DELETED:
+            raise JobDeleted("the job was erased", details={"deleted_at": iso(job.deleted_at)})
         result: dict[str, Any] | None = None
         if job.result is None and job.result_ref is not None:
             raw = self._blobs_for(tenant_id).read(job.result_ref, max_bytes=_MAX_RESULT_BYTES)
             result = cast(dict[str, Any], json.loads(raw))
         return job_view(job, base_url=self._base_url, result=result)
+
+    def delete_job(self, tenant_id: str, job_id: str) -> dict[str, Any]:
+        """Erase the job's input, result, stored objects and callback log at once.
+
+        Idempotent: erasing a tombstone again answers the same.
+
+        Returns:
+            The tombstone's view (``status: "deleted"``, ids and timestamps only).
+
+        Raises:
+            JobNotFound: No such job in this tenant (also for malformed ids), exactly as for GET.
+            JobRunning: 409 ``job_running``.
+            TransientError: A backend is unavailable.
+        """
+        job = self._find(tenant_id, job_id)
+        return job_view(self._eraser.erase(job), base_url=self._base_url, summary=True)
 
     def list_jobs(self, tenant_id: str, query: ListJobsQuery) -> dict[str, Any]:
         """``{"jobs": [summary views], "count": n}``, newest first.

@@ -38,6 +38,7 @@ from common.jobs.ids import new_job_id, request_job_id
 from common.jobs.inbox import tenant_prefix
 from common.jobs.models import Job, Source
 from common.ports import Clock, IdempotencyStore, JobPublisher, TenantDirectory
+from common.retention import policy
 from common.services.model_policy import ModelPolicy
 from common.telemetry.log import log
 from common.tenants.models import Tenant
@@ -153,12 +154,15 @@ class SubmitService:
 
         store = self._tenants.jobs(tenant_id)
         now = self._clock()
+        expires_at = policy.expiry(now, policy.effective_days(tenant.retention_days, self._settings.retention_days))
         job_id = new_job_id()
         keys = self._idempotency_for(tenant_id) if idempotency_key is not None else None
         if idempotency_key is not None and keys is not None:
             job_id = request_job_id(tenant_id, agent_name, idempotency_key)
             request_hash = _request_hash(agent_name, body)
-            existing = keys.put_if_absent(idempotency_key, job_id=job_id, request_hash=request_hash, now=now)
+            existing = keys.put_if_absent(
+                idempotency_key, job_id=job_id, request_hash=request_hash, now=now, expires_at=expires_at
+            )
             if existing is not None:
                 if existing.request_hash != request_hash:
                     raise UnprocessableEntity(
@@ -186,6 +190,7 @@ class SubmitService:
                 callback_url=callback_url,
                 metadata=metadata,
                 model=model or None,
+                expires_at=expires_at,
             )
         )
         try:

@@ -11,7 +11,10 @@ deployment keeps four functions. Each tick:
   it with ``attempts_exhausted`` keeping the last error as its cause;
 * re-enqueues callbacks still ``pending`` long after the job finished (the enqueue was lost),
   and ``failing`` callbacks with no attempt for longer than the queue's largest retry delay
-  (their task was lost).
+  (their task was lost);
+* where no TTL policy deletes expired jobs (the local stack, ``AGENTJOBS_SWEEP_EXPIRED_JOBS``),
+  deletes jobs past their ``expires_at`` with their objects and idempotency keys
+  (:meth:`common.services.erasure.JobEraser.expire`).
 
 Dead-lettered deliveries reach ``run_agent`` on their own push subscription
 (:data:`common.topology.DEAD_LETTER_PATH`) and are recorded by the intake, not here.
@@ -32,6 +35,7 @@ from common.errors import TransientError
 from common.jobs.models import CallbackStatus, Job
 from common.ports import Clock, JobPublisher, JobSweep
 from common.services.callbacks import CallbackScheduler
+from common.services.erasure import JobEraser
 from common.telemetry.log import log
 
 __all__ = ["SweepReport", "Sweeper"]
@@ -48,6 +52,7 @@ class SweepReport:
     requeued_expired: int = 0
     callbacks_requeued: int = 0
     errors: int = 0
+    jobs_expired: int = 0
 
 
 class Sweeper:
@@ -59,6 +64,7 @@ class Sweeper:
         publisher: Publishes job messages.
         callbacks: Enqueues callback tasks; ``None`` when callbacks are disabled.
         clock: Current UTC time.
+        eraser: Deletes expired jobs; ``None`` leaves them to Firestore's TTL (production).
     """
 
     def __init__(
@@ -69,12 +75,14 @@ class Sweeper:
         publisher: JobPublisher,
         callbacks: CallbackScheduler | None,
         clock: Clock,
+        eraser: JobEraser | None = None,
     ):
         self._settings = settings
         self._sweep = sweep
         self._publisher = publisher
         self._callbacks = callbacks
         self._clock = clock
+        self._eraser = eraser
 
     def sweep(self) -> SweepReport:
         """Run one tick.
@@ -103,15 +111,37 @@ class Sweeper:
             requeued_expired += ok
             errors += not ok
         callbacks = self._callbacks_due(now) if self._callbacks is not None else 0
-        report = SweepReport(requeued_pending, requeued_expired, callbacks, errors)
+        jobs_expired = 0
+        if self._eraser is not None:
+            jobs_expired, expiry_errors = self._expire(now)
+            errors += expiry_errors
+        report = SweepReport(requeued_pending, requeued_expired, callbacks, errors, jobs_expired)
         log(
             "sweep.done",
             requeued_pending=report.requeued_pending,
             requeued_expired=report.requeued_expired,
             callbacks_requeued=report.callbacks_requeued,
+            jobs_expired=report.jobs_expired,
             errors=report.errors,
         )
         return report
+
+    def _expire(self, now: datetime) -> tuple[int, int]:
+        assert self._eraser is not None
+        deleted = errors = 0
+        for job in self._sweep.expired(now=now, limit=SWEEP_LIMIT):
+            try:
+                deleted += self._eraser.expire(job)
+            except TransientError as e:
+                errors += 1
+                log(
+                    "sweep.expire_failed",
+                    severity="WARNING",
+                    tenant_id=job.tenant_id,
+                    job_id=job.job_id,
+                    code=e.error_code,
+                )
+        return deleted, errors
 
     def _republish(self, job: Job, event: str) -> bool:
         try:

@@ -1,25 +1,60 @@
-"""Tenant administration: create tenants, set their webhook and model allow-list."""
+"""Tenant administration: create tenants, set their webhook, models and retention, rotate their secrets.
+
+Run by operators through the admin CLI, with their own credentials: no function exposes it. API
+keys and webhook secrets are returned once, in clear, to be shown; only a key's hash and a
+secret's ciphertext are stored.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from common.errors import NotFound, UnprocessableEntity
-from common.ports import Clock, TenantDirectory
+from common.ports import Clock, SecretCipher, TenantDirectory
+from common.retention import policy
 from common.services.model_policy import MODEL_ID_PATTERN
-from common.tenants.models import Tenant, hash_api_key, new_api_key, new_webhook_secret, validate_tenant_id
+from common.tenants import rotation
+from common.tenants.models import (
+    ApiKey,
+    Tenant,
+    WebhookSecret,
+    hash_api_key,
+    new_api_key,
+    new_webhook_secret,
+    validate_tenant_id,
+    webhook_secret_context,
+)
 from common.webhooks.url_policy import check_callback_url
 
-__all__ = ["CreatedTenant", "TenantAdmin"]
+__all__ = ["CreatedTenant", "RotatedKey", "RotatedSecret", "TenantAdmin"]
 
 
 @dataclass(frozen=True, slots=True)
 class CreatedTenant:
-    """A new tenant and its API key. The key is shown once and never stored."""
+    """A new tenant, its API key and its webhook secret, in clear: shown once, never stored so."""
 
     tenant: Tenant
     api_key: str
+    webhook_secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class RotatedSecret:
+    """A new webhook secret (in clear, shown once) and when the previous ones stop signing."""
+
+    tenant: Tenant
+    webhook_secret: str
+    previous_valid_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RotatedKey:
+    """A new API key (in clear, shown once) and when the previous keys stop working."""
+
+    api_key: str
+    previous_valid_until: datetime | None
 
 
 class TenantAdmin:
@@ -28,31 +63,98 @@ class TenantAdmin:
     Args:
         tenants: The tenant directory.
         clock: Current UTC time.
+        ciphers: Returns the cipher of webhook secrets; called only by operations that encrypt.
         allow_loopback_callbacks: Dev-only: accept loopback webhook URLs.
     """
 
-    def __init__(self, tenants: TenantDirectory, *, clock: Clock, allow_loopback_callbacks: bool = False):
+    def __init__(
+        self,
+        tenants: TenantDirectory,
+        *,
+        clock: Clock,
+        ciphers: Callable[[], SecretCipher],
+        allow_loopback_callbacks: bool = False,
+    ):
         self._tenants = tenants
         self._clock = clock
+        self._ciphers = ciphers
         self._allow_loopback = allow_loopback_callbacks
 
+    def _sealed(self, tenant_id: str, secret: str, now: datetime) -> WebhookSecret:
+        ciphertext = self._ciphers().encrypt(secret, context=webhook_secret_context(tenant_id))
+        return WebhookSecret(ciphertext, now)
+
     def create(self, tenant_id: str, *, name: str | None = None) -> CreatedTenant:
-        """Create a tenant with a fresh API key and webhook secret.
+        """Create a tenant with a fresh API key and webhook secret (stored encrypted).
 
         Raises:
             UnprocessableEntity: ``invalid_tenant_id``.
             Conflict: ``tenant_exists``.
+            ConfigError: ``secret_key_missing`` when no key for webhook secrets is configured.
         """
         validate_tenant_id(tenant_id)
         api_key = new_api_key()
+        secret = new_webhook_secret()
+        now = self._clock()
         tenant = Tenant(
             tenant_id=tenant_id,
             name=name or tenant_id,
-            created_at=self._clock(),
-            webhook_secret=new_webhook_secret(),
+            created_at=now,
+            webhook_secrets=(self._sealed(tenant_id, secret, now),),
         )
         self._tenants.create(tenant, hash_api_key(api_key))
-        return CreatedTenant(tenant, api_key)
+        return CreatedTenant(tenant, api_key, secret)
+
+    def rotate_webhook_secret(self, tenant_id: str, *, grace: timedelta = rotation.DEFAULT_GRACE) -> RotatedSecret:
+        """Issue a new webhook secret; the previous one keeps signing (beside it) for ``grace``.
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+        """
+        tenant = self._get(tenant_id)
+        now = self._clock()
+        secret = new_webhook_secret()
+        secrets = rotation.rotate_secrets(
+            tenant.webhook_secrets, self._sealed(tenant_id, secret, now), now=now, grace=grace
+        )
+        updated = tenant.replace(webhook_secrets=secrets)
+        self._tenants.save(updated)
+        previous = [s.expires_at for s in secrets[1:] if s.expires_at is not None]
+        return RotatedSecret(updated, secret, max(previous) if previous else None)
+
+    def rotate_api_key(self, tenant_id: str, *, grace: timedelta = rotation.DEFAULT_GRACE) -> RotatedKey:
+        """Issue a new API key; the previous keys keep working for ``grace``, then answer 401.
+
+        The new key is stored first, so a failure half-way never leaves the tenant without one.
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+        """
+        self._get(tenant_id)
+        now = self._clock()
+        existing = self._tenants.api_keys(tenant_id)
+        api_key = new_api_key()
+        self._tenants.put_api_key(hash_api_key(api_key), ApiKey(tenant_id, now))
+        retire, delete = rotation.rotate_keys(existing, now=now, grace=grace)
+        for key_hash, key in retire.items():
+            self._tenants.put_api_key(key_hash, key)
+        for key_hash in delete:
+            self._tenants.delete_api_key(key_hash)
+        ends = [rotation.retire_at(k.expires_at, now=now, grace=grace) for h, k in existing if h not in delete]
+        return RotatedKey(api_key, max(ends) if ends else None)
+
+    def set_retention(self, tenant_id: str, days: int | None) -> Tenant:
+        """Set the tenant's retention in days (``None``: the deployment's); applies to new jobs.
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+            UnprocessableEntity: ``invalid_retention`` outside 1-3650 days.
+        """
+        if days is not None:
+            policy.validate_days(days)
+        updated = self._get(tenant_id).replace(retention_days=days)
+        self._tenants.save(updated)
+        return updated
 
     def set_webhook(self, tenant_id: str, url: str | None) -> Tenant:
         """Set (or clear, with ``None``) the tenant's default callback URL.

@@ -1,8 +1,13 @@
 """The tenant record and the rules for tenant ids, API keys and webhook secrets.
 
-API keys are shown once, at creation; only their SHA-256 is stored. SHA-256 (rather than a slow
-password hash) is appropriate because keys carry 256 bits of randomness, so they cannot be
-guessed from the hash, and lookups must stay cheap on the hot path.
+API keys are shown once, at creation or rotation; only their SHA-256 is stored. SHA-256 (rather
+than a slow password hash) is appropriate because keys carry 256 bits of randomness, so they
+cannot be guessed from the hash, and lookups must stay cheap on the hot path.
+
+Webhook secrets are shown once too, and stored only encrypted (:class:`WebhookSecret`), with a key
+that lives outside Firestore (Cloud KMS in production; see :class:`common.ports.SecretCipher`).
+Rotation keeps the previous secret, or key, valid for a grace period
+(:mod:`common.tenants.rotation`).
 """
 
 from __future__ import annotations
@@ -23,16 +28,50 @@ from common.errors import UnprocessableEntity
 __all__ = [
     "API_KEY_PREFIX",
     "TENANT_ID_PATTERN",
+    "ApiKey",
     "Tenant",
+    "WebhookSecret",
     "hash_api_key",
     "new_api_key",
     "new_webhook_secret",
     "validate_tenant_id",
+    "webhook_secret_context",
 ]
 
 TENANT_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 """The tenant grammar of :mod:`common.boundary.ids`, anchored."""
 API_KEY_PREFIX = "aj_"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSecret:
+    """One Standard Webhooks signing secret of a tenant, as stored: encrypted.
+
+    Attributes:
+        ciphertext: The ``whsec_`` secret encrypted by a :class:`common.ports.SecretCipher`
+            (bound to the tenant id), never the secret itself.
+        created_at: When it was issued (UTC).
+        expires_at: When a rotation retires it (UTC); ``None`` for the current secret.
+    """
+
+    ciphertext: str
+    created_at: datetime
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """What an API key's hash maps to (``api_keys/{sha256}``).
+
+    Attributes:
+        tenant_id: The tenant the key authenticates.
+        created_at: When it was issued (UTC).
+        expires_at: When a rotation retires it (UTC); ``None`` while it is current.
+    """
+
+    tenant_id: str
+    created_at: datetime
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,22 +82,26 @@ class Tenant:
         tenant_id: Slug used in storage paths (``tenants/{tenant_id}/...``).
         name: Display name.
         created_at: Creation time (UTC).
-        webhook_secret: Standard Webhooks signing secret, ``whsec_`` + base64.
+        webhook_secrets: Encrypted signing secrets, newest first: the current one, and any
+            retired by a rotation whose grace period has not ended.
         webhook_url: Default callback URL for jobs that do not give one.
         allowed_models: ``provider/model`` ids a request may select; empty means only defaults.
         active: An inactive tenant's API keys are refused (401) and its inbox drops are rejected.
         price_overrides: The tenant's own model prices (negotiated rates, self-hosted models),
             used before list prices when its jobs are priced.
+        retention_days: How long the tenant's jobs are kept (days); ``None`` for the deployment's
+            ``AGENTJOBS_RETENTION_DAYS``, which is also the ceiling (:mod:`common.retention.policy`).
     """
 
     tenant_id: str
     name: str
     created_at: datetime
-    webhook_secret: str
+    webhook_secrets: tuple[WebhookSecret, ...] = field(default_factory=tuple[WebhookSecret, ...])
     webhook_url: str | None = None
     allowed_models: tuple[str, ...] = field(default_factory=tuple[str, ...])
     active: bool = True
     price_overrides: tuple[PriceOverride, ...] = ()
+    retention_days: int | None = None
 
     def replace(self, **changes: Any) -> Tenant:
         """A copy with ``changes`` applied."""
@@ -95,3 +138,8 @@ def new_webhook_secret() -> str:
     Source: Standard Webhooks spec, "Signature scheme" (https://www.standardwebhooks.com/).
     """
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def webhook_secret_context(tenant_id: str) -> str:
+    """The context a tenant's webhook secrets are encrypted under (bound as associated data)."""
+    return f"agentjobs/tenants/{tenant_id}/webhook-secret"

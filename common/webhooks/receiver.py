@@ -28,12 +28,14 @@ class ReceivedWebhook:
         payload: The verified JSON payload, or ``None`` when verification failed.
         verified: Whether the signature verified.
         answered: The HTTP status the receiver answered.
+        body: The raw body, to verify again with another secret (a rotation's).
     """
 
     headers: dict[str, str]
     payload: dict[str, Any] | None
     verified: bool
     answered: int
+    body: bytes = b""
 
 
 @dataclass
@@ -94,7 +96,7 @@ class WebhookReceiver:
             if self.fail_first > 0:
                 self.fail_first -= 1
             status = 503 if failing else (204 if verified else 401)
-            self.received.append(ReceivedWebhook(headers, payload, verified, status))
+            self.received.append(ReceivedWebhook(headers, payload, verified, status, body))
             self._cond.notify_all()
         handler.send_response(status)
         handler.send_header("Content-Length", "0")

@@ -17,6 +17,7 @@ import functions_framework
 
 from common.adapters.clients import firestore_client
 from common.adapters.firestore_store import FirestoreRejectionLog, FirestoreTenantDirectory
+from common.adapters.secret_ciphers import secret_cipher_factory
 from common.api.handling import MethodNotAllowed, ack_or_retry
 from common.api.responses import Response, error_response, json_response
 from common.api.server_errors import install_json_errors, read_body
@@ -24,6 +25,7 @@ from common.boundary.json_input import loads_bounded
 from common.config import Settings
 from common.errors import AgentJobsError
 from common.services.notify import Notifier
+from common.services.webhook_secrets import SigningSecrets
 from common.webhooks.http_post import RequestsPoster
 
 _MAX_TASK_BYTES = 64 * 1024
@@ -32,6 +34,8 @@ install_json_errors()
 _firestore = firestore_client(_settings.project)
 _notifier = Notifier(
     tenants=FirestoreTenantDirectory(_firestore),
+    # The cipher (Cloud KMS in production) loads on the first callback, not at cold start.
+    signing=SigningSecrets(secret_cipher_factory(_settings)),
     poster=RequestsPoster(),
     clock=lambda: datetime.now(UTC),
     base_url=_settings.public_base_url,

@@ -21,7 +21,12 @@ import flask
 import functions_framework
 
 from common.adapters.clients import firestore_client, storage_client
-from common.adapters.firestore_store import FirestoreJobSweep, FirestoreRejectionLog, FirestoreTenantDirectory
+from common.adapters.firestore_store import (
+    FirestoreIdempotencyStore,
+    FirestoreJobSweep,
+    FirestoreRejectionLog,
+    FirestoreTenantDirectory,
+)
 from common.adapters.gcs_blobs import GcsBlobStore
 from common.api.handling import MethodNotAllowed, ack_or_retry
 from common.api.responses import Response, error_response, json_response
@@ -31,6 +36,7 @@ from common.errors import PayloadTooLarge
 from common.messaging.deliveries import Delivery, Rejected
 from common.messaging.parse import MAX_DELIVERY_BYTES, parse_delivery
 from common.services.callbacks import CallbackScheduler
+from common.services.erasure import JobEraser
 from common.services.execution import JobExecutor
 from common.services.intake import DeliveryIntake
 from common.services.sweeper import Sweeper
@@ -59,6 +65,10 @@ def _callbacks() -> CallbackScheduler | None:
 _callback_scheduler = _callbacks()
 
 
+def _blobs_for(tenant_id: str) -> GcsBlobStore:
+    return GcsBlobStore(_storage, _settings.bucket, tenant_id, retry_seconds=_settings.backend_retry_seconds)
+
+
 @functools.cache
 def _sweeper() -> Sweeper:
     # Built on the first sweep tick: the Pub/Sub publisher stays out of the cold start.
@@ -66,12 +76,25 @@ def _sweeper() -> Sweeper:
     from common.adapters.pubsub_publisher import PubSubJobPublisher
 
     publisher = publisher_client()
+    # Expired jobs are Firestore's TTL's work in production; the local stack sweeps them.
+    eraser = (
+        JobEraser(
+            tenants=_tenants,
+            blobs_for=_blobs_for,
+            idempotency_for=lambda tenant_id: FirestoreIdempotencyStore(_firestore, tenant_id),
+            bucket=_settings.bucket,
+            clock=_clock,
+        )
+        if _settings.sweep_expired_jobs
+        else None
+    )
     return Sweeper(
         settings=_settings,
         sweep=FirestoreJobSweep(_firestore),
         publisher=PubSubJobPublisher(publisher, publisher.topic_path(_settings.project, _settings.jobs_topic)),
         callbacks=_callback_scheduler,
         clock=_clock,
+        eraser=eraser,
     )
 
 
@@ -80,9 +103,7 @@ _intake = DeliveryIntake(
     tenants=_tenants,
     executor=JobExecutor(
         settings=_settings,
-        blobs_for=lambda tenant_id: GcsBlobStore(
-            _storage, _settings.bucket, tenant_id, retry_seconds=_settings.backend_retry_seconds
-        ),
+        blobs_for=_blobs_for,
         clock=_clock,
         callbacks=_callback_scheduler,
     ),

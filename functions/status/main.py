@@ -1,22 +1,25 @@
-"""``status``: HTTPS job status and result lookup.
+"""``status``: HTTPS job resources: status, result, listing and erasure.
 
 Routes:
-    ``GET /v1/jobs/{job_id}``: one job of the caller's tenant, with its result.
+    ``GET /v1/jobs/{job_id}``: one job of the caller's tenant, with its result (410 once erased).
+    ``DELETE /v1/jobs/{job_id}``: erase the job's input, result, objects and callback log now.
     ``GET /v1/jobs?status=&limit=``: the caller's recent jobs, newest first.
     ``GET /v1/openapi.json``: the OpenAPI 3.1 document.
     ``GET /healthz``: liveness (no auth, no I/O).
 
 Authentication: ``Authorization: Bearer <api key>``. Imports no LLM code and no Cloud Storage
-SDK at cold start (only an offloaded result loads it).
+SDK at cold start (only an offloaded result, or erasing a job that owns objects, loads it).
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import flask
 import functions_framework
 
 from common.adapters.clients import firestore_client
-from common.adapters.firestore_store import FirestoreTenantDirectory
+from common.adapters.firestore_store import FirestoreIdempotencyStore, FirestoreTenantDirectory
 from common.api.auth import Authenticator
 from common.api.handling import respond
 from common.api.queries import parse_list_query
@@ -25,11 +28,13 @@ from common.api.routing import Route, match
 from common.api.server_errors import install_json_errors
 from common.config import Settings
 from common.ports import BlobStore
+from common.services.erasure import JobEraser
 from common.services.status import StatusService
 
 _settings = Settings.from_env()
 install_json_errors()
-_tenants = FirestoreTenantDirectory(firestore_client(_settings.project))
+_firestore = firestore_client(_settings.project)
+_tenants = FirestoreTenantDirectory(_firestore)
 _auth = Authenticator(_tenants, ttl_seconds=_settings.auth_cache_seconds)
 
 
@@ -45,9 +50,18 @@ def _blobs_for(tenant_id: str) -> BlobStore:
     )
 
 
+_eraser = JobEraser(
+    tenants=_tenants,
+    blobs_for=_blobs_for,
+    idempotency_for=lambda tenant_id: FirestoreIdempotencyStore(_firestore, tenant_id),
+    bucket=_settings.bucket,
+    clock=lambda: datetime.now(UTC),
+)
+
+
 def _service(request: flask.Request) -> StatusService:
     base_url = _settings.public_base_url or request.host_url.rstrip("/")
-    return StatusService(tenants=_tenants, blobs_for=_blobs_for, base_url=base_url)
+    return StatusService(tenants=_tenants, blobs_for=_blobs_for, base_url=base_url, eraser=_eraser)
 
 
 _ROUTES = (
@@ -56,6 +70,7 @@ _ROUTES = (
     Route.of("list_jobs", "GET", r"/v1/jobs"),
     # Last: any other path below /v1/jobs/ is a job id, checked against the grammar by the service.
     Route.of("get_job", "GET", r"/v1/jobs/(?P<job_id>.+)"),
+    Route.of("delete_job", "DELETE", r"/v1/jobs/(?P<job_id>.+)"),
 )
 
 
@@ -71,6 +86,8 @@ def _route(request: flask.Request) -> Response:
     if route.name == "list_jobs":
         query = parse_list_query({k: v for k, v in request.args.items()})
         return json_response(_service(request).list_jobs(tenant.tenant_id, query))
+    if route.name == "delete_job":
+        return json_response(_service(request).delete_job(tenant.tenant_id, params["job_id"]))
     return json_response(_service(request).get_job(tenant.tenant_id, params["job_id"]))
 
 

@@ -77,6 +77,37 @@ QUERIES = (
         filters=(("callback_status", "=="), ("callback_updated_at", "<")),
         order=(("callback_updated_at", "ASCENDING"),),
     ),
+    # Expired jobs: only where no TTL policy deletes them (AGENTJOBS_SWEEP_EXPIRED_JOBS, local
+    # stack only, not deployed). A collection-group range on one field.
+    Query(
+        site="common/adapters/firestore_store.py::FirestoreJobSweep.expired",
+        collection="jobs",
+        scope="COLLECTION_GROUP",
+        filters=(("expires_at", "<"),),
+        order=(("expires_at", "ASCENDING"),),
+    ),
+    # Erasure and rotation: equality on one field, served by single-field indexes.
+    Query(
+        site="common/adapters/firestore_store.py::FirestoreTenantDirectory.api_keys",
+        collection="api_keys",
+        scope="COLLECTION",
+        filters=(("tenant_id", "=="),),
+        order=(),
+    ),
+    Query(
+        site="common/adapters/firestore_store.py::FirestoreIdempotencyStore.forget_job",
+        collection="idempotency",
+        scope="COLLECTION",
+        filters=(("job_id", "=="),),
+        order=(),
+    ),
+    Query(
+        site="common/adapters/firestore_store.py::FirestoreRejectionLog.delete_for_tenant",
+        collection="rejections",
+        scope="COLLECTION",
+        filters=(("tenant_id", "=="),),
+        order=(),
+    ),
 )
 
 _QUERY_METHODS = {"where", "order_by"}
@@ -238,13 +269,14 @@ def test_index_rules_on_known_shapes():
         assert needs(((a, "=="),), ((b, "ASCENDING"),))
 
 
-def test_jobs_expire_by_ttl_on_expires_at(tf: TerraformModule):
+def test_jobs_and_idempotency_keys_expire_by_ttl_on_expires_at(tf: TerraformModule):
     fields = tf.of_type("google_firestore_field")
     ttl = [body for body in fields.values() if "ttl_config" in body]
-    assert len(ttl) == 1
-    (policy,) = ttl
-    assert (policy["collection"], policy["field"]) == ("jobs", "expires_at")
-    assert policy["database"] == "${google_firestore_database.default.name}"
+    assert {(policy["collection"], policy["field"]) for policy in ttl} == {
+        ("jobs", "expires_at"),
+        ("idempotency", "expires_at"),
+    }
+    assert all(policy["database"] == "${google_firestore_database.default.name}" for policy in ttl)
 
 
 def test_the_database_is_native_and_erasure_is_final(tf: TerraformModule):

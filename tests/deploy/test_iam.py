@@ -34,7 +34,9 @@ EXPECTED: dict[str, set[Grant]] = {
         ("roles/datastore.user", PROJECT),
         ("roles/cloudkms.cryptoKeyDecrypter", ("kms_key", "webhook_secrets")),
     },
-    "status": {("roles/datastore.viewer", PROJECT), ("roles/storage.objectViewer", DATA_BUCKET)},
+    # Reads jobs and offloaded results; DELETE /v1/jobs/{id} writes the tombstone, deletes the
+    # job's idempotency keys and its objects.
+    "status": {("roles/datastore.user", PROJECT), ("roles/storage.objectAdmin", DATA_BUCKET)},
     "push_invoker": {("roles/run.invoker", ("function", "run_agent"))},
     "tasks_invoker": {("roles/run.invoker", ("function", "notify"))},
     "allUsers": {("roles/run.invoker", ("function", "submit")), ("roles/run.invoker", ("function", "status"))},

@@ -83,7 +83,10 @@ def _probes(message_id: str) -> dict[str, Probe]:
             401,
             lambda b: b["error"]["code"] == "invalid_api_key",
         ),
-        "status": Probe("GET", "/v1/jobs", b"", bad_key, 401, lambda b: b["error"]["code"] == "invalid_api_key"),
+        # DELETE reaches authentication (a route it lacked would answer 405).
+        "status": Probe(
+            "DELETE", "/v1/jobs/job_" + "a" * 26, b"", bad_key, 401, lambda b: b["error"]["code"] == "invalid_api_key"
+        ),
         # Writes rejections/{sha256(message id)}.
         "run_agent": Probe(
             "POST",
@@ -218,6 +221,8 @@ def test_each_function_deploys_alone_from_its_archive(
         "HOME": str(tmp_path),
         "AGENTJOBS_PROJECT": emulators.project,
         "AGENTJOBS_BUCKET": emulators.bucket,
+        # notify's key for webhook secrets, as Terraform sets it (KMS is reached only to decrypt).
+        "AGENTJOBS_KMS_KEY": "projects/p/locations/l/keyRings/r/cryptoKeys/webhook-secrets",
         "FIRESTORE_EMULATOR_HOST": emulators.env["FIRESTORE_EMULATOR_HOST"],
         "PUBSUB_EMULATOR_HOST": emulators.env["PUBSUB_EMULATOR_HOST"],
         "STORAGE_EMULATOR_HOST": emulators.env["STORAGE_EMULATOR_HOST"],

@@ -16,6 +16,8 @@ import pytest
 from common.adapters.clients import firestore_client, storage_client
 from common.adapters.firestore_store import FirestoreTenantDirectory
 from common.adapters.gcs_blobs import GcsBlobStore
+from common.adapters.secret_ciphers import secret_cipher_factory
+from common.config import Settings
 from common.devstack.stack import StackInfo, StackSettings, start_stack, stop_stack
 from common.services.tenants import CreatedTenant, TenantAdmin
 from tests.support.scripted_llm import Answer, Json, ScriptedLLM, ScriptedRequest
@@ -108,7 +110,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         try:
             with info.client_env():
                 directory = FirestoreTenantDirectory(firestore_client(info.project))
-                admin = TenantAdmin(directory, clock=lambda: datetime.now(UTC), allow_loopback_callbacks=True)
+                admin = TenantAdmin(
+                    directory,
+                    clock=lambda: datetime.now(UTC),
+                    ciphers=secret_cipher_factory(Settings.from_env()),
+                    allow_loopback_callbacks=True,
+                )
                 yield Stack(info, llm, script, admin, directory, extra_env)
         finally:
             stop_stack(state_dir)

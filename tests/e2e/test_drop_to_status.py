@@ -15,7 +15,7 @@ from common.webhooks.receiver import WebhookReceiver
 
 def test_dropped_cdisc_protocol_is_extracted_and_looked_up(stack, shared_data):
     tenant = stack.tenant("drop")
-    with WebhookReceiver(secret=tenant.tenant.webhook_secret) as receiver:
+    with WebhookReceiver(secret=tenant.webhook_secret) as receiver:
         stack.admin.set_webhook(tenant.tenant.tenant_id, receiver.url)
         pdf = shared_data / "protocols" / "CDISC_Pilot_Study.pdf"
         stored = stack.blobs(tenant.tenant.tenant_id).write(

@@ -80,7 +80,7 @@ def test_every_job_ends_and_every_callback_arrives_once_through_four_faults(stac
     stack.llm.script = model
     jobs: dict[str, str] = {}  # case -> job id
     try:
-        with WebhookReceiver(secret=tenant.tenant.webhook_secret) as receiver:
+        with WebhookReceiver(secret=tenant.webhook_secret) as receiver:
             outage_ends = time.monotonic() + OUTAGE_SECONDS
             receiver.down_until = outage_ends
 

@@ -28,7 +28,7 @@ def test_criteria_evaluator_job_over_https_reaches_success_with_the_verdict_rule
         }
     )
     tenant = stack.tenant("https")
-    with WebhookReceiver(secret=tenant.tenant.webhook_secret) as receiver:
+    with WebhookReceiver(secret=tenant.webhook_secret) as receiver:
         body = {
             "criteria": CRITERIA,
             "patient_profile": PROFILE,

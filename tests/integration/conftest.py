@@ -15,6 +15,8 @@ from flask.testing import FlaskClient
 from common.adapters.clients import firestore_client, storage_client
 from common.adapters.firestore_store import FirestoreTenantDirectory
 from common.adapters.gcs_blobs import GcsBlobStore
+from common.adapters.secret_ciphers import secret_cipher_factory
+from common.config import Settings
 from common.devstack.stack import PROJECT_ROOT, StackInfo, reset_firestore
 from common.services.tenants import CreatedTenant, TenantAdmin
 
@@ -53,7 +55,12 @@ def directory(emulators: StackInfo) -> FirestoreTenantDirectory:
 
 @pytest.fixture
 def admin(directory: FirestoreTenantDirectory) -> TenantAdmin:
-    return TenantAdmin(directory, clock=lambda: datetime.now(UTC), allow_loopback_callbacks=True)
+    return TenantAdmin(
+        directory,
+        clock=lambda: datetime.now(UTC),
+        ciphers=secret_cipher_factory(Settings.from_env()),
+        allow_loopback_callbacks=True,
+    )
 
 
 @pytest.fixture

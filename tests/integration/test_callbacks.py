@@ -45,7 +45,7 @@ def notify_server(make_app):
 
 
 def test_notify_signs_retries_and_records_every_attempt(make_app, directory, tenant):
-    with WebhookReceiver(secret=tenant.tenant.webhook_secret, fail_first=2) as receiver:
+    with WebhookReceiver(secret=tenant.webhook_secret, fail_first=2) as receiver:
         job = finished_job(directory, "acme", callback_url=receiver.url)
         notify = make_app("notify")
         task = {"tenant_id": "acme", "job_id": job.job_id, "event": "job.completed"}
@@ -64,7 +64,7 @@ def test_malformed_task_is_acked(make_app):
 
 
 def test_cloud_tasks_queue_delivers_through_the_emulator(emulators, directory, tenant, notify_server):
-    with WebhookReceiver(secret=tenant.tenant.webhook_secret, fail_first=2) as receiver:
+    with WebhookReceiver(secret=tenant.webhook_secret, fail_first=2) as receiver:
         job = finished_job(directory, "acme", callback_url=receiver.url)
         queue = CloudTasksQueue(
             tasks_client(emulators.endpoints["tasks"]),

@@ -112,7 +112,7 @@ def submit_job(submit, tenant, blobs, name: str, callback_url: str) -> str:
 def test_a_successful_job_with_its_callback_costs_two_reads_and_four_writes(counted, tenant, blobs):
     make, ops = counted
     submit, run_agent, notify = make("submit"), make("run_agent", AGENTJOBS_CALLBACKS_QUEUE=""), make("notify")
-    with WebhookReceiver(secret=tenant.tenant.webhook_secret) as receiver:
+    with WebhookReceiver(secret=tenant.webhook_secret) as receiver:
         # Warm-up job: fills the API-key cache of submit and the tenant cache of notify.
         warm = submit_job(submit, tenant, blobs, "warm.pdf", receiver.url)
         run_agent.post("/", json=job_message("acme", warm, "w1"))

@@ -143,10 +143,11 @@ def test_tenant_ids_are_unique_and_keys_resolve(directory, admin, tenant):
         admin.create("acme")
     from common.tenants.models import hash_api_key
 
-    assert directory.tenant_id_for_key(hash_api_key(tenant.api_key)) == "acme"
-    assert directory.tenant_id_for_key(hash_api_key("aj_other")) is None
+    assert directory.api_key(hash_api_key(tenant.api_key)).tenant_id == "acme"
+    assert directory.api_key(hash_api_key("aj_other")) is None
     stored: Tenant = directory.get("acme")
-    assert stored.webhook_secret.startswith("whsec_")
+    (secret,) = stored.webhook_secrets
+    assert secret.ciphertext.startswith("local:") and secret.expires_at is None
 
 
 def test_idempotency_store(directory, tenant):

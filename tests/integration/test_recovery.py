@@ -165,7 +165,7 @@ def test_a_callback_to_a_receiver_that_is_down_is_failing_then_abandoned_and_the
     make_app, directory, tenant
 ):
     notify, status = make_app("notify", AGENTJOBS_CALLBACK_MAX_ATTEMPTS="3"), make_app("status")
-    with WebhookReceiver(secret=tenant.tenant.webhook_secret, fail_first=100) as receiver:
+    with WebhookReceiver(secret=tenant.webhook_secret, fail_first=100) as receiver:
         job = finished_job_with_callback(directory, receiver.url)
         task = {"tenant_id": "acme", "job_id": job.job_id, "event": "job.completed"}
         first = notify.post("/", json=task, headers={"X-CloudTasks-TaskRetryCount": "0"})

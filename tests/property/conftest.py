@@ -26,6 +26,8 @@ from hypothesis import HealthCheck, settings
 from common.adapters.clients import firestore_client, storage_client
 from common.adapters.firestore_store import FirestoreTenantDirectory
 from common.adapters.gcs_blobs import GcsBlobStore
+from common.adapters.secret_ciphers import secret_cipher_factory
+from common.config import Settings
 from common.devstack.stack import PROJECT_ROOT, StackInfo, reset_firestore
 from common.jobs import lifecycle
 from common.jobs.models import Job, Source
@@ -110,7 +112,12 @@ def functions(emulators: StackInfo) -> Iterator[Functions]:
     reset_firestore(emulators)
     client = firestore_client(emulators.project)
     directory = FirestoreTenantDirectory(client)
-    admin = TenantAdmin(directory, clock=lambda: datetime.now(UTC), allow_loopback_callbacks=True)
+    admin = TenantAdmin(
+        directory,
+        clock=lambda: datetime.now(UTC),
+        ciphers=secret_cipher_factory(Settings.from_env()),
+        allow_loopback_callbacks=True,
+    )
     tenant, other = admin.create("fuzz-a"), admin.create("fuzz-b")
     directory.jobs("fuzz-a").create(finished_job("fuzz-a", JOB_ID))
     inbox = GcsBlobStore(storage_client(emulators.project), emulators.bucket, "fuzz-a")

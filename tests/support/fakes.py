@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from common.errors import Conflict, Forbidden, NotFound, TransientError
+from common.jobs.codec import job_from_doc, job_to_doc
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
 from common.ports import StoredObject
-from common.tenants.models import Tenant
+from common.tenants.models import ApiKey, Tenant
 
 
 class FakeClock:
@@ -86,6 +87,18 @@ class InMemoryJobStore:
     def delete(self, job_id: str) -> None:
         self._jobs.pop(job_id, None)
 
+    def erase(self, job_id: str, transition: Callable[[Job], Job]) -> Job:
+        self._maybe_fail()
+        self.reads += 1
+        if job_id not in self._jobs:
+            raise NotFound("no job", code="job_not_found")
+        current = self._jobs[job_id]
+        updated = transition(current)
+        if updated is current:
+            return current
+        # The whole document is replaced: round-trip through the codec, as Firestore stores it.
+        return self._store(job_from_doc(job_to_doc(updated)))
+
     def list(self, *, status: JobStatus | None = None, limit: int = 20) -> list[Job]:
         jobs = [j for j in self._jobs.values() if status is None or j.status is status]
         return sorted(jobs, key=lambda j: j.created_at, reverse=True)[:limit]
@@ -136,11 +149,15 @@ class InMemoryJobSweep:
         ]
         return sorted(jobs, key=lambda j: j.callback_updated_at or updated_before)[:limit]
 
+    def expired(self, *, now: datetime, limit: int) -> list[Job]:
+        jobs = [j for j in self._all() if j.expires_at is not None and j.expires_at < now]
+        return sorted(jobs, key=lambda j: j.expires_at or now)[:limit]
+
 
 class InMemoryTenantDirectory:
     def __init__(self) -> None:
         self.tenants: dict[str, Tenant] = {}
-        self.keys: dict[str, str] = {}
+        self.keys: dict[str, ApiKey] = {}
         self.jobs_by_tenant: dict[str, dict[str, Job]] = {}
         self.stores: dict[str, InMemoryJobStore] = {}
 
@@ -148,7 +165,7 @@ class InMemoryTenantDirectory:
         if tenant.tenant_id in self.tenants:
             raise Conflict("exists", code="tenant_exists")
         self.tenants[tenant.tenant_id] = tenant
-        self.keys[api_key_hash] = tenant.tenant_id
+        self.keys[api_key_hash] = ApiKey(tenant.tenant_id, tenant.created_at)
 
     def get(self, tenant_id: str) -> Tenant | None:
         return self.tenants.get(tenant_id)
@@ -156,8 +173,22 @@ class InMemoryTenantDirectory:
     def save(self, tenant: Tenant) -> None:
         self.tenants[tenant.tenant_id] = tenant
 
-    def tenant_id_for_key(self, api_key_hash: str) -> str | None:
+    def api_key(self, api_key_hash: str) -> ApiKey | None:
         return self.keys.get(api_key_hash)
+
+    def api_keys(self, tenant_id: str) -> list[tuple[str, ApiKey]]:
+        return [(h, k) for h, k in self.keys.items() if k.tenant_id == tenant_id]
+
+    def put_api_key(self, api_key_hash: str, key: ApiKey) -> None:
+        self.keys[api_key_hash] = key
+
+    def delete_api_key(self, api_key_hash: str) -> None:
+        self.keys.pop(api_key_hash, None)
+
+    def delete(self, tenant_id: str) -> int:
+        jobs = self.jobs_by_tenant.pop(tenant_id, {})
+        self.stores.pop(tenant_id, None)
+        return len(jobs) + (self.tenants.pop(tenant_id, None) is not None)
 
     def jobs(self, tenant_id: str) -> InMemoryJobStore:
         if tenant_id not in self.stores:
@@ -210,6 +241,26 @@ class InMemoryBlobStore:
         gen = self._bucket.put(name, data)
         return StoredObject(f"gs://{self._bucket_name}/{name}", gen)
 
+    def delete(self, uri: str, *, generation: int | None = None) -> bool:
+        if self._bucket.unavailable:
+            raise TransientError("storage down", code="backend_unavailable")
+        prefix = f"gs://{self._bucket_name}/tenants/{self._tenant_id}/"
+        if not uri.startswith(prefix) or "/../" in uri:
+            raise Forbidden("outside", code="outside_tenant_prefix")
+        name = uri[len(f"gs://{self._bucket_name}/") :]
+        stored = self._bucket.objects.get(name)
+        if stored is None or (generation is not None and stored[1] != generation):
+            return False
+        del self._bucket.objects[name]
+        return True
+
+    def delete_all(self) -> int:
+        prefix = f"tenants/{self._tenant_id}/"
+        names = [n for n in self._bucket.objects if n.startswith(prefix)]
+        for name in names:
+            del self._bucket.objects[name]
+        return len(names)
+
 
 @dataclass
 class RecordingRejectionLog:
@@ -217,6 +268,12 @@ class RecordingRejectionLog:
 
     def record(self, message_id: str, *, code: str, reason: str, tenant_id: str | None, now: datetime) -> None:
         self.records.append({"message_id": message_id, "code": code, "reason": reason, "tenant_id": tenant_id})
+
+    def delete_for_tenant(self, tenant_id: str) -> int:
+        kept = [r for r in self.records if r["tenant_id"] != tenant_id]
+        deleted = len(self.records) - len(kept)
+        self.records[:] = kept
+        return deleted
 
 
 @dataclass
@@ -251,16 +308,19 @@ class Record:
     request_hash: str
     completed: bool
     created_at: datetime
+    expires_at: datetime | None = None
 
 
 class InMemoryIdempotencyStore:
     def __init__(self, keys: dict[str, Record]):
         self.keys = keys
 
-    def put_if_absent(self, key: str, *, job_id: str, request_hash: str, now: datetime) -> Record | None:
+    def put_if_absent(
+        self, key: str, *, job_id: str, request_hash: str, now: datetime, expires_at: datetime | None = None
+    ) -> Record | None:
         if key in self.keys:
             return self.keys[key]
-        self.keys[key] = Record(job_id, request_hash, False, now)
+        self.keys[key] = Record(job_id, request_hash, False, now, expires_at)
         return None
 
     def mark_completed(self, key: str) -> None:
@@ -268,3 +328,9 @@ class InMemoryIdempotencyStore:
 
     def delete(self, key: str) -> None:
         self.keys.pop(key, None)
+
+    def forget_job(self, job_id: str) -> int:
+        doomed = [k for k, r in self.keys.items() if r.job_id == job_id]
+        for key in doomed:
+            del self.keys[key]
+        return len(doomed)

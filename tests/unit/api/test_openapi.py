@@ -75,3 +75,19 @@ def test_job_views_match_the_documented_schema():
 def test_error_bodies_match_the_documented_schema():
     body = NotFound("no job with that id", code="job_not_found").to_dict()
     schemas.ErrorBody.model_validate({"error": body})
+
+
+def test_erasure_is_documented_and_a_tombstone_matches_the_job_schema():
+    from common.retention.erasure import JobDeleted, tombstone
+
+    operations = openapi_document()["paths"]["/v1/jobs/{job_id}"]
+    assert set(operations["delete"]["responses"]) == {"200", "401", "404", "409", "503"}
+    assert "410" in operations["get"]["responses"]
+    listing = openapi_document()["paths"]["/v1/jobs"]["get"]["parameters"][0]["schema"]["enum"]
+    assert "deleted" in listing
+    done = lifecycle.complete(job(), token="t", now=NOW, result={"title": "x"})
+    view = job_view(tombstone(done, now=NOW), base_url="https://api", summary=True)
+    assert schemas.JobView.model_validate(view).status == "deleted"
+    assert view["deleted_at"] == "2026-01-01T00:00:00Z" and "result" not in view and "metadata" not in view
+    gone = JobDeleted("the job was erased", details={"deleted_at": view["deleted_at"]}).to_dict()
+    schemas.ErrorBody.model_validate({"error": gone})

@@ -6,7 +6,7 @@ from common.api.auth import Authenticator, bearer_token
 from common.api.queries import ListJobsQuery, parse_list_query
 from common.errors import InvalidRequest, Unauthenticated
 from common.jobs.models import JobStatus
-from common.tenants.models import Tenant, hash_api_key
+from common.tenants.models import ApiKey, Tenant, hash_api_key
 from tests.support.fakes import InMemoryTenantDirectory
 
 
@@ -54,7 +54,7 @@ def test_unknown_parameter_names_are_not_echoed():
 
 def _directory():
     directory = InMemoryTenantDirectory()
-    directory.create(Tenant("acme", "Acme", datetime(2026, 1, 1, tzinfo=UTC), "whsec_x"), hash_api_key("aj_good"))
+    directory.create(Tenant("acme", "Acme", datetime(2026, 1, 1, tzinfo=UTC)), hash_api_key("aj_good"))
     return directory
 
 
@@ -94,7 +94,48 @@ def test_deleting_or_deactivating_a_tenant_revokes_its_keys_within_the_cache_ttl
 
 def test_a_key_whose_tenant_never_existed_is_refused():
     directory = InMemoryTenantDirectory()
-    directory.keys[hash_api_key("aj_orphan")] = "ghost"
+    directory.keys[hash_api_key("aj_orphan")] = ApiKey("ghost", datetime(2026, 1, 1, tzinfo=UTC))
     with pytest.raises(Unauthenticated) as info:
         Authenticator(directory).authenticate("Bearer aj_orphan")
     assert info.value.error_code == "invalid_api_key"
+
+
+def test_a_rotated_key_works_during_its_grace_period_then_is_refused_by_every_cache():
+    from datetime import timedelta
+
+    from common.services.tenants import TenantAdmin
+
+    directory = _directory()
+    wall = [datetime(2026, 1, 2, tzinfo=UTC)]
+    mono = [0.0]
+    from common.adapters.local_cipher import LocalSecretCipher, new_local_key
+
+    cipher = LocalSecretCipher(new_local_key())
+    admin = TenantAdmin(directory, clock=lambda: wall[0], ciphers=lambda: cipher)
+    auth = Authenticator(directory, ttl_seconds=60, monotonic=lambda: mono[0], clock=lambda: wall[0])
+    auth.authenticate("Bearer aj_good")  # cached for 60 s, before the rotation
+    rotated = admin.rotate_api_key("acme", grace=timedelta(seconds=30))
+    assert rotated.previous_valid_until == wall[0] + timedelta(seconds=30)
+    assert auth.authenticate(f"Bearer {rotated.api_key}").tenant_id == "acme"
+    wall[0] += timedelta(seconds=10)
+    mono[0] += 10
+    fresh = Authenticator(directory, ttl_seconds=60, monotonic=lambda: mono[0], clock=lambda: wall[0])
+    assert fresh.authenticate("Bearer aj_good").tenant_id == "acme"  # within the grace period
+    wall[0] += timedelta(seconds=21)
+    mono[0] += 21
+    with pytest.raises(Unauthenticated):  # cached after the rotation: the entry ends with the key
+        fresh.authenticate("Bearer aj_good")
+    # Cached before the rotation, the entry lives its TTL: a grace shorter than the TTL may lag by
+    # the difference (the default grace, 24 h, is far longer than the 60 s TTL).
+    assert auth.authenticate("Bearer aj_good").tenant_id == "acme"
+    wall[0] += timedelta(seconds=30)
+    mono[0] += 30
+    with pytest.raises(Unauthenticated):
+        auth.authenticate("Bearer aj_good")
+    assert auth.authenticate(f"Bearer {rotated.api_key}").tenant_id == "acme"
+    # A second rotation with no grace retires the second key at once, and deletes the expired first.
+    again = admin.rotate_api_key("acme", grace=timedelta(0))
+    assert again.previous_valid_until is None
+    assert [k for k in directory.keys.values() if k.tenant_id == "acme"] == [
+        directory.keys[hash_api_key(again.api_key)]
+    ]

@@ -18,6 +18,7 @@ DISTRIBUTIONS = {
     "google.cloud.pubsub": "google-cloud-pubsub",
     "google.cloud.storage": "google-cloud-storage",
     "google.cloud.tasks": "google-cloud-tasks",
+    "google.cloud.kms": "google-cloud-kms",
     "pydantic": "pydantic",
     "pypdfium2": "pypdfium2",
     "standardwebhooks": "standardwebhooks",
@@ -50,6 +51,8 @@ sys.stdout.write(json.dumps(sorted(sys.modules)) + "\\n")  # one write: telemetr
 
 def imported_at_start(function: str, then: str = "", extra_env: dict[str, str] | None = None) -> set[str]:
     env = (extra_env or {}) | {
+        # As deployed: notify refuses to start without a key for webhook secrets.
+        "AGENTJOBS_KMS_KEY": "projects/p/locations/l/keyRings/r/cryptoKeys/k",
         "FIRESTORE_EMULATOR_HOST": "127.0.0.1:1",
         "PUBSUB_EMULATOR_HOST": "127.0.0.1:1",
         "STORAGE_EMULATOR_HOST": "http://127.0.0.1:1",
@@ -146,3 +149,24 @@ def test_requirements_cover_telemetry_with_sentry_and_otlp_configured():
         if any(m == prefix or m.startswith(prefix + ".") for m in modules)
     }
     assert needed <= required("run_agent")
+
+
+def test_notify_loads_no_key_service_or_cipher_at_cold_start():
+    # Cloud KMS (and the local AES-GCM cipher) load on the first callback's decryption only.
+    modules = imported_at_start("notify")
+    assert "common.services.webhook_secrets" in modules
+    assert not {m for m in modules if m.startswith(("google.cloud.kms", "common.adapters.kms_cipher"))}
+    # (google-auth loads parts of cryptography itself; the AEAD cipher module is ours to load.)
+    assert not {
+        m
+        for m in modules
+        if m.startswith(("common.adapters.local_cipher", "cryptography.hazmat.primitives.ciphers.aead"))
+    }
+
+
+def test_notify_requires_the_kms_client_it_loads_on_first_use():
+    # What KmsSecretCipher's first decryption imports (building the client needs credentials).
+    first_decrypt = "import common.adapters.kms_cipher\nfrom google.cloud import kms"
+    modules = imported_at_start("notify", first_decrypt)
+    assert "google.cloud.kms" in modules
+    assert "google-cloud-kms" in required("notify")

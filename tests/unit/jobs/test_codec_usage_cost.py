@@ -53,7 +53,7 @@ def test_tenant_price_overrides_round_trip():
         "acme",
         "Acme",
         NOW,
-        "whsec_x",
+        (),
         price_overrides=(
             PriceOverride("ollama", "*", Decimal("0.02"), Decimal("0.04")),
             PriceOverride("openai", "gpt-4o-mini", Decimal("0.1"), Decimal("0.4"), Decimal("0.01"), None, NOW),

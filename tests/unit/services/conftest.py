@@ -88,10 +88,8 @@ class World:
         self.publisher = FakePublisher()
         self.echo = EchoAgent()
         self.agents = {"echo": self.echo, "nofiles": NoFilesAgent()}
-        self.tenants.create(
-            Tenant("acme", "Acme", self.clock(), "whsec_x", webhook_url="https://hooks.example.com/x"), "h1"
-        )
-        self.tenants.create(Tenant("other", "Other", self.clock(), "whsec_y"), "h2")
+        self.tenants.create(Tenant("acme", "Acme", self.clock(), webhook_url="https://hooks.example.com/x"), "h1")
+        self.tenants.create(Tenant("other", "Other", self.clock()), "h2")
 
     def agent(self, name):
         if name not in self.agents:

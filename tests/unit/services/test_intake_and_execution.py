@@ -432,3 +432,19 @@ def test_a_permanent_backend_error_ends_the_delivery_as_a_record_not_a_silent_ac
     outcome = world.runner().handle(JobQueued("acme", job_id, "m3"))
     assert (outcome.kind, outcome.code) == ("rejected", "backend_rejected")
     assert [(r["message_id"], r["code"]) for r in world.rejections.records] == [("m3", "backend_rejected")]
+
+
+def test_every_job_intake_creates_expires_with_its_tenants_retention(world):
+    from datetime import timedelta
+
+    world.tenants.save(world.tenants.get("acme").replace(retention_days=3))
+    runner = world.runner(retention_days=30)
+    drop = runner.handle(world.drop("acme", "echo", b"hello"))
+    request = runner.handle(JobRequest(tenant_id="acme", agent="echo", input={}, message_id="m1"))
+    refused = runner.handle(JobRequest(tenant_id="acme", agent="echo", input={"behaviour": "fly"}, message_id="m2"))
+    unknown_agent = runner.handle(world.drop("acme", "nope", b"x"))
+    default = world.runner(retention_days=30).handle(world.drop("other", "echo", b"x"))
+    for outcome, days in ((drop, 3), (request, 3), (refused, 3), (unknown_agent, 3), (default, 30)):
+        tenant = "other" if outcome is default else "acme"
+        job = world.tenants.jobs(tenant).get(outcome.job_id)
+        assert job.expires_at == job.created_at + timedelta(days=days), outcome

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
+from common.adapters.local_cipher import LocalSecretCipher, new_local_key
 from common.errors import InvalidRequest, PermanentError
 from common.jobs import lifecycle
 from common.jobs.models import JobError, Source
+from common.retention.erasure import tombstone
 from common.services.notify import CallbackFailed, CallbackTask, Notifier, parse_callback_task
-from common.tenants.models import Tenant, new_webhook_secret
+from common.services.webhook_secrets import SigningSecrets
+from common.tenants.models import Tenant, WebhookSecret, new_webhook_secret, webhook_secret_context
 from common.webhooks.http_post import PostResult
 from tests.support.fakes import InMemoryTenantDirectory, RecordingRejectionLog
 
 NOW = datetime.now(UTC)
+CIPHER = LocalSecretCipher(new_local_key())
+
+
+def sealed(secret: str, tenant_id: str = "acme", **times) -> WebhookSecret:
+    return WebhookSecret(CIPHER.encrypt(secret, context=webhook_secret_context(tenant_id)), NOW, **times)
 
 
 @dataclass
@@ -32,7 +41,7 @@ class ScriptedPoster:
 def setup(answers, url="https://hooks.example.com/x", status_error=None):
     tenants = InMemoryTenantDirectory()
     secret = new_webhook_secret()
-    tenants.create(Tenant("acme", "Acme", NOW, secret, webhook_url=url), "h")
+    tenants.create(Tenant("acme", "Acme", NOW, (sealed(secret),), webhook_url=url), "h")
     job = lifecycle.new_job(
         job_id="job_a", tenant_id="acme", agent="protocol-processor", input={}, source=Source.HTTPS, now=NOW
     )
@@ -45,6 +54,7 @@ def setup(answers, url="https://hooks.example.com/x", status_error=None):
     poster = ScriptedPoster(list(answers))
     notifier = Notifier(
         tenants=tenants,
+        signing=SigningSecrets(lambda: CIPHER),
         poster=poster,
         clock=lambda: datetime.now(UTC),
         base_url="https://api.example.com",
@@ -95,7 +105,12 @@ def test_failed_job_event():
 def test_url_that_now_resolves_privately_is_refused_at_delivery():
     tenants, _, poster, _ = setup([])
     notifier = Notifier(
-        tenants=tenants, poster=poster, clock=lambda: NOW, base_url="x", resolve=lambda h, p: ["10.0.0.7"]
+        tenants=tenants,
+        signing=SigningSecrets(lambda: CIPHER),
+        poster=poster,
+        clock=lambda: NOW,
+        base_url="x",
+        resolve=lambda h, p: ["10.0.0.7"],
     )
     with pytest.raises(PermanentError) as info:
         notifier.deliver(CallbackTask("acme", "job_a", "job.completed"))
@@ -166,7 +181,12 @@ def test_tasks_that_can_never_be_delivered_are_recorded_then_acked():
     tenants, _, _, _ = setup([])
     rejections = RecordingRejectionLog()
     notifier = Notifier(
-        tenants=tenants, poster=ScriptedPoster([]), clock=lambda: NOW, base_url="https://x", rejections=rejections
+        tenants=tenants,
+        signing=SigningSecrets(lambda: CIPHER),
+        poster=ScriptedPoster([]),
+        clock=lambda: NOW,
+        base_url="https://x",
+        rejections=rejections,
     )
     malformed = notifier.handle({"tenant_id": "a/b"}, task_name="task-1")
     missing = notifier.handle(
@@ -189,6 +209,7 @@ def test_a_refused_url_is_recorded_on_the_job_not_as_a_rejection():
     rejections = RecordingRejectionLog()
     notifier = Notifier(
         tenants=tenants,
+        signing=SigningSecrets(lambda: CIPHER),
         poster=poster,
         clock=lambda: NOW,
         base_url="https://x",
@@ -199,3 +220,68 @@ def test_a_refused_url_is_recorded_on_the_job_not_as_a_rejection():
         notifier.handle({"tenant_id": "acme", "job_id": job_id, "event": "job.completed"})
     assert info.value.error_code == "callback_url_refused" and rejections.records == []
     assert tenants.jobs("acme").get(job_id).callback_status.value == "abandoned"
+
+
+class CountingCipher:
+    def __init__(self):
+        self.decryptions = 0
+
+    def encrypt(self, plaintext, *, context):
+        return CIPHER.encrypt(plaintext, context=context)
+
+    def decrypt(self, ciphertext, *, context):
+        self.decryptions += 1
+        return CIPHER.decrypt(ciphertext, context=context)
+
+
+def test_during_a_rotation_both_secrets_sign_and_a_receiver_holding_either_verifies():
+    tenants, old, poster, _ = setup([PostResult(204), PostResult(204)])
+    new = new_webhook_secret()
+    tenant = tenants.get("acme")
+    grace_end = datetime.now(UTC) + timedelta(hours=1)
+    tenants.save(tenant.replace(webhook_secrets=(sealed(new), sealed(old, expires_at=grace_end))))
+    counting = CountingCipher()
+    notifier = Notifier(
+        tenants=tenants,
+        signing=SigningSecrets(lambda: counting),
+        poster=poster,
+        clock=lambda: datetime.now(UTC),
+        base_url="https://api.example.com",
+        resolve=lambda host, port: ["93.184.216.34"],
+    )
+    notifier.deliver(CallbackTask("acme", "job_a", "job.completed"))
+    _, body, headers = poster.calls[0]
+    signatures = headers["webhook-signature"].split(" ")
+    assert len(signatures) == 2 and all(s.startswith("v1,") for s in signatures)
+    for secret in (new, old):
+        assert Webhook(secret).verify(body, headers)["job_id"] == "job_a"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_webhook_secret()).verify(body, headers)
+    # Decrypted once per secret and instance, not once per callback.
+    tenants.jobs("acme").update("job_a", lambda j: j.replace(callbacks=(), callback_status=None))
+    notifier.deliver(CallbackTask("acme", "job_a", "job.completed"))
+    assert counting.decryptions == 2
+
+
+def test_after_the_grace_period_only_the_new_secret_signs():
+    tenants, old, poster, notifier = setup([PostResult(204)])
+    new = new_webhook_secret()
+    ended = datetime.now(UTC) - timedelta(seconds=1)
+    tenants.save(tenants.get("acme").replace(webhook_secrets=(sealed(new), sealed(old, expires_at=ended))))
+    notifier.deliver(CallbackTask("acme", "job_a", "job.completed"))
+    _, body, headers = poster.calls[0]
+    assert len(headers["webhook-signature"].split(" ")) == 1
+    assert Webhook(new).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(body, headers)
+
+
+def test_a_tenant_without_a_secret_and_an_erased_job_send_nothing():
+    tenants, _, poster, notifier = setup([])
+    tenants.jobs("acme").update("job_a", lambda j: tombstone(j, now=NOW))
+    assert notifier.deliver(CallbackTask("acme", "job_a", "job.completed")).kind == "skipped"
+    tenants, _, poster, notifier = setup([])
+    tenants.save(tenants.get("acme").replace(webhook_secrets=()))
+    with pytest.raises(PermanentError) as info:
+        notifier.deliver(CallbackTask("acme", "job_a", "job.completed"))
+    assert info.value.error_code == "no_webhook_secret" and poster.calls == []

@@ -40,7 +40,7 @@ def env():
             )
 
     e = Env()
-    e.tenants.create(Tenant("acme", "Acme", e.clock(), "whsec_x", allowed_models=("openai/gpt-4o",)), "h1")
+    e.tenants.create(Tenant("acme", "Acme", e.clock(), allowed_models=("openai/gpt-4o",)), "h1")
     return e
 
 
@@ -226,3 +226,14 @@ def test_validation_errors_name_json_paths_never_client_field_names_or_pydantic_
     assert "zz_canary_field" not in rendered and "constrained-str" not in rendered and "list[" not in rendered
     fields = [e["field"] for e in info.value.details["errors"]]
     assert "criteria[0].type" in fields
+
+
+@pytest.mark.parametrize(("tenant_days", "expected_days"), [(None, 30), (7, 7), (400, 30)])
+def test_a_submitted_job_and_its_idempotency_key_expire_with_the_tenants_retention(env, tenant_days, expected_days):
+    from datetime import timedelta
+
+    env.tenants.save(env.tenants.get("acme").replace(retention_days=tenant_days))
+    tenant = env.tenants.get("acme")
+    result = env.service(retention_days=30).submit(tenant, "protocol-processor", {"file_uri": URI}, idempotency_key="k")
+    assert result.job.expires_at == env.clock() + timedelta(days=expected_days)
+    assert env.keys["acme"]["k"].expires_at == result.job.expires_at
