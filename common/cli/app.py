@@ -7,6 +7,7 @@ import typer
 from common.cli import agents, dev, jobs, submit, tenants
 
 app = typer.Typer(
+    rich_markup_mode=None,  # plain help: rich's renderer alone costs more than typer's import
     help="Run LLM agents as asynchronous, tenant-isolated jobs on Google Cloud serverless.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

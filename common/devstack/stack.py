@@ -115,7 +115,9 @@ class StackSettings:
         functions: Which functions to serve (``()`` for emulators only, as integration tests do).
         with_tasks: Start the Cloud Tasks emulator and the callbacks queue.
         sweep_every_seconds: How often the ticker publishes a sweep tick (s); 0 starts no ticker.
-        extra_env: Extra environment for the functions (e.g. model settings).
+        extra_env: Extra environment for the functions (e.g. model keys); not persisted.
+        model: ``AGENTJOBS_MODEL`` for the functions (``provider/model``; empty = offline); kept
+            in the stack's environment, so ``dev info`` shows it and restarts keep it.
     """
 
     project: str = "agentjobs-dev"
@@ -124,6 +126,7 @@ class StackSettings:
     with_tasks: bool = True
     sweep_every_seconds: float = 5.0
     extra_env: Mapping[str, str] = field(default_factory=dict[str, str])
+    model: str = ""
 
 
 @dataclass(slots=True)
@@ -333,6 +336,8 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
             "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{ports['storage']}",
             "AGENTJOBS_DEV_ALLOW_LOOPBACK_CALLBACKS": "1",
         }
+        if s.model:
+            info.env["AGENTJOBS_MODEL"] = s.model
         with info.client_env():
             from common.adapters import provisioning
 
