@@ -192,6 +192,7 @@ def logs(
     ] = None,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")] = False,
     lines: Annotated[int, typer.Option("--lines", "-n", help="Show the last N lines first (0 = all).")] = 50,
+    routine: Annotated[bool, typer.Option("--routine", help="Also show sweep ticks that found nothing to do.")] = False,
     state_dir: StateDir = None,
 ) -> None:
     """Pretty-print the functions' JSON logs: local time, severity, function, job id, event, fields."""
@@ -206,11 +207,63 @@ def logs(
     if function is not None and function not in known:
         exits.fail(f"no log for {function}; logs: {', '.join(known)}", exits.USAGE)
     sources = [function] if function else [f for f in _FUNCTIONS if f in known]
-    for line in read_logs(log_dir, sources, last=lines):
+    shown = [line for line in read_logs(log_dir, sources) if routine or not line.routine]
+    for line in shown[-lines:] if lines > 0 else shown:
         typer.echo(line.text)
     if follow:
         try:
             for line in follow_logs(log_dir, sources):
-                typer.echo(line.text)
+                if routine or not line.routine:
+                    typer.echo(line.text)
         except KeyboardInterrupt:
             return
+
+
+@app.command()
+def webhooks(
+    secret: Annotated[
+        str,
+        typer.Option(
+            "--secret", help="The tenant's whsec_ secret (default: $AGENTJOBS_WEBHOOK_SECRET).", show_default=False
+        ),
+    ] = "",
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8787,
+    count: Annotated[int, typer.Option("--count", help="Exit after this many verified callbacks; 0 = never.")] = 0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="With --count: give up after this many seconds (exit 3).")
+    ] = 300.0,
+) -> None:
+    """Receive signed callbacks on http://127.0.0.1:PORT/ and print each one, verified with the tenant's secret.
+
+    The local stack accepts loopback callback URLs; a deployment does not.
+    """
+    import time
+
+    from common.webhooks.receiver import WebhookReceiver
+
+    key = secret or os.environ.get("AGENTJOBS_WEBHOOK_SECRET", "")
+    if not key.startswith("whsec_"):
+        exits.fail("pass the tenant's webhook secret: --secret whsec_... (tenants create prints it)", exits.USAGE)
+    try:
+        receiver = WebhookReceiver(secret=key, port=port).__enter__()
+    except OSError as e:
+        exits.fail(f"cannot listen on 127.0.0.1:{port}: {e.strerror}", exits.FAILED)
+    exits.note(f"listening on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+    seen = verified = 0
+    deadline = time.monotonic() + timeout
+    try:
+        while not count or verified < count:
+            if count and time.monotonic() > deadline:
+                exits.fail(f"timed out after {timeout:g} s with {verified} of {count} callbacks", exits.TIMEOUT)
+            arrived = receiver.wait_for(seen + 1, timeout=0.5, accepted_only=False)
+            for delivery in arrived[seen:]:
+                p = delivery.payload or {}
+                verified += delivery.verified
+                verdict = "verified" if delivery.verified else "BAD SIGNATURE"
+                stamp = time.strftime("%H:%M:%S")
+                typer.echo(f"{stamp}  {verdict}  {p.get('type', '-')}  {p.get('job_id', '-')}  {p.get('status', '-')}")
+            seen = len(arrived)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        receiver.__exit__(None, None, None)

@@ -5,8 +5,9 @@ The functions write one JSON object per line (:func:`common.telemetry.log.log`):
 
     14:52:03.123  INFO     run_agent  job_3f2a…  job.completed  tenant_id=acme agent=protocol-processor
 
-in the machine's local time zone. Lines that are not JSON (the server's access log, a crash's
-traceback) are shown as they are, after the previous record's time.
+in the machine's local time zone. Sweep ticks that found nothing to do are marked routine. Lines
+that are not JSON (the server's access log, a crash's traceback) are shown as they are, after the
+previous record's time.
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ class LogLine:
         time: Unix seconds (the record's, or the previous record's for a plain line).
         source: The function (or emulator) that wrote it.
         text: The formatted line.
+        routine: A sweep tick that found nothing to do (hidden unless asked for).
     """
 
     time: float
     source: str
     text: str
+    routine: bool = False
 
 
 def format_record(record: Mapping[str, Any], source: str) -> str:
@@ -55,6 +58,13 @@ def format_record(record: Mapping[str, Any], source: str) -> str:
     return f"{when}  {severity:<8} {source:<9}  {job_id:<30} {record.get('message', '')}  {rest}".rstrip()
 
 
+def _routine(record: Mapping[str, Any]) -> bool:
+    if record.get("message") != "sweep.done":
+        return False
+    counts = [v for k, v in record.items() if k != "time" and isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return not any(counts)
+
+
 def parse_line(raw: str, source: str, previous_time: float) -> LogLine:
     """A raw log line: formatted when it is a JSON record, else kept as it is."""
     text = raw.rstrip("\n")
@@ -66,7 +76,7 @@ def parse_line(raw: str, source: str, previous_time: float) -> LogLine:
         fields = cast(dict[str, Any], record)
         stamp = fields.get("time")
         at = float(stamp) if isinstance(stamp, (int, float)) else previous_time
-        return LogLine(at, source, format_record(fields, source))
+        return LogLine(at, source, format_record(fields, source), routine=_routine(fields))
     return LogLine(previous_time, source, f"{'':<12}  {'':<8} {source:<9}  {text}")
 
 
