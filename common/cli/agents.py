@@ -8,7 +8,9 @@ is not given).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,7 +130,9 @@ def run(
         except ValidationError as e:
             raise invalid_input(e) from e
         started = time.perf_counter()
-        result = implementation.run(payload, ctx)
+        # The agent's structured log lines go to stderr: stdout carries only the result (--json).
+        with contextlib.redirect_stdout(sys.stderr):
+            result = implementation.run(payload, ctx)
         ctx.record_stage("total", time.perf_counter() - started)
     except AgentJobsError as e:
         if as_json:

@@ -52,6 +52,7 @@ API_ENV = {
     "AGENTJOBS_CONFIG": "Path of the CLI's configuration file (default ./agentjobs.toml, then XDG).",
     "AGENTJOBS_DEV_DIR": "Where `agentjobs dev up` keeps state.json and logs/ (default .agentjobs/dev).",
     "AGENTJOBS_SHARED_DATA": "Folder of the shared sample documents, for `agentjobs demo`.",
+    "AGENTJOBS_WEBHOOK_SECRET": "The tenant's whsec_ secret, for `agentjobs dev webhooks`.",
 }
 """Variables only the CLI reads (the functions' settings live in :mod:`common.config`)."""
 
