@@ -382,7 +382,7 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
                 process = launch(name, _function_argv(name, ports[name]), ports[name], env=function_env)
                 function_waits.append((process, function_urls[name] + "/healthz"))
                 info.endpoints[name] = function_urls[name]
-            _wait_all(function_waits, popens, timeout=120)
+            _wait_all(function_waits, popens, timeout=120, expect_ok=True)  # every function answers /healthz
 
             if "run_agent" in function_urls:
                 for spec in SUBSCRIPTIONS:
@@ -442,7 +442,7 @@ def restart_function(
         env={**info.env, **_LOCAL_SWEEP_ENV, **(extra_env or {})},
         cwd=PROJECT_ROOT,
     )
-    wait_http(process, popen, f"http://127.0.0.1:{old.port}/healthz", timeout=120)
+    wait_http(process, popen, f"http://127.0.0.1:{old.port}/healthz", timeout=120, expect_ok=True)
     info.processes[info.processes.index(old)] = process
     _write_state(info.state_dir, info)
     return process
@@ -487,8 +487,12 @@ def _wait_all(
     waits: list[tuple[ManagedProcess, str]],
     popens: Mapping[str, subprocess.Popen[bytes]],
     timeout: float = 90.0,
+    *,
+    expect_ok: bool = False,
 ) -> None:
     with ThreadPoolExecutor(max_workers=max(1, len(waits))) as pool:
-        futures = [pool.submit(wait_http, p, popens.get(p.name), url, timeout=timeout) for p, url in waits]
+        futures = [
+            pool.submit(wait_http, p, popens.get(p.name), url, timeout=timeout, expect_ok=expect_ok) for p, url in waits
+        ]
         for future in futures:
             future.result()
