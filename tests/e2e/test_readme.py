@@ -10,6 +10,7 @@ would fail here.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 from common.devstack.stack import PROJECT_ROOT
+from common.tenants.models import hash_api_key
 from tests.e2e.conftest import MODEL, Stack
 from tests.support.protocol_pdfs import CriteriaList, Heading, Item, Protocol, render_protocol
 from tests.support.readme import README, runnable_blocks
@@ -73,7 +75,9 @@ def test_readme_shell_blocks_run_in_order(stack: Stack, tmp_path: Path):
     session.mkdir()
     (session / "protocol.pdf").write_bytes(_protocol_pdf())
     shim = _shim(tmp_path / "bin")
-    script = "set -euo pipefail\n" + "\n".join(f"echo '### README block {i + 1}'\n{b}" for i, b in enumerate(blocks))
+    script = "set -euo pipefail\n" + "\n".join(
+        f'echo "### README block {i + 1} ($SECONDS s)"\n{b}' for i, b in enumerate(blocks)
+    )
     env = {
         "PATH": f"{shim}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(tmp_path),
@@ -91,6 +95,7 @@ def test_readme_shell_blocks_run_in_order(stack: Stack, tmp_path: Path):
         ["bash", "-c", script], cwd=session, env=env, capture_output=True, text=True, timeout=300, check=False
     )
     output = done.stdout + done.stderr
+    print(*(line for line in done.stdout.splitlines() if line.startswith("### README block")), sep="\n")
     assert done.returncode == 0, done.stdout[-3000:] + "\n--- stderr ---\n" + done.stderr[-3000:]
     assert "Traceback" not in output
     # What the blocks printed is what the README says they do.
@@ -100,4 +105,7 @@ def test_readme_shell_blocks_run_in_order(stack: Stack, tmp_path: Path):
     assert '"status": "success"' in (session / "job.json").read_text()
     assert "RDM-2" in (session / "summary.json").read_text() or "Readmeximab" in (session / "summary.json").read_text()
     assert "erased" in done.stdout  # tenants delete
+    # Keys are shown once (into acme.json here) and stored hashed: `tenants show` printed neither.
+    key = json.loads((session / "acme.json").read_text())["api_key"]
+    assert key not in output and hash_api_key(key) not in output
     assert stack.directory.get("acme") is None
