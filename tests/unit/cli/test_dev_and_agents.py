@@ -80,3 +80,23 @@ def test_agents_run_takes_the_request_submit_takes(tmp_path: Path):
     assert json.loads(result.stdout)["error"]["code"] == "model_not_configured"
     result = runner.invoke(app, ["agents", "run", "criteria-evaluator", "--file", str(request)])
     assert result.exit_code == exits.FAILED and "--input" in result.stderr
+
+
+def test_dev_up_gives_the_model_and_its_key_to_the_functions(monkeypatch, tmp_path: Path):
+    from common.devstack import stack
+    from common.devstack.processes import StartupFailed
+
+    started: list[stack.StackSettings] = []
+
+    def fake_start(settings: stack.StackSettings, *, state_dir: Path) -> stack.StackInfo:
+        started.append(settings)
+        raise StartupFailed("not starting anything in a unit test")
+
+    monkeypatch.setattr(stack, "start_stack", fake_start)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-unit")
+    result = runner.invoke(app, ["dev", "up", "--model", "openai/gpt-4o-mini"])
+    assert result.exit_code == exits.FAILED and "key from OPENAI_API_KEY" in result.stderr
+    assert started[-1].model == "openai/gpt-4o-mini" and started[-1].extra_env["OPENAI_API_KEY"] == "sk-unit"
+    (tmp_path / "agentjobs.toml").write_text('[dev]\nmodel = "ollama/llama3"\n')
+    runner.invoke(app, ["dev", "up"])
+    assert started[-1].model == "ollama/llama3"
