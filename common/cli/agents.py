@@ -6,8 +6,6 @@ JSON request (the agent's input plus the envelope fields ``callback_url``, ``met
 is not given).
 """
 
-from __future__ import annotations
-
 import contextlib
 import json
 import sys

@@ -1,7 +1,5 @@
 """The ``agentjobs`` command: ``dev``, ``tenants``, ``agents``, ``status``, ``jobs``, ``submit``, ``demo``."""
 
-from __future__ import annotations
-
 import typer
 
 from common.cli import agents, dev, jobs, submit, tenants

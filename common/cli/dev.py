@@ -1,7 +1,5 @@
 """``agentjobs dev up|down|info|env|logs``: the local stack."""
 
-from __future__ import annotations
-
 import os
 import shlex
 from pathlib import Path
@@ -34,7 +32,7 @@ PROVIDER_KEYS = {
 _FUNCTIONS = ("submit", "status", "run_agent", "notify")
 
 
-def client_exports(info: StackInfo) -> list[tuple[str, str]]:
+def client_exports(info: "StackInfo") -> list[tuple[str, str]]:
     """``(variable, value)`` pairs a shell needs to use the stack: API URLs, emulator hosts, project."""
     pairs = [
         ("AGENTJOBS_SUBMIT_URL", info.endpoints.get("submit", "")),
@@ -53,11 +51,11 @@ def client_exports(info: StackInfo) -> list[tuple[str, str]]:
     return [(k, v) for k, v in pairs if v]
 
 
-def _export_lines(info: StackInfo) -> list[str]:
+def _export_lines(info: "StackInfo") -> list[str]:
     return [f"export {key}={shlex.quote(value)}" for key, value in client_exports(info)]
 
 
-def print_stack(info: StackInfo) -> None:
+def print_stack(info: "StackInfo") -> None:
     """Print endpoints, log folder, model and the environment to reach the stack."""
     from rich.console import Console
     from rich.table import Table
@@ -161,7 +159,7 @@ def down(state_dir: StateDir = None) -> None:
     typer.echo(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
 
 
-def _running(state_dir: Path | None) -> StackInfo:
+def _running(state_dir: Path | None) -> "StackInfo":
     from common.devstack.stack import default_state_dir, load_stack
 
     directory = state_dir or default_state_dir()

@@ -1,7 +1,5 @@
 """``agentjobs status`` and ``agentjobs jobs``: look jobs up, list them and erase them through the HTTP API."""
 
-from __future__ import annotations
-
 import json
 from typing import Annotated, Any, cast
 

@@ -1,7 +1,5 @@
 """``agentjobs submit``: upload if needed, submit over HTTPS, optionally wait for the result."""
 
-from __future__ import annotations
-
 import json
 import uuid
 from pathlib import Path

@@ -6,8 +6,6 @@ its target first and refuses a real project unless ``--project`` or the configur
 it (:mod:`common.cli.target`).
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -41,7 +39,7 @@ Project = Annotated[
 ]
 
 
-def _admin(s: Settings) -> TenantAdmin:
+def _admin(s: "Settings") -> "TenantAdmin":
     from common.adapters.clients import firestore_client
     from common.adapters.firestore_store import FirestoreTenantDirectory
     from common.adapters.secret_ciphers import secret_cipher_factory
@@ -57,7 +55,7 @@ def _admin(s: Settings) -> TenantAdmin:
     )
 
 
-def _eraser(settings: Settings) -> TenantEraser:
+def _eraser(settings: "Settings") -> "TenantEraser":
     from common.adapters.clients import firestore_client, storage_client
     from common.adapters.firestore_store import (
         FirestoreIdempotencyStore,
@@ -85,7 +83,7 @@ def _eraser(settings: Settings) -> TenantEraser:
     return TenantEraser(tenants=directory, rejections=FirestoreRejectionLog(firestore), blobs_for=blobs_for, jobs=jobs)
 
 
-def _run[T](project: str | None, action: Callable[[TenantAdmin], T]) -> T:
+def _run[T](project: str | None, action: Callable[["TenantAdmin"], T]) -> T:
     """Announce the target, then run ``action`` on a :class:`TenantAdmin` built for it."""
     from common.cli.target import admin_target, run_admin
 
@@ -97,7 +95,7 @@ def _echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def _tenant_json(tenant: Tenant) -> dict[str, Any]:
+def _tenant_json(tenant: "Tenant") -> dict[str, Any]:
     return {
         "tenant_id": tenant.tenant_id,
         "name": tenant.name,
