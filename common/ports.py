@@ -263,10 +263,36 @@ class BlobStore(Protocol):
         """
         ...
 
-    def write(self, relative_name: str, data: bytes, *, content_type: str) -> StoredObject:
+    def write(
+        self, relative_name: str, data: bytes, *, content_type: str, expires_at: datetime | None = None
+    ) -> StoredObject:
         """Write ``tenants/{tenant_id}/{relative_name}``; returns its URI and generation.
 
+        Args:
+            relative_name: Name under the tenant's prefix.
+            data: The object's bytes.
+            content_type: Its MIME type.
+            expires_at: When the bucket's lifecycle may delete it (UTC; the object's
+                ``customTime``), normally the owning job's ``expires_at``.
+
         Raises:
+            TransientError: Storage is unavailable.
+        """
+        ...
+
+    def set_expiry(self, uri: str, expires_at: datetime, *, generation: int | None = None) -> bool:
+        """Mark an existing object for deletion at ``expires_at`` (its ``customTime``).
+
+        The bucket's lifecycle rule deletes an object once its ``customTime`` has passed, so an
+        input blob lives exactly as long as the job that read it. Cloud Storage never moves a
+        ``customTime`` earlier; an object read by two jobs keeps the later expiry.
+
+        Returns:
+            ``False`` when the object is gone, was replaced (``generation``), or already
+            carries a later expiry.
+
+        Raises:
+            Forbidden: ``outside_tenant_prefix`` when the URI is not under the tenant's prefix.
             TransientError: Storage is unavailable.
         """
         ...

@@ -145,8 +145,20 @@ class _RunContext:
     def read_document(self, uri: str, *, generation: int | None = None) -> bytes:
         started = time.perf_counter()
         data = self.blobs.read(uri, max_bytes=self.max_document_bytes, generation=generation)
+        self._expire_with_job(uri, generation)
         self.record_stage("download", time.perf_counter() - started)
         return data
+
+    def _expire_with_job(self, uri: str, generation: int | None) -> None:
+        # The bucket's lifecycle deletes an input at its customTime; without one, only the
+        # deployment-wide age ceiling does, later than a shorter tenant retention.
+        expires_at = self.lease.job.expires_at
+        if expires_at is None:
+            return
+        try:
+            self.blobs.set_expiry(uri, expires_at, generation=generation)
+        except AgentJobsError as e:  # best effort: the age ceiling still deletes the object
+            log("blob.expiry_not_set", severity="WARNING", job_id=self.job_id, code=e.code)
 
     def record_stage(self, name: str, seconds: float) -> None:
         self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 6)
@@ -304,7 +316,9 @@ class JobExecutor:
         inline: dict[str, Any] | None = output
         result_ref: str | None = None
         if len(encoded) > self._settings.inline_result_bytes:
-            stored = ctx.blobs.write(f"results/{job.job_id}.json", encoded, content_type="application/json")
+            stored = ctx.blobs.write(
+                f"results/{job.job_id}.json", encoded, content_type="application/json", expires_at=job.expires_at
+            )
             result_ref, inline = stored.uri, None
         lease.stop()
         finished = lease.write(

@@ -201,6 +201,7 @@ class InMemoryBucket:
     objects: dict[str, tuple[bytes, int]] = field(default_factory=dict)
     generation: int = 1000
     unavailable: bool = False
+    expiries: dict[str, datetime] = field(default_factory=dict[str, datetime])
 
     def put(self, name: str, data: bytes) -> int:
         self.generation += 1
@@ -236,10 +237,24 @@ class InMemoryBlobStore:
             raise DocumentTooLarge("too large")
         return data
 
-    def write(self, relative_name: str, data: bytes, *, content_type: str) -> StoredObject:
+    def write(
+        self, relative_name: str, data: bytes, *, content_type: str, expires_at: datetime | None = None
+    ) -> StoredObject:
         name = f"tenants/{self._tenant_id}/{relative_name}"
         gen = self._bucket.put(name, data)
+        if expires_at is not None:
+            self._bucket.expiries[name] = expires_at
         return StoredObject(f"gs://{self._bucket_name}/{name}", gen)
+
+    def set_expiry(self, uri: str, expires_at: datetime, *, generation: int | None = None) -> bool:
+        name = uri[len(f"gs://{self._bucket_name}/") :]
+        stored = self._bucket.objects.get(name)
+        if stored is None or (generation is not None and stored[1] != generation):
+            return False
+        if name in self._bucket.expiries and self._bucket.expiries[name] > expires_at:
+            return False
+        self._bucket.expiries[name] = expires_at
+        return True
 
     def delete(self, uri: str, *, generation: int | None = None) -> bool:
         if self._bucket.unavailable:
