@@ -4,12 +4,14 @@ Each function's Firestore client is wrapped at its GAPIC layer, where every RPC 
 are documents asked for by ``batch_get_documents`` and documents returned by queries; writes
 are the writes in each ``commit``. One successful job with a callback, through ``submit``,
 ``run_agent`` and ``notify`` with warm caches (the API key, the tenant's webhook secret), must
-cost at most 2 reads and 4 writes:
+cost at most 2 reads and 5 writes:
 
 * submit: write 1, the new job (the key and its tenant come from the warm auth cache);
 * run_agent: read 1 and write 2, the claim (read, then a write conditioned on the revision read);
-  write 3, the result (conditioned on the revision the claim wrote: no read); no transaction;
-* notify: read 2, the job (its callback URL and status); write 4, the attempt and callback status.
+  write 3, the result (conditioned on the revision the claim wrote: no read), and write 4, the
+  tenant's daily usage counters, in the same batch commit as the result (increments: no read);
+  no transaction;
+* notify: read 2, the job (its callback URL and status); write 5, the attempt and callback status.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -35,12 +38,14 @@ class Operations:
     """Firestore RPCs seen, as ``(function, kind, document)``."""
 
     seen: list[tuple[str, str, str]] = field(default_factory=list)
+    commits: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def of(self, kind: str) -> list[tuple[str, str]]:
         return [(function, doc) for function, k, doc in self.seen if k == kind]
 
     def clear(self) -> None:
         self.seen.clear()
+        self.commits.clear()
 
 
 def _short(name: str) -> str:
@@ -62,8 +67,10 @@ def instrument(client: Any, ops: Operations, function: str) -> Any:
             yield response
 
     def commit(*args, request=None, **kwargs):
-        for write in request["writes"]:
-            ops.seen.append((function, "write", _short(write.update.name or write.delete)))
+        names = tuple(_short(write.update.name or write.delete) for write in request["writes"])
+        ops.commits.append((function, names))
+        for name in names:
+            ops.seen.append((function, "write", name))
         return real["commit"](*args, request=request, **kwargs)
 
     def begin_transaction(*args, **kwargs):
@@ -109,7 +116,7 @@ def submit_job(submit, tenant, blobs, name: str, callback_url: str) -> str:
     return response.get_json()["job_id"]
 
 
-def test_a_successful_job_with_its_callback_costs_two_reads_and_four_writes(counted, tenant, blobs):
+def test_a_successful_job_with_its_callback_costs_two_reads_and_five_writes(counted, tenant, blobs):
     make, ops = counted
     submit, run_agent, notify = make("submit"), make("run_agent", AGENTJOBS_CALLBACKS_QUEUE=""), make("notify")
     with WebhookReceiver(secret=tenant.webhook_secret) as receiver:
@@ -127,11 +134,15 @@ def test_a_successful_job_with_its_callback_costs_two_reads_and_four_writes(coun
         assert receiver.wait_for(2)[-1].payload["job_id"] == job_id
 
     job_doc = f"tenants/acme/jobs/{job_id}"
+    usage_doc = f"tenants/acme/usage/{datetime.now(UTC).date().isoformat()}"
     assert ops.of("transaction") == []
     assert ops.of("read") == [("run_agent", job_doc), ("notify", job_doc)], ops.seen
     assert ops.of("write") == [
         ("submit", job_doc),
         ("run_agent", job_doc),
         ("run_agent", job_doc),
+        ("run_agent", usage_doc),
         ("notify", job_doc),
     ], ops.seen
+    commits = [c for c in ops.commits if c[0] == "run_agent"]
+    assert commits[-1] == ("run_agent", (job_doc, usage_doc)), "the result and its usage commit together"
