@@ -183,20 +183,13 @@ def print_usage(console: Console, job: Mapping[str, Any]) -> None:
             highlight=False,
         )
         calls = cast(Sequence[Mapping[str, Any]], usage.get("model_calls") or [])
-        if calls:
-            table = Table(title="model calls", title_justify="left")
-            for column in ("requested at", "provider", "model (answered)", "in", "cached", "out", "reasoning", "s"):
-                table.add_column(column, justify="left" if column in ("requested at", "provider") else "right")
-            for c in calls:
-                table.add_row(
-                    str(c.get("requested_at")),
-                    str(c.get("provider")),
-                    f"{c.get('request_model')} ({c.get('response_model') or '?'})",
-                    str(c.get("input_tokens")),
-                    str(c.get("cache_read_tokens")),
-                    str(c.get("output_tokens")),
-                    str(c.get("reasoning_tokens")),
-                    f"{float(c.get('seconds') or 0):.3f}",
-                )
-            console.print(table)
+        for n, c in enumerate(calls, 1):
+            answered = c.get("response_model")
+            console.print(
+                f"  call {n}  {c.get('requested_at')}  {c.get('provider')}/{c.get('request_model')}"
+                f"{f' → {answered}' if answered and answered != c.get('request_model') else ''}  "
+                f"in {c.get('input_tokens')} (cached {c.get('cache_read_tokens')}) · out {c.get('output_tokens')} "
+                f"(reasoning {c.get('reasoning_tokens')}) · {float(c.get('seconds') or 0):.3f} s",
+                highlight=False,
+            )
     console.print(cost_line(job), highlight=False)

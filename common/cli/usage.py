@@ -20,11 +20,10 @@ _COLUMNS = (
     ("jobs", "jobs"),
     ("failed", "failed"),
     ("calls", "calls"),
-    ("input_tokens", "input tok"),
+    ("input_tokens", "input"),
     ("cache_read_tokens", "cached"),
-    ("output_tokens", "output tok"),
-    ("reasoning_tokens", "reasoning"),
-    ("cost_usd", "cost USD"),
+    ("output_tokens", "output"),
+    ("cost_usd", "cost"),
     ("unpriced_calls", "unpriced"),
 )
 
@@ -35,12 +34,13 @@ def usage_table(report: dict[str, Any]) -> Table:
     table = Table(
         title=f"usage {report.get('from')} .. {report.get('to')} by {group_by} (UTC days)",
         title_justify="left",
-        caption="unpriced: calls of models with no known price, not in cost (a lower bound then)",
+        caption="tokens; cost in USD; unpriced: calls of models with no known price, not in cost "
+        "(a lower bound then); --json has every counter",
         caption_justify="left",
     )
-    table.add_column(group_by)
-    for _, label in _COLUMNS:
-        table.add_column(label, justify="right")
+    table.add_column(group_by, no_wrap=True)
+    for field, label in _COLUMNS:
+        table.add_column(label, justify="right", no_wrap=field == "cost_usd")
     rows = cast(list[dict[str, Any]], report.get("rows") or [])
     for row in rows:
         table.add_row(str(row.get("key")), *(_cell(row, field) for field, _ in _COLUMNS))

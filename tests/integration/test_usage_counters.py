@@ -8,14 +8,19 @@ serves both (``GET /v1/jobs/{id}``, ``GET /v1/usage``).
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from typer.testing import CliRunner
+from werkzeug.serving import make_server
 
 from common.adapters.firestore_usage import FirestoreUsageReader
 from common.agents.registry import load_agent
+from common.cli.app import app
 from common.costs import PriceOverride
 from common.jobs import lifecycle
 from common.jobs.ids import new_job_id
@@ -206,3 +211,73 @@ def test_usage_needs_a_key_and_knows_only_get(make_app, tenant):
     assert status.get("/v1/usage").status_code == 401
     assert status.get("/v1/usage?bogus=1", headers=bearer(tenant)).get_json()["error"]["code"] == "invalid_parameter"
     assert status.post("/v1/usage", headers=bearer(tenant)).status_code == 405
+
+
+@pytest.fixture
+def served(make_app):
+    """A function app served over real HTTP (for the CLI); yields its base URL."""
+    servers = []
+
+    def serve(app) -> str:
+        server = make_server("127.0.0.1", 0, app.application, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+
+
+def test_the_cli_sets_prices_that_price_jobs_and_shows_cost_and_usage(apps, served, directory, tenant):
+    cli = CliRunner()
+    refused = cli.invoke(
+        app, ["tenants", "prices", "set", "acme", "openai/gpt-4o-mini", "--input", "x", "--output", "1"]
+    )
+    assert refused.exit_code == 2 and "invalid_price_override" in refused.output
+    unknown = cli.invoke(app, ["tenants", "prices", "set", "nobody", "openai/*", "--input", "1", "--output", "1"])
+    assert unknown.exit_code == 1 and "tenant_not_found" in unknown.output
+    done = cli.invoke(
+        app,
+        [
+            "tenants",
+            "prices",
+            "set",
+            "acme",
+            "openai/gpt-4o-mini",
+            "--input",
+            "1",
+            "--output",
+            "2",
+            "--cache-read",
+            "0",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    shown = json.loads(cli.invoke(app, ["tenants", "prices", "show", "acme", "--json"]).output)
+    assert shown["price_overrides"][0]["model"] == "openai/gpt-4o-mini"
+    assert shown["price_overrides"][0]["cache_read_usd_per_mtok"] == "0"
+
+    submit, run_agent, status = apps("openai/gpt-4o-mini:completions")
+    job_id = run_job(submit, run_agent, tenant)
+    job = directory.jobs("acme").get(job_id)
+    assert job.cost.price_source == "tenant-override"
+    expected = (Decimal(job.usage.input_tokens - CACHED) + 2 * Decimal(job.usage.output_tokens)) / 10**6
+    assert job.cost.total_usd == expected
+
+    url = served(status)
+    key = ["--api-url", url, "--api-key", tenant.api_key]
+    printed = cli.invoke(app, ["status", job_id, *key], catch_exceptions=False)
+    assert printed.exit_code == 0, printed.output
+    assert f"cost: ${expected}" in printed.output and "tenant-override" in printed.output
+    assert "gpt-4o-mini-2024-07-18" in printed.output  # the per-call table names the answering model
+
+    table = cli.invoke(app, ["usage", "--group-by", "agent", *key], catch_exceptions=False)
+    assert table.exit_code == 0 and "criteria-evaluator" in table.output and f"${expected}" in table.output
+    raw = json.loads(cli.invoke(app, ["usage", "--json", *key]).output)
+    assert raw["total"]["jobs"] == 1 and raw["rows"][0]["key"] == datetime.now(UTC).date().isoformat()
+    bad = cli.invoke(app, ["usage", "--group-by", "tenant", *key])
+    assert bad.exit_code == 1 and "invalid_parameter" in bad.output
+
+    cleared = cli.invoke(app, ["tenants", "prices", "clear", "acme", "--all"])
+    assert cleared.exit_code == 0 and directory.get("acme").price_overrides == ()
