@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any, cast
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -18,8 +19,6 @@ console = Console()
 
 _COLUMNS = (
     ("jobs", "jobs"),
-    ("failed", "failed"),
-    ("calls", "calls"),
     ("input_tokens", "input"),
     ("cache_read_tokens", "cached"),
     ("output_tokens", "output"),
@@ -32,21 +31,27 @@ def usage_table(report: dict[str, Any]) -> Table:
     """The report as a table: one row per group, then the total."""
     group_by = str(report.get("group_by", "day"))
     table = Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
         title=f"usage {report.get('from')} .. {report.get('to')} by {group_by} (UTC days)",
         title_justify="left",
-        caption="tokens; cost in USD; unpriced: calls of models with no known price, not in cost "
-        "(a lower bound then); --json has every counter",
+        caption="tokens; cost in USD; unpriced: model calls with no known price, not in cost (a lower "
+        "bound then); --json has every counter (failed jobs, calls, cache writes, reasoning)",
         caption_justify="left",
     )
-    table.add_column(group_by, no_wrap=True)
-    for field, label in _COLUMNS:
-        table.add_column(label, justify="right", no_wrap=field == "cost_usd")
     rows = cast(list[dict[str, Any]], report.get("rows") or [])
-    for row in rows:
-        table.add_row(str(row.get("key")), *(_cell(row, field) for field, _ in _COLUMNS))
     total = cast(dict[str, Any], report.get("total") or {})
+    lines = [[str(r.get("key")), *(_cell(r, f) for f, _ in _COLUMNS)] for r in rows]
+    lines.append(["total", *(_cell(total, f) for f, _ in _COLUMNS)])
+    # Values keep their full width (headers fold instead): a cut number would read as another one.
+    widths = [max(len(line[i]) for line in lines) for i in range(len(_COLUMNS) + 1)]
+    table.add_column(group_by, min_width=widths[0], overflow="fold")
+    for (_, label), width in zip(_COLUMNS, widths[1:], strict=True):
+        table.add_column(label, justify="right", min_width=width, overflow="fold")
+    for line in lines[:-1]:
+        table.add_row(*line)
     table.add_section()
-    table.add_row("total", *(_cell(total, field) for field, _ in _COLUMNS), style="bold")
+    table.add_row(*lines[-1], style="bold")
     return table
 
 
