@@ -175,7 +175,7 @@ class CostView(BaseModel):
     price_source: str = Field(
         description="genai-prices==<version> (list prices at each call's request time), "
         "tenant-override, or both joined by +; empty when nothing was priced.",
-        examples=["genai-prices==0.0.40"],
+        examples=["genai-prices==0.2.3"],
     )
     priced_at: str | None = Field(description="When the cost was computed (UTC).")
 

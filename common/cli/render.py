@@ -153,7 +153,7 @@ def print_timings(console: Console, timings: Mapping[str, float], *, title: str 
 def cost_line(job: Mapping[str, Any]) -> str:
     """One line with the job's model cost and its provenance, as the API reports it.
 
-    ``cost: $0.000450 (1 priced call; genai-prices==0.0.40, priced 2026-12-02T14:00:00Z)``; a
+    ``cost: $0.000450 (1 priced call; genai-prices==0.2.3, priced 2026-12-02T14:00:00Z)``; a
     job with unpriced calls says so (the amount is then a lower bound, or absent: never $0).
     """
     cost = cast(Mapping[str, Any] | None, job.get("cost"))
