@@ -146,3 +146,40 @@ def test_a_successful_job_with_its_callback_costs_two_reads_and_five_writes(coun
     ], ops.seen
     commits = [c for c in ops.commits if c[0] == "run_agent"]
     assert commits[-1] == ("run_agent", (job_doc, usage_doc)), "the result and its usage commit together"
+
+
+def test_a_priced_model_job_costs_no_extra_read_when_warm(counted, tenant):
+    """Pricing reads the tenant's price overrides through run_agent's tenant cache."""
+    from common.agents.registry import load_agent
+    from tests.integration.test_usage_counters import CRITERIA, PROFILE, answer
+    from tests.support.scripted_llm import ScriptedLLM
+
+    load_agent.cache_clear()  # agents keep the model port they first built
+    make, ops = counted
+    with ScriptedLLM(answer) as llm:
+        env = {
+            "AGENTJOBS_MODEL__CRITERIA_EVALUATOR": "openai/gpt-4o-mini:completions",
+            "AGENTJOBS_MODEL_BASE_URL": llm.base_url,
+            "AGENTJOBS_MODEL_API_KEY": "test-key",
+            "AGENTJOBS_CALLBACKS_QUEUE": "",
+        }
+        submit, run_agent = make("submit", **env), make("run_agent", **env)
+        ids = []
+        for n in range(2):  # the first warms the key and tenant caches
+            body = {"criteria": CRITERIA, "patient_profile": PROFILE}
+            created = submit.post("/v1/agents/criteria-evaluator/jobs", json=body, headers=bearer(tenant))
+            ids.append(created.get_json()["job_id"])
+            if n == 0:
+                run_agent.post("/", json=job_message("acme", ids[0], "w"))
+                assert ("run_agent", "tenants/acme") in ops.of("read")  # cold: the overrides are read once
+                ops.clear()
+        ran = run_agent.post("/", json=job_message("acme", ids[1], "m")).get_json()
+    assert ran["status"] == "success", ran
+    job_doc = f"tenants/acme/jobs/{ids[1]}"
+    usage_doc = f"tenants/acme/usage/{datetime.now(UTC).date().isoformat()}"
+    assert ops.of("read") == [("run_agent", job_doc)], ops.seen
+    assert [w for w in ops.of("write") if w[0] == "run_agent"] == [
+        ("run_agent", job_doc),
+        ("run_agent", job_doc),
+        ("run_agent", usage_doc),
+    ], ops.seen
