@@ -24,6 +24,11 @@ day, never a scan of jobs. A job counts under the model it ran with (``Job.model
 ``provider/model`` its calls used); jobs that called no model appear in ``total`` and ``agents``
 only.
 
+Each finish is a blind merge-``set`` of ``Increment`` transforms on the day document: no read, no
+transaction, no contention retry. Firestore's guidance is about one sustained write per second per
+document; a tenant finishing jobs faster than that sees those commits slow down (they are
+serialised, not refused). Past that rate, shard the day document (``{day}-{k}``, summed on read).
+
 Money is counted in integer nano-dollars (``cost_nano_usd``, 1e-9 USD): Firestore increments
 are exact on integers and would drift on floats. Each job's cost is rounded half-even to the
 nano-dollar once, when it is counted. Calls without a price (``unpriced_calls``) add nothing to
