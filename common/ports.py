@@ -252,7 +252,7 @@ class TenantDirectory(Protocol):
 
 
 class UsageReader(Protocol):
-    """One tenant's daily usage counters (``tenants/{tenant_id}/usage/{YYYY-MM-DD}``).
+    """One tenant's daily usage counters (``tenants/{tenant_id}/usage/{YYYY-MM-DD}_{shard}``).
 
     Job stores write them, in the commit that finishes a job (:mod:`common.usage.counters`).
     """

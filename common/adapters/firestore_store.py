@@ -6,7 +6,7 @@ Layout::
     tenants/{tenant_id}                       tenant record (webhook secrets encrypted)
     tenants/{tenant_id}/jobs/{job_id}         jobs (and tombstones of erased jobs)
     tenants/{tenant_id}/idempotency/{key}     idempotency keys (sha256 of the caller's key)
-    tenants/{tenant_id}/usage/{YYYY-MM-DD}    daily usage counters (common.usage.counters)
+    tenants/{tenant_id}/usage/{day}_{shard}   daily usage counters (common.usage.counters)
     api_keys/{sha256(api key)}                -> {tenant_id, created_at, expires_at}
     rejections/{message id}                   deliveries that could never form a job
 

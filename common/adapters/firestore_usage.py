@@ -1,7 +1,7 @@
 # pyright: reportMissingTypeStubs=false
 """Daily usage counters in Firestore: written beside a job's finishing write, read by day range.
 
-Layout: ``tenants/{tenant_id}/usage/{YYYY-MM-DD}``, the shape :mod:`common.usage.counters`
+Layout: ``tenants/{tenant_id}/usage/{YYYY-MM-DD}_{shard}``, the shape :mod:`common.usage.counters`
 documents. Counters are ``Increment`` transforms in a merge ``set``, so concurrent jobs of one
 tenant never read-modify-write the document (no read, no contention retry) and the first job of
 a day creates it.
@@ -17,7 +17,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from common.adapters.sdk_errors import translate
 from common.usage.counters import FinishedJobUsage, UsageCounts
-from common.usage.report import DailyUsage
+from common.usage.report import DailyUsage, merge_days
 
 __all__ = ["FirestoreUsageReader", "add_usage"]
 
@@ -36,15 +36,17 @@ def _increments(counts: UsageCounts) -> dict[str, Any]:
 def add_usage(batch: Any, client: Any, tenant_id: str, finished: FinishedJobUsage) -> None:
     """Add ``finished`` to its day's counters as one write of ``batch`` (no read)."""
     counts = _increments(finished.counts)
+    day = finished.day.isoformat()
     data: dict[str, Any] = {
         "tenant_id": tenant_id,
-        "day": finished.day.isoformat(),
+        "day": day,
+        "shard": finished.shard,
         "total": counts,
         "agents": {finished.agent: counts},
     }
     if finished.model:
         data["models"] = {finished.model: counts}
-    batch.set(_usage(client, tenant_id).document(finished.day.isoformat()), data, merge=True)
+    batch.set(_usage(client, tenant_id).document(f"{day}_{finished.shard}"), data, merge=True)
 
 
 def _counts_map(value: object) -> dict[str, UsageCounts]:
@@ -68,7 +70,7 @@ class FirestoreUsageReader:
     """One tenant's daily counters. Implements :class:`common.ports.UsageReader`.
 
     One query on the ``day`` field (a single-field range, served by Firestore's automatic index),
-    one document read per day that has counters.
+    one document read per day and shard that has counters.
     """
 
     def __init__(self, client: firestore.Client, tenant_id: str):
@@ -77,13 +79,14 @@ class FirestoreUsageReader:
         self._usage: Any = _usage(client, tenant_id)
 
     def days(self, start: date, end: date) -> list[DailyUsage]:
-        """The day documents from ``start`` to ``end`` (both included), oldest first."""
+        """The days from ``start`` to ``end`` (both included), shards summed, oldest first."""
         query: Any = (
             self._usage.where(filter=FieldFilter("day", ">=", start.isoformat()))
             .where(filter=FieldFilter("day", "<=", end.isoformat()))
             .order_by("day")
         )
         try:
-            return [_daily(cast(dict[str, Any], s.to_dict())) for s in query.stream()]
+            documents = [_daily(cast(dict[str, Any], s.to_dict())) for s in query.stream()]
         except Exception as e:
             raise translate(e, what="read usage") from e
+        return merge_days(documents)

@@ -8,26 +8,31 @@ the same commit as the job (Firestore batch), so the job and its count land toge
 all. Erasure (``-> deleted``) never counts: it is not a finish, and an erased job's usage stays
 counted.
 
-Stored shape, one document per tenant and UTC day (``tenants/{tenant_id}/usage/{YYYY-MM-DD}``)::
+Stored shape: per tenant and UTC day, up to :data:`SHARDS` documents
+(``tenants/{tenant_id}/usage/{YYYY-MM-DD}_{shard}``, the shard fixed by the job id), all of the
+same shape, whose sum is the day::
 
     {
       "tenant_id": "acme",
       "day": "2026-12-02",
+      "shard": 3,
       "total":  {<counters>},                       # the whole day: one read gives a day's total
       "agents": {"criteria-evaluator": {<counters>}, ...},
       "models": {"openai/gpt-4o-mini": {<counters>}, ...},
     }
 
 with ``<counters>`` the integer fields of :class:`UsageCounts`. A period's total for a tenant
-(e.g. a usage plan's month) is the sum of ``total`` over the period's day documents: one read per
-day, never a scan of jobs. A job counts under the model it ran with (``Job.model``, the
-``provider/model`` its calls used); jobs that called no model appear in ``total`` and ``agents``
-only.
+(e.g. a usage plan's month) is the sum of ``total`` over the period's documents, found by one
+query on ``day``: one read per day and shard that had a finished job (a quiet tenant has one
+document per active day, a busy one up to :data:`SHARDS`), never a scan of jobs. A job counts
+under the model it ran with (``Job.model``, the ``provider/model`` its calls used); jobs that
+called no model appear in ``total`` and ``agents`` only.
 
-Each finish is a blind merge-``set`` of ``Increment`` transforms on the day document: no read, no
-transaction, no contention retry. Firestore's guidance is about one sustained write per second per
-document; a tenant finishing jobs faster than that sees those commits slow down (they are
-serialised, not refused). Past that rate, shard the day document (``{day}-{k}``, summed on read).
+Each finish is a blind merge-``set`` of ``Increment`` transforms on one shard: no read, no
+transaction. Shards exist because Firestore sustains about one write per second per document
+(https://cloud.google.com/firestore/docs/solutions/counters); past it, commits meet contention,
+and a failed finishing commit would send the job back for another run. Spread over
+:data:`SHARDS` documents, a tenant may finish about that many jobs per second.
 
 Money is counted in integer nano-dollars (``cost_nano_usd``, 1e-9 USD): Firestore increments
 are exact on integers and would drift on floats. Each job's cost is rounded half-even to the
@@ -38,16 +43,34 @@ the cost, never $0 of a made-up price: a day with unpriced calls has a lower-bou
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from common.jobs.models import Job, JobStatus
 
-__all__ = ["COUNTER_FIELDS", "NANO_USD", "FinishedJobUsage", "UsageCounts", "finished_usage", "nano_usd"]
+__all__ = [
+    "COUNTER_FIELDS",
+    "NANO_USD",
+    "SHARDS",
+    "FinishedJobUsage",
+    "UsageCounts",
+    "finished_usage",
+    "nano_usd",
+    "shard_of",
+]
+
+SHARDS = 10
+"""Counter documents per tenant and day at most (see the module docstring)."""
 
 NANO_USD = Decimal("0.000000001")
 """One counter unit of money, in USD."""
+
+
+def shard_of(job_id: str) -> int:
+    """The counter shard of a job, in ``range(SHARDS)``: stable across processes (not ``hash()``)."""
+    return int.from_bytes(hashlib.blake2b(job_id.encode("utf-8"), digest_size=4).digest(), "big") % SHARDS
 
 
 def nano_usd(usd: Decimal) -> int:
@@ -114,12 +137,14 @@ class FinishedJobUsage:
 
     Attributes:
         day: The UTC day the job finished; its counters document.
+        shard: The day's counter document it goes to (:func:`shard_of` the job id).
         agent: The job's agent (a key of ``agents``).
         model: The job's ``provider/model`` (a key of ``models``), or ``None`` without one.
         counts: The job's counters.
     """
 
     day: date
+    shard: int
     agent: str
     model: str | None
     counts: UsageCounts
@@ -156,4 +181,5 @@ def finished_usage(before: Job | None, after: Job) -> FinishedJobUsage | None:
         unpriced_calls=cost.unpriced_calls if cost is not None else calls,
     )
     model = after.model if calls else None
-    return FinishedJobUsage(after.finished_at.astimezone(UTC).date(), after.agent, model, counts)
+    day = after.finished_at.astimezone(UTC).date()
+    return FinishedJobUsage(day, shard_of(after.job_id), after.agent, model, counts)

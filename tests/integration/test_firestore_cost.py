@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 import common.adapters.clients as clients
+from common.usage.counters import shard_of
 from common.webhooks.receiver import WebhookReceiver
 from tests.integration.conftest import bearer
 from tests.support.hostile_pdfs import tiny_protocol_pdf
@@ -134,7 +135,7 @@ def test_a_successful_job_with_its_callback_costs_two_reads_and_five_writes(coun
         assert receiver.wait_for(2)[-1].payload["job_id"] == job_id
 
     job_doc = f"tenants/acme/jobs/{job_id}"
-    usage_doc = f"tenants/acme/usage/{datetime.now(UTC).date().isoformat()}"
+    usage_doc = f"tenants/acme/usage/{datetime.now(UTC).date().isoformat()}_{shard_of(job_id)}"
     assert ops.of("transaction") == []
     assert ops.of("read") == [("run_agent", job_doc), ("notify", job_doc)], ops.seen
     assert ops.of("write") == [
@@ -176,7 +177,7 @@ def test_a_priced_model_job_costs_no_extra_read_when_warm(counted, tenant):
         ran = run_agent.post("/", json=job_message("acme", ids[1], "m")).get_json()
     assert ran["status"] == "success", ran
     job_doc = f"tenants/acme/jobs/{ids[1]}"
-    usage_doc = f"tenants/acme/usage/{datetime.now(UTC).date().isoformat()}"
+    usage_doc = f"tenants/acme/usage/{datetime.now(UTC).date().isoformat()}_{shard_of(ids[1])}"
     assert ops.of("read") == [("run_agent", job_doc)], ops.seen
     assert [w for w in ops.of("write") if w[0] == "run_agent"] == [
         ("run_agent", job_doc),

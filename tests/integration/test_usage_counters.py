@@ -24,7 +24,7 @@ from common.cli.app import app
 from common.costs import PriceOverride
 from common.jobs import lifecycle
 from common.jobs.ids import new_job_id
-from common.jobs.models import JobStatus, Source
+from common.jobs.models import JobError, JobStatus, Source
 from common.usage.counters import nano_usd
 from tests.integration.conftest import bearer
 from tests.integration.test_firestore_cost import job_message
@@ -281,3 +281,19 @@ def test_the_cli_sets_prices_that_price_jobs_and_shows_cost_and_usage(apps, serv
 
     cleared = cli.invoke(app, ["tenants", "prices", "clear", "acme", "--all"])
     assert cleared.exit_code == 0 and directory.get("acme").price_overrides == ()
+
+
+def test_jobs_finishing_on_one_day_spread_over_shards_and_report_as_one_day(make_app, directory, tenant):
+    store, now = directory.jobs("acme"), today()
+    for n in range(12):
+        job = lifecycle.new_job(
+            job_id=new_job_id(), tenant_id="acme", agent=f"agent-{n % 2}", input={}, source=Source.HTTPS, now=now
+        )
+        store.create(lifecycle.reject(job, now=now, error=JobError("unknown_agent", "no such agent")))
+    shards = {d.id for d in directory._client.collection("tenants").document("acme").collection("usage").stream()}
+    assert len(shards) > 1 and all(s.startswith(now.date().isoformat() + "_") for s in shards)
+    [day] = FirestoreUsageReader(directory._client, "acme").days(now.date(), now.date())
+    assert (day.total.jobs, day.total.failed) == (12, 12)
+    assert {k: v.jobs for k, v in day.agents.items()} == {"agent-0": 6, "agent-1": 6}
+    report = make_app("status").get("/v1/usage", headers=bearer(tenant)).get_json()
+    assert [(r["key"], r["jobs"]) for r in report["rows"]] == [(now.date().isoformat(), 12)]

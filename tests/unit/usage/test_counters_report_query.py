@@ -12,9 +12,9 @@ from common.errors import InvalidRequest
 from common.jobs import lifecycle
 from common.jobs.models import JobError, ModelCall, Source, Usage
 from common.retention.erasure import tombstone
-from common.usage.counters import UsageCounts, finished_usage, nano_usd
+from common.usage.counters import SHARDS, UsageCounts, finished_usage, nano_usd, shard_of
 from common.usage.query import parse_usage_query
-from common.usage.report import DailyUsage, group_usage
+from common.usage.report import DailyUsage, group_usage, merge_days
 
 NOW = datetime(2026, 12, 2, 23, 59, tzinfo=UTC)
 CALL = ModelCall("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", NOW, 1000, 200, 400, 0, 50)
@@ -126,3 +126,16 @@ def test_usage_query_defaults_and_bounds():
         assert raised.value.to_dict()["parameter"] == parameter
     with pytest.raises(InvalidRequest, match="unknown query parameter"):
         parse_usage_query({"tenant": "other"}, today=today)
+
+
+def test_a_days_shards_merge_into_one_day_and_jobs_spread_over_shards():
+    a = UsageCounts(jobs=1, succeeded=1)
+    b = UsageCounts(jobs=1, failed=1)
+    day = date(2026, 12, 2)
+    [first, second] = merge_days(
+        [DailyUsage(day, a, {"x": a}, {"m": a}), DailyUsage(date(2026, 12, 1), b), DailyUsage(day, b, {"x": b}, {})]
+    )
+    assert (first.day, first.total, first.agents, first.models) == (date(2026, 12, 1), b, {}, {})
+    assert second.total == a + b and second.agents == {"x": a + b} and second.models == {"m": a}
+    shards = {shard_of(f"job_{n}") for n in range(200)}
+    assert shards == set(range(SHARDS)) and shard_of("job_1") == shard_of("job_1")
