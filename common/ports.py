@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
 from common.tenants.models import ApiKey, Tenant
+from common.usage.report import DailyUsage
 
 __all__ = [
     "BlobStore",
@@ -29,6 +30,7 @@ __all__ = [
     "StoredObject",
     "TaskQueue",
     "TenantDirectory",
+    "UsageReader",
 ]
 
 
@@ -45,7 +47,12 @@ Clock = Callable[[], datetime]
 
 
 class JobStore(Protocol):
-    """One tenant's jobs (``tenants/{tenant_id}/jobs``)."""
+    """One tenant's jobs (``tenants/{tenant_id}/jobs``).
+
+    A write that moves a job into ``success`` or ``failed`` (:meth:`create`, :meth:`update`,
+    :meth:`replace`) also adds the job to the tenant's daily usage counters, atomically with it
+    (:func:`common.usage.counters.finished_usage`); a write that does not happen counts nothing.
+    """
 
     @property
     def tenant_id(self) -> str:
@@ -241,6 +248,21 @@ class TenantDirectory(Protocol):
 
     def jobs(self, tenant_id: str) -> JobStore:
         """The job store of ``tenant_id``."""
+        ...
+
+
+class UsageReader(Protocol):
+    """One tenant's daily usage counters (``tenants/{tenant_id}/usage/{YYYY-MM-DD}_{shard}``).
+
+    Job stores write them, in the commit that finishes a job (:mod:`common.usage.counters`).
+    """
+
+    def days(self, start: date, end: date) -> list[DailyUsage]:
+        """The counters of UTC days ``start`` to ``end`` (both included) that have any, oldest first.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
         ...
 
 
