@@ -21,7 +21,7 @@ def print_job(job: dict[str, Any]) -> None:
     """A job's status, error, result and timings, for a terminal."""
     from rich.console import Console
 
-    from common.cli.render import print_criteria_evaluation, print_protocol_summary, print_timings
+    from common.cli.render import print_criteria_evaluation, print_protocol_summary, print_timings, print_usage
 
     console = Console()
     console.print(
@@ -39,6 +39,7 @@ def print_job(job: dict[str, Any]) -> None:
             print_criteria_evaluation(console, result)
     if job.get("timings"):
         print_timings(console, job["timings"])
+    print_usage(console, job)
 
 
 def print_json(data: Any) -> None:
