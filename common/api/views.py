@@ -7,8 +7,9 @@ from typing import Any
 
 from common.jobs.codec import error_to_doc
 from common.jobs.models import Job
+from common.judges.models import Judgement
 
-__all__ = ["iso", "job_links", "job_view"]
+__all__ = ["iso", "job_links", "job_view", "judgement_view"]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -63,6 +64,8 @@ def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, s
             "document_tokens": job.usage.document_tokens,
             "calls": job.usage.calls,
         }
+    if job.quality is not None:
+        view["quality"] = job.quality.value
     if job.error is not None:
         view["error"] = error_to_doc(job.error)
     if job.callback_status is not None:
@@ -75,6 +78,8 @@ def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, s
         return view
     if job.result is not None or result is not None:
         view["result"] = job.result if job.result is not None else result
+    if job.judgements:
+        view["judgements"] = [judgement_view(j) for j in job.judgements]
     if job.callbacks:
         view["callbacks"] = [
             {
@@ -86,4 +91,34 @@ def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, s
             }
             for c in job.callbacks
         ]
+    return view
+
+
+def judgement_view(judgement: Judgement) -> dict[str, Any]:
+    """``{judge, version, pass, score, reason_code, reason, at}``; LLM judges add model, usage, cost."""
+    view: dict[str, Any] = {
+        "judge": judgement.judge,
+        "version": judgement.version,
+        "pass": judgement.passed,
+        "score": judgement.score,
+        "reason_code": judgement.reason_code,
+        "reason": judgement.reason,
+        "at": iso(judgement.at),
+    }
+    if judgement.model is not None:
+        view["model"] = judgement.model
+    if judgement.usage is not None:
+        view["usage"] = {
+            "input_tokens": judgement.usage.input_tokens,
+            "output_tokens": judgement.usage.output_tokens,
+            "calls": judgement.usage.calls,
+        }
+    if judgement.cost is not None:
+        cost = judgement.cost
+        view["cost"] = {
+            "total_usd": None if cost.total_usd is None else str(cost.total_usd),
+            "priced_calls": cost.priced_calls,
+            "unpriced_calls": cost.unpriced_calls,
+            "price_source": cost.price_source,
+        }
     return view

@@ -29,12 +29,15 @@ redelivery can run it again. An error that ends a job for a reason of its own
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common.errors import Conflict
 from common.jobs.models import CallbackStatus, Job, JobError, JobStatus, Source, Usage
+
+if TYPE_CHECKING:
+    from common.judges.models import Judgement, Quality
 
 __all__ = [
     "ATTEMPTS_EXHAUSTED",
@@ -184,6 +187,8 @@ def complete(
     timings: Mapping[str, float] | None = None,
     model: str | None = None,
     usage: Usage | None = None,
+    judgements: Sequence[Judgement] = (),
+    quality: Quality | None = None,
 ) -> Job:
     """``running -> success`` with the agent's output.
 
@@ -196,6 +201,8 @@ def complete(
         timings: Stage durations in seconds, merged into the job's timings.
         model: The ``provider/model`` used, if any.
         usage: Token usage, if a model was called.
+        judgements: The judges' verdicts on the output (:mod:`common.judges`).
+        quality: What the judges made of it; ``None`` when not judged.
 
     Returns:
         The finished job.
@@ -214,6 +221,8 @@ def complete(
         model=model or job.model,
         usage=usage,
         error=None,
+        judgements=tuple(judgements),
+        quality=quality,
     )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from common.costs.models import Cost
+    from common.judges.models import Judgement, Quality
 
 __all__ = ["CallbackAttempt", "CallbackStatus", "Job", "JobError", "JobStatus", "ModelCall", "Source", "Usage"]
 
@@ -209,6 +210,10 @@ class Job:
         expires_at: When the job and its blobs are deleted (UTC): creation time plus the tenant's
             retention (:mod:`common.retention.policy`). Firestore's TTL policy acts on it.
         deleted_at: When the job was erased (UTC); set only on a ``deleted`` tombstone.
+        judgements: The judges' verdicts on a successful job's output (:mod:`common.judges`),
+            stored with the result in the same write.
+        quality: ``passed``, ``flagged`` or ``not_judged`` for a judged successful job; ``None``
+            otherwise. The status stays ``success`` whatever the quality.
         revision: The store's version of this record (opaque), for conditional writes; not
             stored in the record itself.
     """
@@ -241,6 +246,8 @@ class Job:
     callback_updated_at: datetime | None = None
     expires_at: datetime | None = None
     deleted_at: datetime | None = None
+    judgements: tuple[Judgement, ...] = ()
+    quality: Quality | None = None
     revision: str | None = None
 
     def replace(self, **changes: Any) -> Job:

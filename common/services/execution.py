@@ -39,6 +39,7 @@ from common.jobs import lifecycle
 from common.jobs.models import Job, JobError
 from common.ports import BlobStore, Clock, JobStore
 from common.services.callbacks import CallbackScheduler
+from common.services.judging import JobJudging
 from common.telemetry.log import log, where
 
 __all__ = ["JobExecutor", "RunDeadlineExceeded", "RunOutcome"]
@@ -174,6 +175,8 @@ class JobExecutor:
         clock: Current UTC time.
         callbacks: Enqueues callback deliveries when jobs finish; ``None`` disables callbacks.
         agents: Agent lookup (defaults to the registry; tests may pass their own).
+        judging: Judges successful outputs before the completion write (default: the
+            deterministic judges, and the LLM judge where settings configure one).
     """
 
     def __init__(
@@ -184,12 +187,14 @@ class JobExecutor:
         clock: Clock,
         callbacks: CallbackScheduler | None = None,
         agents: Callable[[str], Agent] = load_agent,
+        judging: JobJudging | None = None,
     ):
         self._settings = settings
         self._blobs_for = blobs_for
         self._clock = clock
         self._callbacks = callbacks
         self._agents = agents
+        self._judging = judging or JobJudging(settings=settings, clock=clock)
 
     def execute(self, store: JobStore, job_id: str) -> RunOutcome:
         """Claim the job and, if this call holds its lease, run it to one stored outcome.
@@ -297,6 +302,12 @@ class JobExecutor:
 
     def _succeed(self, lease: _Lease, token: str, result: AgentResult, ctx: _RunContext) -> RunOutcome:
         job = lease.job
+        # Judged under the lease, before the completion write that stores the verdicts and the
+        # callback that announces them (issue 9).
+        started = time.perf_counter()
+        payload = self._agents(job.agent).input_model.model_validate(job.input)
+        judgements, quality = self._judging.judge(job, payload, result)
+        ctx.timings["judge"] = round(time.perf_counter() - started, 6)
         # Text from documents may hold unpaired surrogates (a PDF's ToUnicode map can yield
         # U+D800); they cannot be stored as UTF-8, so they become U+FFFD.
         output: dict[str, Any] = scrub_unencodable(result.output.model_dump(mode="json"))
@@ -317,9 +328,12 @@ class JobExecutor:
                 timings=ctx.timings,
                 model=result.model,
                 usage=result.usage,
+                judgements=judgements,
+                quality=quality,
             )
         )
         self._finished(finished)
+        self._judging.report(finished)
         log(
             "job.succeeded",
             tenant_id=job.tenant_id,

@@ -150,6 +150,8 @@ METRIC_KEYS: frozenset[str] = frozenset(
         "agentjobs.status",
         "agentjobs.error_code",
         "agentjobs.source",
+        "agentjobs.judge",
+        "agentjobs.outcome",
         "gen_ai.operation.name",
         "gen_ai.provider.name",
         "gen_ai.request.model",
