@@ -11,7 +11,8 @@ it occurs in the compacted source verbatim or, failing that, when rapidfuzz's ``
 Numbers get no fuzziness: every number of the text must be a number of the source, so ``18``
 changed to ``65`` is caught although it changes a chunk by one character.
 
-Exact chunk lookup is a substring search, so a well-grounded text costs microseconds; the fuzzy
+A chunk is first looked for right after the previous one (a faithful text is contiguous in its
+source), then anywhere; so a well-grounded text costs one substring search, and the fuzzy
 fallback runs only on the chunks that were not found verbatim.
 """
 
@@ -37,7 +38,11 @@ _TRAILING_ZERO = re.compile(r"^(\d+)[.,]0+$")
 
 def compact(text: str) -> str:
     """Letters and digits only, lower-cased, after NFKC and HTML unescaping."""
-    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", html.unescape(text)).lower())
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return _NOT_ALNUM.sub("", text.lower())
 
 
 def numbers(text: str) -> set[str]:
@@ -100,8 +105,16 @@ def grounding(
     if not needle:
         return Grounding(1.0, missing, True)
     chunks = [needle[i : i + CHUNK] for i in range(0, len(needle), CHUNK)]
-    found = sum(len(chunk) for chunk in chunks if _find(chunk, hay) >= 0)
     head = _find(chunks[0], hay)
+    found = len(chunks[0]) if head >= 0 else 0
+    at = head + len(chunks[0]) if head >= 0 else -1
+    for chunk in chunks[1:]:
+        # Chunks of a faithful text follow each other in the source: check there first.
+        if at < 0 or not hay.startswith(chunk, at):
+            at = _find(chunk, hay)
+        if at >= 0:
+            found += len(chunk)
+            at += len(chunk)
     return Grounding(found / len(needle), missing, 0 <= head < head_end)
 
 
