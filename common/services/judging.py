@@ -20,6 +20,7 @@ rate per tenant and agent (:mod:`common.judges.alerts`) raises one alert when it
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -35,6 +36,7 @@ from common.judges.base import JudgeSpec, Subject
 from common.judges.models import Judgement, Quality, quality_of
 from common.judges.sampling import sampled
 from common.llm.default import ModelFactory, default_model
+from common.llm.port import StructuredModel
 from common.telemetry import Telemetry, get
 from common.telemetry.log import log, where
 
@@ -65,6 +67,8 @@ class JobJudging:
         self._settings = settings
         self._clock = clock
         self._model_factory = model_factory or default_model
+        self._model: StructuredModel | None = None
+        self._lock = threading.Lock()
         self._telemetry = telemetry
         self._judges_for = judges_for
         self._windows = PassRateWindows(settings.judge_alert_window, settings.judge_alert_pass_rate)
@@ -136,7 +140,7 @@ class JobJudging:
             return self._no_verdict(JUDGE_NAME, JUDGE_VERSION, "not_sampled", "not sampled at the tenant's rate", model)
         started = time.perf_counter()
         try:
-            generation = ask(self._model_factory(), model, job.agent, subject)
+            generation = ask(self._structured_model(), model, job.agent, subject)
         except Exception as e:
             code = (
                 "judge_timeout" if isinstance(e, TransientError) and e.error_code == "model_timeout" else "judge_error"
@@ -167,6 +171,12 @@ class JobJudging:
             usage=usage,
             cost=price_job(usage.model_calls, now=self._clock()),
         )
+
+    def _structured_model(self) -> StructuredModel:
+        with self._lock:  # built once, on the first LLM judgement (that is when mirascope loads)
+            if self._model is None:
+                self._model = self._model_factory()
+            return self._model
 
     def _no_verdict(self, judge: str, version: str, code: str, reason: str, model: str | None = None) -> Judgement:
         return Judgement(

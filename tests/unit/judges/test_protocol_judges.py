@@ -40,7 +40,9 @@ def test_a_changed_criterion_text_is_named(name: str):
 @pytest.mark.parametrize("name", PROTOCOLS)
 def test_a_changed_number_is_caught(name: str):
     summary = _copy(name)
-    target = next(c for c in summary.inclusion_criteria + summary.exclusion_criteria if any(ch.isdigit() for ch in c.text))
+    target = next(
+        c for c in summary.inclusion_criteria + summary.exclusion_criteria if any(ch.isdigit() for ch in c.text)
+    )
     digits = "".join(ch for ch in target.text if ch.isdigit())
     target.text = target.text.replace(digits[0], "7" if digits[0] != "7" else "3", 1) + " 987654"
     assert not criteria_on_cited_page(protocol_subject(name, summary)).passed
