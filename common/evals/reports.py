@@ -253,7 +253,8 @@ def render_html(results: dict[str, Any]) -> str:
         f"<h1>agentjobs eval: {e(results['dataset'])}</h1>",
         f"<p>{summary['cases']} cases, {summary['failed']} failed, finished {e(results['finished_at'])}; "
         f"settings: {e(json.dumps(results['settings']))}</p>",
-        f'<table id="cases"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody><tfoot>{mean_row}</tfoot></table>',
+        f'<table id="cases"><thead><tr>{head}</tr></thead>',
+        f"<tbody>{''.join(rows)}</tbody><tfoot>{mean_row}</tfoot></table>",
     ]
     statuses = results.get("statuses")
     if statuses:
