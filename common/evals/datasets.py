@@ -28,7 +28,7 @@ from typing import Any
 from pydantic_evals import Case, Dataset
 from pydantic_evals.evaluators import Evaluator
 
-from common.evals.models import EvalInputs, EvalOutput
+from common.evals.models import EvalInputs
 from common.evals.scorers import (
     SCORERS,
     DeterministicJudges,
@@ -41,24 +41,25 @@ from common.evals.shared_data import load_pairs, protocol_names, shared_data_dir
 
 __all__ = ["BUILTIN", "EvalDataset", "load_dataset"]
 
-EvalDataset = Dataset[EvalInputs, EvalOutput, dict[str, Any]]
+EvalDataset = Dataset[EvalInputs, Any, dict[str, Any]]
 BUILTIN = ("protocols", "criteria")
 _PLACEHOLDER = "*** To be determined from protocol ***"
 
 
 def _protocols() -> EvalDataset:
     root = shared_data_dir()
-    cases: list[Case[EvalInputs, EvalOutput, dict[str, Any]]] = []
+    cases: list[Case[EvalInputs, Any, dict[str, Any]]] = []
     for name in protocol_names(root):
         gold: dict[str, Any] = json.loads((root / "protocols" / "gold" / f"{name}.json").read_text(encoding="utf-8"))
-        titles = gold.get("titles") or {}
-        endpoints = gold.get("endpoints") or {}
-        expected = {
+        titles: dict[str, Any] = gold.get("titles") or {}
+        endpoints: dict[str, list[Any]] = gold.get("endpoints") or {}
+        objectives: list[dict[str, Any]] = gold.get("objectives", [])
+        expected: dict[str, Any] = {
             "title": titles.get("Official Study Title"),
             "phase": gold.get("phase"),
             "inclusion_criteria": [c["text"] for c in gold["eligibility_criteria"]["inclusion"]],
             "exclusion_criteria": [c["text"] for c in gold["eligibility_criteria"]["exclusion"]],
-            "objectives": [o["text"] for o in gold.get("objectives", []) if o.get("text") != _PLACEHOLDER],
+            "objectives": [o["text"] for o in objectives if o.get("text") != _PLACEHOLDER],
             "endpoints": [str(e) for values in endpoints.values() for e in values if e != _PLACEHOLDER],
         }
         cases.append(
@@ -69,7 +70,7 @@ def _protocols() -> EvalDataset:
                 metadata={"source": "shared/data/protocols"},
             )
         )
-    evaluators: list[Evaluator[EvalInputs, EvalOutput, dict[str, Any]]] = [
+    evaluators: list[Evaluator[EvalInputs, Any, dict[str, Any]]] = [
         FuzzyList(field="inclusion_criteria"),
         FuzzyList(field="exclusion_criteria"),
         FuzzyList(field="objectives", output_path="objectives[].text"),
@@ -96,7 +97,7 @@ def _criteria() -> EvalDataset:
         )
         for pair in load_pairs()
     ]
-    evaluators: list[Evaluator[EvalInputs, EvalOutput, dict[str, Any]]] = [
+    evaluators: list[Evaluator[EvalInputs, Any, dict[str, Any]]] = [
         StatusAccuracy(),
         FieldEquals(field="verdict"),
         DeterministicJudges(),
@@ -105,12 +106,12 @@ def _criteria() -> EvalDataset:
 
 
 def _jsonl(path: Path) -> EvalDataset:
-    cases: list[Case[EvalInputs, EvalOutput, dict[str, Any]]] = []
+    cases: list[Case[EvalInputs, Any, dict[str, Any]]] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         row: dict[str, Any] = json.loads(line)
-        evaluators: list[Evaluator[EvalInputs, EvalOutput, dict[str, Any]]] = []
+        evaluators: list[Evaluator[EvalInputs, Any, dict[str, Any]]] = []
         for a in row.get("assertions", []):
             if "equals" in a:
                 evaluators.append(FieldEquals(field=a["field"], value=a["equals"]))

@@ -60,7 +60,7 @@ class ExpertReplay:
         if pair is None:
             raise LookupError("the replayed note is not in the labelled data")
         labels = {(c.type, _key(c.text)): c for c in pair.labels}
-        assessments = []
+        assessments: list[dict[str, object]] = []
         for match in _CRITERION.finditer(prompt):
             label = labels.get((match["type"], _key(match["text"])))
             if label is None:

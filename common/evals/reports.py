@@ -71,7 +71,7 @@ def build_results(
     status_pairs: list[tuple[str, str]] = []
     gpt4_pairs: list[tuple[str, str]] = []
     for case in report.cases:
-        expected = case.expected_output if isinstance(case.expected_output, dict) else {}
+        expected = cast(dict[str, Any], case.expected_output) if isinstance(case.expected_output, dict) else {}
         entry: dict[str, Any] = {
             "name": case.name,
             "scores": {k: v.value for k, v in case.scores.items()},
@@ -80,11 +80,11 @@ def build_results(
             "duration_s": round(case.task_duration, 4),
             "error": None,
         }
-        expected_statuses = cast(list[str], cast(dict[str, Any], expected).get("statuses") or [])
+        expected_statuses = cast(list[str], expected.get("statuses") or [])
         if expected_statuses:
             predicted = _statuses(case.output.output)
-            types = cast(list[str], cast(dict[str, Any], expected).get("types") or [])
-            gpt4 = cast(list[str | None], cast(dict[str, Any], expected).get("gpt4_statuses") or [])
+            types = cast(list[str], expected.get("types") or [])
+            gpt4 = cast(list[str | None], expected.get("gpt4_statuses") or [])
             entry["criteria"] = [
                 {"index": i, "type": types[i] if i < len(types) else None, "expected": e, "predicted": p}
                 for i, (e, p) in enumerate(zip(expected_statuses, predicted, strict=False))
@@ -222,7 +222,7 @@ def render_html(results: dict[str, Any]) -> str:
             f"<li>{_cell(a['value'])} {e(name)}{(': ' + e(str(a['reason']))) if a['reason'] else ''}</li>"
             for name, a in case["assertions"].items()
         )
-        criteria = case.get("criteria") or []
+        criteria: list[dict[str, Any]] = case.get("criteria") or []
         drill = ""
         if criteria:
             drill = (

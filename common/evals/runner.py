@@ -159,7 +159,7 @@ def run_dataset(dataset: EvalDataset, config: RunConfig) -> EvaluationReport[Eva
         or its failure (a case whose agent or job failed).
     """
     if config.judge_model:
-        evaluators: list[Evaluator[EvalInputs, EvalOutput, dict[str, Any]]] = [
+        evaluators: list[Evaluator[EvalInputs, Any, dict[str, Any]]] = [
             *dataset.evaluators,
             LlmRubric(model=config.judge_model),
         ]

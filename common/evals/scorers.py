@@ -75,8 +75,10 @@ def values_at(data: Any, path: str) -> list[Any]:
 def _texts(values: list[Any]) -> list[str]:
     out: list[str] = []
     for v in values:
-        if isinstance(v, dict) and "text" in v:
-            out.append(str(cast(dict[str, Any], v)["text"]))
+        if isinstance(v, dict):
+            item = cast(dict[str, Any], v)
+            if "text" in item:
+                out.append(str(item["text"]))
         elif v is not None:
             out.append(str(v))
     return out
@@ -88,7 +90,7 @@ def _expected(ctx: Ctx, field: str) -> Any:
 
 
 @dataclass(repr=False)
-class FieldEquals(Evaluator[EvalInputs, EvalOutput, dict[str, Any]]):
+class FieldEquals(Evaluator[EvalInputs, Any, dict[str, Any]]):
     """``output[field]`` equals ``value`` (default: the expected output's ``field``).
 
     Attributes:
@@ -114,7 +116,7 @@ class FieldEquals(Evaluator[EvalInputs, EvalOutput, dict[str, Any]]):
 
 
 @dataclass(repr=False)
-class FuzzyMatch(Evaluator[EvalInputs, EvalOutput, dict[str, Any]]):
+class FuzzyMatch(Evaluator[EvalInputs, Any, dict[str, Any]]):
     """Token overlap of ``output[field]`` with the expected text reaches ``threshold``."""
 
     field: str
@@ -134,7 +136,7 @@ class FuzzyMatch(Evaluator[EvalInputs, EvalOutput, dict[str, Any]]):
 
 
 @dataclass(repr=False)
-class FuzzyList(Evaluator[EvalInputs, EvalOutput, dict[str, Any]]):
+class FuzzyList(Evaluator[EvalInputs, Any, dict[str, Any]]):
     """Precision and recall of the texts at ``output_path`` against ``expected_output[field]``.
 
     Attributes:
@@ -158,7 +160,7 @@ class FuzzyList(Evaluator[EvalInputs, EvalOutput, dict[str, Any]]):
 
 
 @dataclass(repr=False)
-class StatusAccuracy(Evaluator[EvalInputs, EvalOutput, dict[str, Any]]):
+class StatusAccuracy(Evaluator[EvalInputs, Any, dict[str, Any]]):
     """Share of criteria whose status equals ``expected_output["statuses"]`` (same order)."""
 
     def evaluate(self, ctx: Ctx) -> EvaluatorOutput:  # noqa: D102 - see the class docstring
@@ -172,7 +174,7 @@ class StatusAccuracy(Evaluator[EvalInputs, EvalOutput, dict[str, Any]]):
 
 
 @dataclass(repr=False)
-class DeterministicJudges(Evaluator[EvalInputs, EvalOutput, dict[str, Any]]):
+class DeterministicJudges(Evaluator[EvalInputs, Any, dict[str, Any]]):
     """One assertion per deterministic judge of the case's agent; judges needing pages are skipped without them."""
 
     def evaluate(self, ctx: Ctx) -> EvaluatorOutput:  # noqa: D102 - see the class docstring
@@ -199,7 +201,7 @@ class DeterministicJudges(Evaluator[EvalInputs, EvalOutput, dict[str, Any]]):
 
 
 @dataclass(repr=False)
-class LlmRubric(Evaluator[EvalInputs, EvalOutput, dict[str, Any]]):
+class LlmRubric(Evaluator[EvalInputs, Any, dict[str, Any]]):
     """The LLM judge's verdict with ``model`` (``provider/model``), through :mod:`common.llm`."""
 
     model: str
@@ -226,7 +228,7 @@ class LlmRubric(Evaluator[EvalInputs, EvalOutput, dict[str, Any]]):
         }
 
 
-SCORERS: tuple[type[Evaluator[EvalInputs, EvalOutput, dict[str, Any]]], ...] = (
+SCORERS: tuple[type[Evaluator[EvalInputs, Any, dict[str, Any]]], ...] = (
     FieldEquals,
     FuzzyMatch,
     FuzzyList,
