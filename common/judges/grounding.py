@@ -8,8 +8,9 @@ it occurs in the compacted source verbatim or, failing that, when rapidfuzz's ``
 (the best Indel similarity of the chunk against any window of the source, 0 to 100) reaches
 :data:`CHUNK_SIMILARITY`. The text's grounding is the share of its characters in found chunks.
 
-Numbers get no fuzziness: every number of the text must be a number of the source, so ``18``
-changed to ``65`` is caught although it changes a chunk by one character.
+Numbers get no fuzziness: a chunk found only fuzzily must have the digits of the source window
+it matched, in order (a superscript digit of the source may be missing, no digit may differ), and every number of the text must be a number of the source, so ``18``
+changed to ``65`` is caught although it changes a chunk by two characters.
 
 A chunk is first looked for right after the previous one (a faithful text is contiguous in its
 source), then anywhere; so a well-grounded text costs one substring search, and the fuzzy
@@ -32,6 +33,7 @@ CHUNK_SIMILARITY = 85.0
 """Least ``partial_ratio`` (0-100) for a chunk not found verbatim to count as found."""
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_DIGITS = re.compile(r"\D+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _TRAILING_ZERO = re.compile(r"^(\d+)[.,]0+$")
 
@@ -128,4 +130,15 @@ def _find(chunk: str, hay: str) -> int:
     alignment = fuzz.partial_ratio_alignment(chunk, hay, score_cutoff=CHUNK_SIMILARITY)
     if alignment is None or alignment.score < CHUNK_SIMILARITY:
         return -1
+    # Fuzzy on letters, strict on digits: "aged 18" must not match "aged 65" in a similar chunk.
+    # Digits of the source may be missing from the text (superscripts, footnote markers are
+    # dropped on extraction: "kg/m2" becomes "kg/m"), never changed or added.
+    window = hay[alignment.dest_start : alignment.dest_end]
+    if not _subsequence(_DIGITS.sub("", chunk), _DIGITS.sub("", window)):
+        return -1
     return alignment.dest_start
+
+
+def _subsequence(short: str, long: str) -> bool:
+    rest = iter(long)
+    return all(ch in rest for ch in short)
