@@ -32,7 +32,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from common.agents.criteria_evaluator.models import CriteriaEvaluation, CriteriaEvaluatorInput
     from common.agents.criteria_evaluator.verdict import verdict
-    from common.agents.protocol_processor.models import Criterion, ProtocolProcessorInput
+    from common.agents.protocol_processor.models import Criterion, ProtocolProcessorInput, ProtocolSummary
     from common.agents.protocol_processor.rules import extract_summary_and_pages
     from common.evals.shared_data import load_pairs, protocol_names, shared_data_dir
     from common.judges.base import Subject
@@ -61,7 +61,14 @@ def main() -> int:
         for index, (prefix, criterion) in enumerate(criteria):
             label = prefix + criterion.id
 
-            def mutate(change: Callable[[Criterion], None], *, label: str = label, index: int = index) -> bool:
+            def mutate(
+                change: Callable[[Criterion], None],
+                *,
+                label: str = label,
+                index: int = index,
+                summary: ProtocolSummary = summary,
+                pages: tuple[str, ...] = pages,
+            ) -> bool:
                 copy = summary.model_copy(deep=True)
                 items = copy.inclusion_criteria + copy.exclusion_criteria
                 change(items[index])

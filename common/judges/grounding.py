@@ -9,8 +9,9 @@ it occurs in the compacted source verbatim or, failing that, when rapidfuzz's ``
 :data:`CHUNK_SIMILARITY`. The text's grounding is the share of its characters in found chunks.
 
 Numbers get no fuzziness: a chunk found only fuzzily must have the digits of the source window
-it matched, in order (a superscript digit of the source may be missing, no digit may differ), and every number of the text must be a number of the source, so ``18``
-changed to ``65`` is caught although it changes a chunk by two characters.
+it matched, in order (a superscript digit of the source may be missing, no digit may differ),
+and every number of the text must be a number of the source, so ``18`` changed to ``65`` is
+caught although it changes a chunk by two characters.
 
 A chunk is first looked for right after the previous one (a faithful text is contiguous in its
 source), then anywhere; so a well-grounded text costs one substring search, and the fuzzy
