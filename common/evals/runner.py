@@ -81,12 +81,15 @@ class _LocalContext:
 
 
 def _agent(name: str, model: str) -> Agent:
-    if name == "criteria-evaluator" and model == REPLAY:
+    if name == "criteria-evaluator":
         from common.agents.criteria_evaluator.agent import CriteriaEvaluator
-        from common.evals.shared_data import load_pairs
 
-        pairs = load_pairs()
-        return CriteriaEvaluator(lambda: ExpertReplay(pairs))
+        if model == REPLAY:
+            from common.evals.shared_data import load_pairs
+
+            pairs = load_pairs()
+            return CriteriaEvaluator(lambda: ExpertReplay(pairs))
+        return CriteriaEvaluator()  # the process-wide model adapter, configured from the environment
     from common.agents.registry import load_agent
 
     return load_agent(name)
