@@ -151,6 +151,13 @@ def openapi_document() -> dict[str, Any]:
                     "schema": {"enum": ["pending", "running", "success", "failed", "deleted"]},
                 },
                 {
+                    "name": "quality",
+                    "in": "query",
+                    "required": False,
+                    "description": "What the judges made of a successful job; alone or with status=success.",
+                    "schema": {"enum": ["passed", "flagged", "not_judged"]},
+                },
+                {
                     "name": "limit",
                     "in": "query",
                     "required": False,

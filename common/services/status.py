@@ -100,6 +100,6 @@ class StatusService:
         Raises:
             TransientError: The store is unavailable.
         """
-        jobs = self._tenants.jobs(tenant_id).list(status=query.status, limit=query.limit)
+        jobs = self._tenants.jobs(tenant_id).list(status=query.status, limit=query.limit, quality=query.quality)
         views = [job_view(j, base_url=self._base_url, summary=True) for j in jobs]
         return {"jobs": views, "count": len(views)}

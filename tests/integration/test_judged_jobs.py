@@ -116,7 +116,13 @@ def test_a_flagged_job_is_stored_signed_as_job_flagged_and_reported(make_app, mo
         ran = run_agent.post("/", json=job_message("acme", job_id, "m1"))
         assert ran.get_json()["status"] == "success", ran.get_json()
 
-        status = make_app("status").get(f"/v1/jobs/{job_id}", headers=bearer(tenant)).get_json()
+        status_app = make_app("status")
+        status = status_app.get(f"/v1/jobs/{job_id}", headers=bearer(tenant)).get_json()
+        flagged = status_app.get("/v1/jobs?quality=flagged", headers=bearer(tenant)).get_json()
+        assert [j["job_id"] for j in flagged["jobs"]] == [job_id] and flagged["jobs"][0]["quality"] == "flagged"
+        assert status_app.get("/v1/jobs?quality=passed", headers=bearer(tenant)).get_json()["count"] == 0
+        refused = status_app.get("/v1/jobs?quality=flagged&status=failed", headers=bearer(tenant))
+        assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "invalid_parameter"
         assert status["status"] == "success" and status["quality"] == "flagged"
         by_judge = {j["judge"]: j for j in status["judgements"]}
         assert by_judge["status_has_evidence"]["pass"] is False

@@ -28,3 +28,17 @@ def test_run_agent_never_imports_the_eval_framework_nor_the_judges_at_cold_start
     modules = imported_at_start("run_agent")
     assert not {m for m in modules if m.startswith(("pydantic_evals", "pydantic_ai", "common.evals", "rapidfuzz"))}
     assert "common.judges.protocol" not in modules and "common.judges.criteria" not in modules
+
+
+def test_the_listing_filters_by_quality():
+    import pytest
+
+    from common.api.queries import parse_list_query
+    from common.errors import InvalidRequest
+    from common.judges.models import Quality
+
+    assert parse_list_query({"quality": "flagged"}).quality is Quality.FLAGGED
+    assert parse_list_query({"quality": "passed", "status": "success"}).quality is Quality.PASSED
+    for bad in ({"quality": "bad"}, {"quality": "flagged", "status": "failed"}, {"quality": ""}):
+        with pytest.raises(InvalidRequest):
+            parse_list_query(bad)
