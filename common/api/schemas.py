@@ -164,6 +164,15 @@ class JudgementView(BaseModel):
     cost: JudgementCostView | None = None
 
 
+class FeedbackView(BaseModel):
+    """A reviewer's verdict on the output (codes only)."""
+
+    verdict: Literal["correct", "incorrect", "partial"]
+    field: str | None = None
+    comment_code: str | None = None
+    at: str | None
+
+
 class JobView(BaseModel):
     """A job as ``GET /v1/jobs/{job_id}`` returns it."""
 
@@ -201,6 +210,7 @@ class JobView(BaseModel):
         description="What the judges made of a successful job's output; the status stays success when flagged.",
     )
     judgements: list[JudgementView] | None = None
+    feedback: list[FeedbackView] | None = None
 
 
 class JobList(BaseModel):

@@ -80,6 +80,11 @@ def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, s
         view["result"] = job.result if job.result is not None else result
     if job.judgements:
         view["judgements"] = [judgement_view(j) for j in job.judgements]
+    if job.feedback:
+        view["feedback"] = [
+            {"verdict": f.verdict, "field": f.field, "comment_code": f.comment_code, "at": iso(f.at)}
+            for f in job.feedback
+        ]
     if job.callbacks:
         view["callbacks"] = [
             {

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from common.costs.models import Cost, PriceOverride
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobError, JobStatus, ModelCall, Source, Usage
+from common.judges.feedback import Feedback
 from common.judges.models import Judgement, Quality
 from common.tenants.models import ApiKey, Tenant, WebhookSecret
 
@@ -26,6 +27,7 @@ __all__ = [
     "cost_to_doc",
     "error_from_doc",
     "error_to_doc",
+    "feedback_to_doc",
     "job_from_doc",
     "job_to_doc",
     "judgement_from_doc",
@@ -71,6 +73,18 @@ def job_to_doc(job: Job) -> dict[str, Any]:
         "deleted_at": job.deleted_at,
         "judgements": [judgement_to_doc(j) for j in job.judgements],
         "quality": None if job.quality is None else job.quality.value,
+        "feedback": [feedback_to_doc(f) for f in job.feedback],
+    }
+
+
+def feedback_to_doc(feedback: Feedback) -> dict[str, Any]:
+    """One reviewer's feedback as stored in the job's ``feedback`` array (codes only)."""
+    return {
+        "verdict": feedback.verdict,
+        "at": feedback.at,
+        "field": feedback.field,
+        "comment_code": feedback.comment_code,
+        "quality": feedback.quality,
     }
 
 
@@ -309,6 +323,16 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
         deleted_at=doc.get("deleted_at"),
         judgements=tuple(judgement_from_doc(j) for j in cast(list[dict[str, Any]], doc.get("judgements") or [])),
         quality=Quality(doc["quality"]) if doc.get("quality") else None,
+        feedback=tuple(
+            Feedback(
+                verdict=f.get("verdict", "partial"),
+                at=f["at"],
+                field=f.get("field"),
+                comment_code=f.get("comment_code"),
+                quality=f.get("quality"),
+            )
+            for f in cast(list[dict[str, Any]], doc.get("feedback") or [])
+        ),
     )
 
 

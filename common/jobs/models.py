@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from common.costs.models import Cost
+    from common.judges.feedback import Feedback
     from common.judges.models import Judgement, Quality
 
 __all__ = ["CallbackAttempt", "CallbackStatus", "Job", "JobError", "JobStatus", "ModelCall", "Source", "Usage"]
@@ -214,6 +215,7 @@ class Job:
             stored with the result in the same write.
         quality: ``passed``, ``flagged`` or ``not_judged`` for a judged successful job; ``None``
             otherwise. The status stays ``success`` whatever the quality.
+        feedback: Reviewers' feedback on the output (:mod:`common.judges.feedback`), oldest first.
         revision: The store's version of this record (opaque), for conditional writes; not
             stored in the record itself.
     """
@@ -248,6 +250,7 @@ class Job:
     deleted_at: datetime | None = None
     judgements: tuple[Judgement, ...] = ()
     quality: Quality | None = None
+    feedback: tuple[Feedback, ...] = ()
     revision: str | None = None
 
     def replace(self, **changes: Any) -> Job:

@@ -152,6 +152,7 @@ METRIC_KEYS: frozenset[str] = frozenset(
         "agentjobs.source",
         "agentjobs.judge",
         "agentjobs.outcome",
+        "agentjobs.quality",
         "gen_ai.operation.name",
         "gen_ai.provider.name",
         "gen_ai.request.model",

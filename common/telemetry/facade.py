@@ -260,6 +260,8 @@ class _Metrics(Protocol):
 
     def judgement(self, attributes: Mapping[str, AttributeValue]) -> None: ...
 
+    def feedback(self, attributes: Mapping[str, AttributeValue]) -> None: ...
+
 
 class Telemetry:
     """Traces, metrics and error events for one process. Get it from :func:`init` / :func:`get`.
@@ -574,6 +576,13 @@ class Telemetry:
             return
         attributes = {"agentjobs.agent": agent, "agentjobs.judge": judge, "agentjobs.outcome": outcome}
         _guard(self._metrics.judgement, self._metric_attributes(attributes))
+
+    def record_feedback(self, *, agent: str, verdict: str, quality: str) -> None:
+        """Count one human feedback (metric ``agentjobs.feedback``) by verdict and the job's quality."""
+        if self._metrics is None:
+            return
+        attributes = {"agentjobs.agent": agent, "agentjobs.outcome": verdict, "agentjobs.quality": quality}
+        _guard(self._metrics.feedback, self._metric_attributes(attributes))
 
     def metrics_model_call(self, attributes: Mapping[str, AttributeValue], call: ModelCall, seconds: float) -> None:
         """Record one call in ``gen_ai.client.token.usage`` and ``gen_ai.client.operation.duration``."""

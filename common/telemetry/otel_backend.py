@@ -273,7 +273,8 @@ class OtelMetrics:
     ``{token}``, by ``gen_ai.token.type`` = ``input``/``output``) and
     ``gen_ai.client.operation.duration`` (histogram, ``s``) from the GenAI semconv,
     ``agentjobs.model.cost`` (counter, ``USD``), ``agentjobs.model.unpriced`` (counter, ``{job}``) and
-    ``agentjobs.judgements`` (counter, ``{judgement}``, by judge and outcome).
+    ``agentjobs.judgements`` (counter, ``{judgement}``, by judge and outcome) and
+    ``agentjobs.feedback`` (counter, ``{feedback}``, by verdict and the job's quality).
 
     The metrics SDK and OTLP metric exporter (~0.09 s of imports) load on the first recording,
     not at cold start: submit, status and notify record no metrics and never pay for them.
@@ -302,6 +303,7 @@ class OtelMetrics:
                     "cost": meter.create_counter("agentjobs.model.cost", unit="USD"),
                     "unpriced": meter.create_counter("agentjobs.model.unpriced", unit="{job}"),
                     "judgements": meter.create_counter("agentjobs.judgements", unit="{judgement}"),
+                    "feedback": meter.create_counter("agentjobs.feedback", unit="{feedback}"),
                 }
             return self._instruments[name]
 
@@ -331,6 +333,10 @@ class OtelMetrics:
     def judgement(self, attributes: Mapping[str, AttributeValue]) -> None:
         """Count one judgement."""
         self._get("judgements").add(1, dict(attributes))
+
+    def feedback(self, attributes: Mapping[str, AttributeValue]) -> None:
+        """Count one human feedback."""
+        self._get("feedback").add(1, dict(attributes))
 
     def flush(self, timeout: float) -> None:
         """Export recorded metrics, if any were recorded."""

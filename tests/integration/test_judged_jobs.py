@@ -82,7 +82,9 @@ def sentry() -> Iterator[SentryReceiver]:
     telemetry.shutdown()
 
 
-def test_a_flagged_job_is_stored_signed_as_job_flagged_and_reported(make_app, monkeypatch, tenant, llm, sentry):
+def test_a_flagged_job_is_stored_signed_as_job_flagged_and_reported(
+    make_app, monkeypatch, tenant, directory, llm, sentry
+):
     ops = Operations()
     real_factory = clients.firestore_client
 
@@ -140,6 +142,22 @@ def test_a_flagged_job_is_stored_signed_as_job_flagged_and_reported(make_app, mo
         assert delivery.verified  # standardwebhooks, with the tenant's secret
         assert delivery.payload["type"] == "job.flagged"
         assert delivery.payload["status"] == "success" and delivery.payload["quality"] == "flagged"
+
+    # A reviewer disagrees with the judge: stored beside the judgements, codes only.
+    url = f"/v1/jobs/{job_id}/feedback"
+    given = status_app.post(url, json={"verdict": "correct", "field": "criteria[0].status"}, headers=bearer(tenant))
+    assert given.status_code == 200, given.get_json()
+    assert given.get_json()["feedback"][0]["verdict"] == "correct"
+    for bad in (
+        {"verdict": "great"},
+        {"verdict": "incorrect", "comment_code": "the patient is 52 and diabetic"},
+        {"verdict": "incorrect", "note": "free text"},
+    ):
+        refused = status_app.post(url, json=bad, headers=bearer(tenant))
+        assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "invalid_feedback"
+    stored = directory.jobs("acme").get(job_id)
+    assert [(f.verdict, f.field, f.quality) for f in stored.feedback] == [("correct", "criteria[0].status", "flagged")]
+    assert stored.quality is not None and stored.judgements
 
     job_doc = f"tenants/acme/jobs/{job_id}"
     assert ops.of("read").count(("run_agent", job_doc)) == 1
