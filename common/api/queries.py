@@ -31,9 +31,9 @@ def parse_list_query(args: Mapping[str, str]) -> ListJobsQuery:
         args: Query parameters (first value of each).
 
     Raises:
-        InvalidRequest: ``invalid_parameter`` for an unknown status or quality, a quality with a
-            status other than ``success``, a limit outside 1..100, an empty value (``?limit=`` is
-            not an integer), or an unknown parameter.
+        InvalidRequest: ``invalid_parameter`` for an unknown status or quality, a limit outside
+            1..100, an empty value (``?limit=`` is not an integer), or an unknown parameter. (Only
+            successful jobs have a quality: a quality with another status lists nothing.)
     """
     if set(args) - {"status", "limit", "quality"}:
         # The unknown name is the client's own string: it is not echoed.
@@ -71,10 +71,4 @@ def parse_list_query(args: Mapping[str, str]) -> ListJobsQuery:
                 code="invalid_parameter",
                 details={"parameter": "quality"},
             ) from None
-        if status not in (None, JobStatus.SUCCESS):
-            raise InvalidRequest(
-                "only successful jobs have a quality: use quality alone or with status=success",
-                code="invalid_parameter",
-                details={"parameter": "quality"},
-            )
     return ListJobsQuery(status=status, limit=limit, quality=quality)

@@ -142,6 +142,8 @@ class StatusService:
         Raises:
             TransientError: The store is unavailable.
         """
+        if query.quality is not None and query.status not in (None, JobStatus.SUCCESS):
+            return {"jobs": [], "count": 0}  # only successful jobs have a quality
         jobs = self._tenants.jobs(tenant_id).list(status=query.status, limit=query.limit, quality=query.quality)
         views = [job_view(j, base_url=self._base_url, summary=True) for j in jobs]
         return {"jobs": views, "count": len(views)}
