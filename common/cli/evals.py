@@ -116,3 +116,24 @@ def compare_runs(
         console.print(table)
     if fail_on_regression and diff["regressions"]:
         raise typer.Exit(1)
+
+
+@app.command("export-feedback")
+def export_feedback(
+    tenant: Annotated[str, typer.Argument(help="The tenant whose reviewed jobs to export.")],
+    out: Annotated[Path, typer.Option(help="The JSONL dataset to write.")] = Path("feedback.jsonl"),
+    limit: Annotated[int, typer.Option(min=1, max=100, help="Most recent successful jobs to scan.")] = 100,
+) -> None:
+    """Write the tenant's reviewed jobs as a JSONL dataset (admin: reads the job store directly)."""
+    from common.adapters.clients import firestore_client
+    from common.adapters.firestore_store import FirestoreTenantDirectory
+    from common.cli.context import cloud_env
+    from common.evals.feedback_export import feedback_cases
+    from common.jobs.models import JobStatus
+
+    with cloud_env() as (settings, _):
+        directory = FirestoreTenantDirectory(firestore_client(settings.project))
+        jobs = directory.jobs(tenant).list(status=JobStatus.SUCCESS, limit=limit)
+    cases = feedback_cases(jobs)
+    out.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8")
+    console.print(f"{len(cases)} reviewed jobs -> {out}", highlight=False)

@@ -148,3 +148,39 @@ def test_the_cli_runs_both_built_in_datasets_and_writes_the_reports(tmp_path: Pa
         ["eval", "compare", str(tmp_path / "criteria.json"), str(tmp_path / "criteria.json"), "--fail-on-regression"],
     )
     assert compared.exit_code == 0 and "regressions (0)" in compared.output
+
+
+def test_feedback_exports_as_a_dataset_that_runs(tmp_path: Path):
+    from datetime import UTC, datetime
+
+    from common.evals.feedback_export import feedback_cases
+    from common.jobs.models import Job, JobStatus, Source
+    from common.judges.feedback import Feedback
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    pair = PAIRS[0]
+
+    def job(job_id: str, verdict: str | None) -> Job:
+        return Job(
+            job_id=job_id,
+            tenant_id="acme",
+            agent="criteria-evaluator",
+            status=JobStatus.SUCCESS,
+            input=pair.agent_input(),
+            source=Source.HTTPS,
+            created_at=now,
+            updated_at=now,
+            result=pair.expert_output(),
+            feedback=() if verdict is None else (Feedback(verdict=verdict, at=now, field="verdict"),),  # type: ignore[arg-type]
+        )
+
+    cases = feedback_cases([job("job_a", "correct"), job("job_b", "incorrect"), job("job_c", None)])
+    assert [c["name"] for c in cases] == ["job_a", "job_b"]
+    assert cases[0]["assertions"] == [{"field": "verdict", "equals": pair.verdict}]
+    assert "expected_output" not in cases[1] and cases[1]["metadata"]["feedback"][0]["verdict"] == "incorrect"
+    path = tmp_path / "feedback.jsonl"
+    path.write_text("".join(json.dumps(c) + "\n" for c in cases))
+    results = build_results(
+        run_dataset(load_dataset(str(path)), RunConfig(model="replay", progress=False)), settings={}
+    )
+    assert results["cases"][0]["assertions"]["verdict.equals"]["value"] is True
