@@ -37,6 +37,7 @@ from common.errors import Conflict
 from common.jobs.models import CallbackStatus, Job, JobError, JobStatus, Source, Usage
 
 if TYPE_CHECKING:
+    from common.costs.models import Cost
     from common.judges.models import Judgement, Quality
 
 __all__ = [
@@ -189,6 +190,7 @@ def complete(
     usage: Usage | None = None,
     judgements: Sequence[Judgement] = (),
     quality: Quality | None = None,
+    cost: Cost | None = None,
 ) -> Job:
     """``running -> success`` with the agent's output.
 
@@ -203,6 +205,7 @@ def complete(
         usage: Token usage, if a model was called.
         judgements: The judges' verdicts on the output (:mod:`common.judges`).
         quality: What the judges made of it; ``None`` when not judged.
+        cost: The priced usage (:func:`common.costs.price_job`), if a model was called.
 
     Returns:
         The finished job.
@@ -220,6 +223,7 @@ def complete(
         timings={**job.timings, **(timings or {})},
         model=model or job.model,
         usage=usage,
+        cost=cost,
         error=None,
         judgements=tuple(judgements),
         quality=quality,

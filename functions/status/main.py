@@ -5,6 +5,7 @@ Routes:
     ``DELETE /v1/jobs/{job_id}``: erase the job's input, result, objects and callback log now.
     ``POST /v1/jobs/{job_id}/feedback``: a reviewer's verdict on a successful job's output.
     ``GET /v1/jobs?status=&limit=``: the caller's recent jobs, newest first.
+    ``GET /v1/usage?from=&to=&group_by=``: the caller's usage by day, agent or model (daily counters).
     ``GET /v1/openapi.json``: the OpenAPI 3.1 document.
     ``GET /healthz``: liveness (no auth, no I/O).
 
@@ -15,6 +16,7 @@ SDK at cold start (only an offloaded result, or erasing a job that owns objects,
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import flask
 import functions_framework
@@ -66,11 +68,22 @@ def _service(request: flask.Request) -> StatusService:
     return StatusService(tenants=_tenants, blobs_for=_blobs_for, base_url=base_url, eraser=_eraser)
 
 
+def _usage_report(tenant_id: str, args: dict[str, str]) -> dict[str, Any]:
+    from common.adapters.firestore_usage import FirestoreUsageReader
+    from common.services.usage import UsageService
+    from common.usage.query import parse_usage_query
+
+    query = parse_usage_query(args, today=datetime.now(UTC).date())
+    service = UsageService(readers=lambda tenant: FirestoreUsageReader(_firestore, tenant))
+    return service.report(tenant_id, query)
+
+
 _ROUTES = (
     Route.of("health", "GET", r"/healthz"),
     Route.of("openapi", "GET", r"/v1/openapi\.json"),
     Route.of("list_jobs", "GET", r"/v1/jobs"),
     Route.of("post_feedback", "POST", r"/v1/jobs/(?P<job_id>[^/]+)/feedback"),
+    Route.of("usage", "GET", r"/v1/usage"),
     # Last: any other path below /v1/jobs/ is a job id, checked against the grammar by the service.
     Route.of("get_job", "GET", r"/v1/jobs/(?P<job_id>.+)"),
     Route.of("delete_job", "DELETE", r"/v1/jobs/(?P<job_id>.+)"),
@@ -93,6 +106,8 @@ def _route(request: flask.Request) -> Response:
         now = datetime.now(UTC)
         body = read_body(request, max_bytes=MAX_FEEDBACK_BYTES)
         return json_response(_service(request).add_feedback(tenant.tenant_id, params["job_id"], body, now=now))
+    if route.name == "usage":
+        return json_response(_usage_report(tenant.tenant_id, {k: v for k, v in request.args.items()}))
     if route.name == "delete_job":
         return json_response(_service(request).delete_job(tenant.tenant_id, params["job_id"]))
     return json_response(_service(request).get_job(tenant.tenant_id, params["job_id"]))
