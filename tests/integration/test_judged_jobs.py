@@ -7,7 +7,7 @@ status is left without evidence and ``status_has_evidence`` flags the job. The L
 same server, adds its own line with its cost. What must follow:
 
 * the job stays ``success`` with ``quality: flagged`` and its judgements, stored in the
-  completion write (still 2 reads and 4 writes for the whole job with its callback);
+  completion write (run_agent still reads the job once and writes it twice: claim, then result);
 * the callback is ``job.flagged``, signed, and verifies with ``standardwebhooks``;
 * the real Sentry SDK sends one warning event, fingerprinted by judge and agent, tagged with
   the job, to the local envelope receiver, without patient text.
