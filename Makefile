@@ -31,3 +31,5 @@ bench: setup
 	$(UV) run --frozen python benchmarks/cli_startup.py
 	$(UV) run --frozen python benchmarks/protocol_accuracy.py
 	$(UV) run --frozen python benchmarks/protocol_speed.py
+	$(UV) run --frozen python benchmarks/judges_overhead.py
+	$(UV) run --frozen python benchmarks/judges_detection.py

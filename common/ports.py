@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
+from common.judges.models import Quality
 from common.tenants.models import ApiKey, Tenant
 from common.usage.report import DailyUsage
 
@@ -130,8 +131,11 @@ class JobStore(Protocol):
         """
         ...
 
-    def list(self, *, status: JobStatus | None = None, limit: int = 20) -> list[Job]:
-        """The most recently created jobs, newest first, optionally of one status.
+    def list(self, *, status: JobStatus | None = None, limit: int = 20, quality: Quality | None = None) -> list[Job]:
+        """The most recently created jobs, newest first, optionally of one status or one quality.
+
+        ``quality`` (``passed``, ``flagged``, ``not_judged``: what the judges made of a successful
+        job) takes precedence over ``status``: only successful jobs have one.
 
         Raises:
             TransientError: The store is unavailable.

@@ -43,6 +43,23 @@ resource "google_firestore_index" "jobs_by_status_newest_first" {
   }
 }
 
+# GET /v1/jobs?quality=flagged: one tenant's judged jobs of one quality, newest first.
+resource "google_firestore_index" "jobs_by_quality_newest_first" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "jobs"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "quality"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "DESCENDING"
+  }
+}
+
 # The sweeper, across every tenant's jobs (collection group "jobs"): an equality on one field and
 # a range, sorted, on another.
 

@@ -40,6 +40,7 @@ from common.jobs.codec import (
     tenant_to_doc,
 )
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
+from common.judges.models import Quality
 from common.tenants.models import ApiKey, Tenant
 from common.usage.counters import finished_usage
 
@@ -219,11 +220,22 @@ class FirestoreJobStore:
         except Exception as e:
             raise translate(e, what="erase job") from e
 
-    def list(self, *, status: JobStatus | None = None, limit: int = 20) -> list[Job]:
-        """Newest jobs first, optionally of one status."""
+    def list(self, *, status: JobStatus | None = None, limit: int = 20, quality: Quality | None = None) -> list[Job]:
+        """Newest jobs first, optionally of one status, or of one quality (which takes precedence)."""
+        if quality is not None:
+            return self._by_quality(quality, limit)
         query: Any = self._jobs
         if status is not None:
             query = query.where(filter=FieldFilter("status", "==", status.value))
+        query = query.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
+        try:
+            return [_from_snapshot(s) for s in query.stream()]
+        except Exception as e:
+            raise translate(e, what="list jobs") from e
+
+    def _by_quality(self, quality: Quality, limit: int) -> list[Job]:
+        # GET /v1/jobs?quality=flagged: its own composite index (quality, created_at desc).
+        query: Any = self._jobs.where(filter=FieldFilter("quality", "==", quality.value))
         query = query.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
         try:
             return [_from_snapshot(s) for s in query.stream()]

@@ -22,6 +22,10 @@ __all__ = ["openapi_document"]
 _REF = "#/components/schemas/{model}"
 
 
+_FEEDBACK_FIELD = r"^[a-z][a-z0-9_]*(\[[0-9]{1,4}\])?(\.[a-z][a-z0-9_]*(\[[0-9]{1,4}\])?)*$"
+"""The JSON Schema pattern of a feedback ``field`` (:mod:`common.judges.feedback`)."""
+
+
 def _error(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -185,6 +189,50 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
+    paths["/v1/jobs/{job_id}/feedback"] = {
+        "post": {
+            "operationId": "post_feedback",
+            "summary": "Your verdict on a successful job's output",
+            "description": "Stored with the job beside its judgements, codes only (no free text), so the judges' "
+            "agreement with reviewers can be measured.",
+            "security": bearer,
+            "parameters": [job_id_parameter],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["verdict"],
+                            "properties": {
+                                "verdict": {"enum": ["correct", "incorrect", "partial"]},
+                                "field": {
+                                    "type": "string",
+                                    "maxLength": 64,
+                                    "pattern": _FEEDBACK_FIELD,
+                                    "examples": ["criteria[3].status"],
+                                },
+                                "comment_code": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,47}$"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "Stored: the job's summary with its feedback",
+                    "content": {"application/json": {"schema": {"$ref": _REF.format(model="JobView")}}},
+                },
+                "400": _error("invalid_feedback or malformed JSON"),
+                "401": _error("Missing or invalid API key"),
+                "404": _error("No such job in your tenant"),
+                "409": _error("feedback_refused: the job has no successful output, or too much feedback"),
+                "413": _error("Body over 1 KiB"),
+                "503": _error("A backend is unavailable; retry"),
+            },
+        }
+    }
     paths["/v1/jobs"] = {
         "get": {
             "operationId": "list_jobs",
@@ -196,6 +244,13 @@ def openapi_document() -> dict[str, Any]:
                     "in": "query",
                     "required": False,
                     "schema": {"enum": ["pending", "running", "success", "failed", "deleted"]},
+                },
+                {
+                    "name": "quality",
+                    "in": "query",
+                    "required": False,
+                    "description": "What the judges made of a successful job; alone or with status=success.",
+                    "schema": {"enum": ["passed", "flagged", "not_judged"]},
                 },
                 {
                     "name": "limit",

@@ -190,6 +190,30 @@ class CallbackAttemptView(BaseModel):
     error: str | None = None
 
 
+class JudgementView(BaseModel):
+    """One judge's verdict on a successful job's output (never quotes the output or the input)."""
+
+    judge: str = Field(description="e.g. criteria_on_cited_page, verdict_follows_rule, llm_rubric.")
+    version: str
+    pass_: bool | None = Field(alias="pass", description="null when the judge gave no verdict (see reason_code).")
+    score: float = Field(ge=0.0, le=1.0)
+    reason_code: str = Field(description="ok, a failure code, or judge_error, judge_timeout, not_sampled.")
+    reason: str = Field(description="Names criteria by id or index, never by their text.")
+    at: str | None
+    model: str | None = Field(default=None, description="The LLM judge's provider/model.")
+    usage: UsageView | None = None
+    cost: CostView | None = None
+
+
+class FeedbackView(BaseModel):
+    """A reviewer's verdict on the output (codes only)."""
+
+    verdict: Literal["correct", "incorrect", "partial"]
+    field: str | None = None
+    comment_code: str | None = None
+    at: str | None
+
+
 class JobView(BaseModel):
     """A job as ``GET /v1/jobs/{job_id}`` returns it."""
 
@@ -223,6 +247,12 @@ class JobView(BaseModel):
         description="Where the signed callback stands; absent when the job has no callback URL or has not finished.",
     )
     callback_error: str | None = Field(default=None, description="The last failed attempt's reason, e.g. http_503.")
+    quality: Literal["passed", "flagged", "not_judged"] | None = Field(
+        default=None,
+        description="What the judges made of a successful job's output; the status stays success when flagged.",
+    )
+    judgements: list[JudgementView] | None = None
+    feedback: list[FeedbackView] | None = None
 
 
 class JobList(BaseModel):

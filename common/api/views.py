@@ -8,8 +8,9 @@ from typing import Any
 from common.costs.models import Cost
 from common.jobs.codec import error_to_doc
 from common.jobs.models import Job, ModelCall, Usage
+from common.judges.models import Judgement
 
-__all__ = ["cost_view", "iso", "job_links", "job_view", "usage_view"]
+__all__ = ["cost_view", "iso", "job_links", "job_view", "judgement_view", "usage_view"]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -114,6 +115,8 @@ def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, s
         view["usage"] = usage_view(job.usage, calls=not summary)
     if job.cost is not None:
         view["cost"] = cost_view(job.cost)
+    if job.quality is not None:
+        view["quality"] = job.quality.value
     if job.error is not None:
         view["error"] = error_to_doc(job.error)
     if job.callback_status is not None:
@@ -126,6 +129,13 @@ def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, s
         return view
     if job.result is not None or result is not None:
         view["result"] = job.result if job.result is not None else result
+    if job.judgements:
+        view["judgements"] = [judgement_view(j) for j in job.judgements]
+    if job.feedback:
+        view["feedback"] = [
+            {"verdict": f.verdict, "field": f.field, "comment_code": f.comment_code, "at": iso(f.at)}
+            for f in job.feedback
+        ]
     if job.callbacks:
         view["callbacks"] = [
             {
@@ -137,4 +147,24 @@ def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, s
             }
             for c in job.callbacks
         ]
+    return view
+
+
+def judgement_view(judgement: Judgement) -> dict[str, Any]:
+    """``{judge, version, pass, score, reason_code, reason, at}``; LLM judges add model, usage, cost."""
+    view: dict[str, Any] = {
+        "judge": judgement.judge,
+        "version": judgement.version,
+        "pass": judgement.passed,
+        "score": judgement.score,
+        "reason_code": judgement.reason_code,
+        "reason": judgement.reason,
+        "at": iso(judgement.at),
+    }
+    if judgement.model is not None:
+        view["model"] = judgement.model
+    if judgement.usage is not None:
+        view["usage"] = usage_view(judgement.usage, calls=False)
+    if judgement.cost is not None:
+        view["cost"] = cost_view(judgement.cost)
     return view

@@ -1,8 +1,8 @@
-"""The ``agentjobs`` command: dev, tenants, agents, status, jobs, submit, usage, demo."""
+"""The ``agentjobs`` command: dev, tenants, agents, status, jobs, submit, usage, demo, eval."""
 
 import typer
 
-from common.cli import agents, dev, jobs, prices, submit, tenants, usage
+from common.cli import agents, dev, evals, jobs, prices, submit, tenants, usage
 
 app = typer.Typer(
     rich_markup_mode=None,  # plain help: rich's renderer alone costs more than typer's import
@@ -15,6 +15,7 @@ app.add_typer(tenants.app, name="tenants")
 tenants.app.add_typer(prices.app, name="prices")
 app.add_typer(agents.app, name="agents")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(evals.app, name="eval")
 app.command()(jobs.status)
 app.command()(submit.submit)
 app.command()(usage.usage)

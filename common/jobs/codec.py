@@ -15,6 +15,8 @@ from typing import Any, cast
 
 from common.costs.models import Cost, PriceOverride
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobError, JobStatus, ModelCall, Source, Usage
+from common.judges.feedback import Feedback
+from common.judges.models import Judgement, Quality
 from common.tenants.models import ApiKey, Tenant, WebhookSecret
 
 _UNKNOWN_ISSUE_TIME = datetime(1970, 1, 1, tzinfo=UTC)
@@ -27,8 +29,11 @@ __all__ = [
     "cost_to_doc",
     "error_from_doc",
     "error_to_doc",
+    "feedback_to_doc",
     "job_from_doc",
     "job_to_doc",
+    "judgement_from_doc",
+    "judgement_to_doc",
     "model_call_to_doc",
     "price_override_from_doc",
     "price_override_to_doc",
@@ -68,7 +73,60 @@ def job_to_doc(job: Job) -> dict[str, Any]:
         "cost": None if job.cost is None else cost_to_doc(job.cost),
         "expires_at": job.expires_at,
         "deleted_at": job.deleted_at,
+        "judgements": [judgement_to_doc(j) for j in job.judgements],
+        "quality": None if job.quality is None else job.quality.value,
+        "feedback": [feedback_to_doc(f) for f in job.feedback],
     }
+
+
+def feedback_to_doc(feedback: Feedback) -> dict[str, Any]:
+    """One reviewer's feedback as stored in the job's ``feedback`` array (codes only)."""
+    return {
+        "verdict": feedback.verdict,
+        "at": feedback.at,
+        "field": feedback.field,
+        "comment_code": feedback.comment_code,
+        "quality": feedback.quality,
+    }
+
+
+def judgement_to_doc(judgement: Judgement) -> dict[str, Any]:
+    """One judge's verdict as stored in the job's ``judgements`` array (``pass`` as in the API)."""
+    doc: dict[str, Any] = {
+        "judge": judgement.judge,
+        "version": judgement.version,
+        "pass": judgement.passed,
+        "score": judgement.score,
+        "reason_code": judgement.reason_code,
+        "reason": judgement.reason,
+        "at": judgement.at,
+    }
+    if judgement.model is not None:
+        doc["model"] = judgement.model
+    if judgement.usage is not None:
+        doc["usage"] = _usage_to_doc(judgement.usage)
+    if judgement.cost is not None:
+        doc["cost"] = cost_to_doc(judgement.cost)
+    return doc
+
+
+def judgement_from_doc(doc: dict[str, Any]) -> Judgement:
+    """Inverse of :func:`judgement_to_doc`."""
+    usage = cast(dict[str, Any] | None, doc.get("usage"))
+    cost = cast(dict[str, Any] | None, doc.get("cost"))
+    passed = doc.get("pass")
+    return Judgement(
+        judge=str(doc.get("judge", "")),
+        version=str(doc.get("version", "")),
+        passed=None if passed is None else bool(passed),
+        score=float(doc.get("score", 0.0)),
+        reason_code=str(doc.get("reason_code", "")),
+        reason=str(doc.get("reason", "")),
+        at=cast(datetime, doc["at"]),
+        model=doc.get("model"),
+        usage=None if usage is None else _usage_from_doc(usage),
+        cost=None if cost is None else cost_from_doc(cost),
+    )
 
 
 def error_to_doc(error: JobError | None) -> dict[str, Any] | None:
@@ -265,6 +323,18 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
         cost=None if cost is None else cost_from_doc(cost),
         expires_at=doc.get("expires_at"),
         deleted_at=doc.get("deleted_at"),
+        judgements=tuple(judgement_from_doc(j) for j in cast(list[dict[str, Any]], doc.get("judgements") or [])),
+        quality=Quality(doc["quality"]) if doc.get("quality") else None,
+        feedback=tuple(
+            Feedback(
+                verdict=f.get("verdict", "partial"),
+                at=f["at"],
+                field=f.get("field"),
+                comment_code=f.get("comment_code"),
+                quality=f.get("quality"),
+            )
+            for f in cast(list[dict[str, Any]], doc.get("feedback") or [])
+        ),
     )
 
 

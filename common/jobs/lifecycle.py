@@ -29,7 +29,7 @@ redelivery can run it again. An error that ends a job for a reason of its own
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,7 @@ from common.jobs.models import CallbackStatus, Job, JobError, JobStatus, Source,
 
 if TYPE_CHECKING:
     from common.costs.models import Cost
+    from common.judges.models import Judgement, Quality
 
 __all__ = [
     "ATTEMPTS_EXHAUSTED",
@@ -187,6 +188,8 @@ def complete(
     timings: Mapping[str, float] | None = None,
     model: str | None = None,
     usage: Usage | None = None,
+    judgements: Sequence[Judgement] = (),
+    quality: Quality | None = None,
     cost: Cost | None = None,
 ) -> Job:
     """``running -> success`` with the agent's output.
@@ -200,6 +203,8 @@ def complete(
         timings: Stage durations in seconds, merged into the job's timings.
         model: The ``provider/model`` used, if any.
         usage: Token usage, if a model was called.
+        judgements: The judges' verdicts on the output (:mod:`common.judges`).
+        quality: What the judges made of it; ``None`` when not judged.
         cost: The priced usage (:func:`common.costs.price_job`), if a model was called.
 
     Returns:
@@ -220,6 +225,8 @@ def complete(
         usage=usage,
         cost=cost,
         error=None,
+        judgements=tuple(judgements),
+        quality=quality,
     )
 
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from common.costs.models import Cost
+    from common.judges.feedback import Feedback
+    from common.judges.models import Judgement, Quality
 
 __all__ = ["CallbackAttempt", "CallbackStatus", "Job", "JobError", "JobStatus", "ModelCall", "Source", "Usage"]
 
@@ -209,6 +211,11 @@ class Job:
         expires_at: When the job and its blobs are deleted (UTC): creation time plus the tenant's
             retention (:mod:`common.retention.policy`). Firestore's TTL policy acts on it.
         deleted_at: When the job was erased (UTC); set only on a ``deleted`` tombstone.
+        judgements: The judges' verdicts on a successful job's output (:mod:`common.judges`),
+            stored with the result in the same write.
+        quality: ``passed``, ``flagged`` or ``not_judged`` for a judged successful job; ``None``
+            otherwise. The status stays ``success`` whatever the quality.
+        feedback: Reviewers' feedback on the output (:mod:`common.judges.feedback`), oldest first.
         revision: The store's version of this record (opaque), for conditional writes; not
             stored in the record itself.
     """
@@ -241,6 +248,9 @@ class Job:
     callback_updated_at: datetime | None = None
     expires_at: datetime | None = None
     deleted_at: datetime | None = None
+    judgements: tuple[Judgement, ...] = ()
+    quality: Quality | None = None
+    feedback: tuple[Feedback, ...] = ()
     revision: str | None = None
 
     def replace(self, **changes: Any) -> Job:

@@ -17,6 +17,7 @@ import hashlib
 
 from common.errors import TransientError
 from common.jobs.models import CallbackStatus, Job, JobStatus
+from common.judges.models import Quality
 from common.ports import TaskQueue
 from common.telemetry.log import log
 from common.webhooks.url_policy import check_callback_url
@@ -24,9 +25,16 @@ from common.webhooks.url_policy import check_callback_url
 __all__ = ["CallbackScheduler", "callback_event", "callback_task_id"]
 
 
-def callback_event(status: JobStatus) -> str:
-    """The event type for a terminal status: ``job.completed`` or ``job.failed``."""
-    return "job.completed" if status is JobStatus.SUCCESS else "job.failed"
+def callback_event(status: JobStatus, quality: Quality | None = None) -> str:
+    """The event type of a finished job: ``job.completed``, ``job.flagged`` or ``job.failed``.
+
+    A successful job that a judge flagged (:mod:`common.judges`) sends ``job.flagged``
+    *instead of* ``job.completed``: one event per job, whose type says whether the output can be
+    used as is. Its status is still ``success``.
+    """
+    if status is not JobStatus.SUCCESS:
+        return "job.failed"
+    return "job.flagged" if quality is Quality.FLAGGED else "job.completed"
 
 
 def callback_task_id(tenant_id: str, job_id: str, event: str, round_: str = "") -> str:
@@ -77,7 +85,7 @@ class CallbackScheduler:
             return False
         if job.callback_status not in (CallbackStatus.PENDING, CallbackStatus.FAILING):
             return False
-        event = callback_event(job.status)
+        event = callback_event(job.status, job.quality)
         task_id = callback_task_id(job.tenant_id, job.job_id, event, round_)
         try:
             created = self._queue.enqueue_callback(

@@ -41,6 +41,7 @@ from common.jobs import lifecycle
 from common.jobs.models import Job, JobError, Usage
 from common.ports import BlobStore, Clock, JobStore
 from common.services.callbacks import CallbackScheduler
+from common.services.judging import JobJudging
 from common.telemetry.log import log, where
 
 __all__ = ["JobExecutor", "RunDeadlineExceeded", "RunOutcome"]
@@ -190,6 +191,8 @@ class JobExecutor:
         agents: Agent lookup (defaults to the registry; tests may pass their own).
         prices_for: A tenant's price overrides (``Tenant.price_overrides``), asked only when a
             job made model calls; ``None``: list prices only.
+        judging: Judges successful outputs before the completion write (default: the
+            deterministic judges, and the LLM judge where settings configure one).
     """
 
     def __init__(
@@ -201,6 +204,7 @@ class JobExecutor:
         callbacks: CallbackScheduler | None = None,
         agents: Callable[[str], Agent] = load_agent,
         prices_for: Callable[[str], Sequence[PriceOverride]] | None = None,
+        judging: JobJudging | None = None,
     ):
         self._settings = settings
         self._blobs_for = blobs_for
@@ -208,6 +212,7 @@ class JobExecutor:
         self._callbacks = callbacks
         self._agents = agents
         self._prices_for = prices_for
+        self._judging = judging or JobJudging(settings=settings, clock=clock)
 
     def execute(self, store: JobStore, job_id: str) -> RunOutcome:
         """Claim the job and, if this call holds its lease, run it to one stored outcome.
@@ -315,6 +320,12 @@ class JobExecutor:
 
     def _succeed(self, lease: _Lease, token: str, result: AgentResult, ctx: _RunContext) -> RunOutcome:
         job = lease.job
+        # Judged under the lease, before the completion write that stores the verdicts and the
+        # callback that announces them (issue 9).
+        started = time.perf_counter()
+        payload = self._agents(job.agent).input_model.model_validate(job.input)
+        judgements, quality = self._judging.judge(job, payload, result)
+        ctx.timings["judge"] = round(time.perf_counter() - started, 6)
         # Text from documents may hold unpaired surrogates (a PDF's ToUnicode map can yield
         # U+D800); they cannot be stored as UTF-8, so they become U+FFFD.
         output: dict[str, Any] = scrub_unencodable(result.output.model_dump(mode="json"))
@@ -339,9 +350,12 @@ class JobExecutor:
                 model=result.model,
                 usage=result.usage,
                 cost=cost,
+                judgements=judgements,
+                quality=quality,
             )
         )
         self._finished(finished)
+        self._judging.report(finished)
         log(
             "job.succeeded",
             tenant_id=job.tenant_id,

@@ -38,7 +38,7 @@ from common.webhooks.url_policy import CallbackUrlRefused, Resolver, check_callb
 
 __all__ = ["EVENTS", "CallbackFailed", "CallbackTask", "DeliveryOutcome", "Notifier", "Poster", "parse_callback_task"]
 
-EVENTS = frozenset({"job.completed", "job.failed"})
+EVENTS = frozenset({"job.completed", "job.flagged", "job.failed"})
 
 
 class CallbackFailed(TransientError):
@@ -87,7 +87,9 @@ def parse_callback_task(payload: object, *, retry_count: object = None) -> Callb
     fields = cast(dict[str, Any], payload)
     tenant_id, job_id, event = fields.get("tenant_id"), fields.get("job_id"), fields.get("event")
     if not is_valid_id(IdKind.TENANT, tenant_id) or not is_valid_id(IdKind.JOB, job_id) or event not in EVENTS:
-        raise InvalidRequest("task needs tenant_id, job_id and event (job.completed|job.failed)", code="malformed_task")
+        raise InvalidRequest(
+            "task needs tenant_id, job_id and event (job.completed|job.flagged|job.failed)", code="malformed_task"
+        )
     retries = parse_uint(retry_count, maximum=1_000_000) if retry_count is not None else 0
     return CallbackTask(str(tenant_id), str(job_id), str(event), (retries or 0) + 1)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Generator, Mapping, MutableMapping
+from collections.abc import Generator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
@@ -242,6 +242,8 @@ class _Backend(Protocol):
 
     def report(self, error: BaseException, reaction: Reaction, tags: Mapping[str, str]) -> None: ...
 
+    def alert(self, message: str, fingerprint: Sequence[str], tags: Mapping[str, str]) -> None: ...
+
     def flush(self, timeout: float) -> None: ...
 
     def shutdown(self) -> None: ...
@@ -255,6 +257,10 @@ class _Metrics(Protocol):
     def model_call(self, attributes: Mapping[str, AttributeValue], call: ModelCall, seconds: float) -> None: ...
 
     def cost(self, attributes: Mapping[str, AttributeValue], usd: float | None) -> None: ...
+
+    def judgement(self, attributes: Mapping[str, AttributeValue]) -> None: ...
+
+    def feedback(self, attributes: Mapping[str, AttributeValue]) -> None: ...
 
 
 class Telemetry:
@@ -550,6 +556,33 @@ class Telemetry:
             return
         attributes = self._metric_attributes({"agentjobs.agent": agent, "gen_ai.request.model": model})
         _guard(self._metrics.cost, attributes, usd)
+
+    def alert(self, message: str, *, fingerprint: Sequence[str], tags: Mapping[str, str]) -> None:
+        """Raise a warning event that is no exception (a flagged job, a judge's pass rate dropping).
+
+        Args:
+            message: A fixed text with ids and codes only (it must pass the allow-list grammar
+                word by word; content never goes here).
+            fingerprint: Sentry's grouping key, e.g. ``["judge", judge, agent]``, so repeats
+                group into one issue.
+            tags: Event tags (:data:`~common.telemetry.sentry_scrub.EVENT_TAG_KEYS` only).
+        """
+        if self._sentry is not None:
+            _guard(self._sentry.alert, message, fingerprint, tags)
+
+    def record_judgement(self, *, agent: str, judge: str, outcome: str) -> None:
+        """Count one judgement (metric ``agentjobs.judgements``), ``outcome`` ``pass``, ``fail`` or ``not_judged``."""
+        if self._metrics is None:
+            return
+        attributes = {"agentjobs.agent": agent, "agentjobs.judge": judge, "agentjobs.outcome": outcome}
+        _guard(self._metrics.judgement, self._metric_attributes(attributes))
+
+    def record_feedback(self, *, agent: str, verdict: str, quality: str) -> None:
+        """Count one human feedback (metric ``agentjobs.feedback``) by verdict and the job's quality."""
+        if self._metrics is None:
+            return
+        attributes = {"agentjobs.agent": agent, "agentjobs.outcome": verdict, "agentjobs.quality": quality}
+        _guard(self._metrics.feedback, self._metric_attributes(attributes))
 
     def metrics_model_call(self, attributes: Mapping[str, AttributeValue], call: ModelCall, seconds: float) -> None:
         """Record one call in ``gen_ai.client.token.usage`` and ``gen_ai.client.operation.duration``."""

@@ -3,6 +3,7 @@
 Routes:
     ``GET /v1/jobs/{job_id}``: one job of the caller's tenant, with its result (410 once erased).
     ``DELETE /v1/jobs/{job_id}``: erase the job's input, result, objects and callback log now.
+    ``POST /v1/jobs/{job_id}/feedback``: a reviewer's verdict on a successful job's output.
     ``GET /v1/jobs?status=&limit=``: the caller's recent jobs, newest first.
     ``GET /v1/usage?from=&to=&group_by=``: the caller's usage by day, agent or model (daily counters).
     ``GET /v1/openapi.json``: the OpenAPI 3.1 document.
@@ -27,8 +28,9 @@ from common.api.handling import respond
 from common.api.queries import parse_list_query
 from common.api.responses import Response, json_response
 from common.api.routing import Route, match
-from common.api.server_errors import install_json_errors
+from common.api.server_errors import install_json_errors, read_body
 from common.config import Settings
+from common.judges.feedback import MAX_FEEDBACK_BYTES
 from common.ports import BlobStore
 from common.services.erasure import JobEraser
 from common.services.status import StatusService
@@ -80,6 +82,7 @@ _ROUTES = (
     Route.of("health", "GET", r"/healthz"),
     Route.of("openapi", "GET", r"/v1/openapi\.json"),
     Route.of("list_jobs", "GET", r"/v1/jobs"),
+    Route.of("post_feedback", "POST", r"/v1/jobs/(?P<job_id>[^/]+)/feedback"),
     Route.of("usage", "GET", r"/v1/usage"),
     # Last: any other path below /v1/jobs/ is a job id, checked against the grammar by the service.
     Route.of("get_job", "GET", r"/v1/jobs/(?P<job_id>.+)"),
@@ -99,6 +102,10 @@ def _route(request: flask.Request) -> Response:
     if route.name == "list_jobs":
         query = parse_list_query({k: v for k, v in request.args.items()})
         return json_response(_service(request).list_jobs(tenant.tenant_id, query))
+    if route.name == "post_feedback":
+        now = datetime.now(UTC)
+        body = read_body(request, max_bytes=MAX_FEEDBACK_BYTES)
+        return json_response(_service(request).add_feedback(tenant.tenant_id, params["job_id"], body, now=now))
     if route.name == "usage":
         return json_response(_usage_report(tenant.tenant_id, {k: v for k, v in request.args.items()}))
     if route.name == "delete_job":

@@ -55,6 +55,14 @@ QUERIES = (
         order=(("created_at", "DESCENDING"),),
         optional_filters=True,
     ),
+    # GET /v1/jobs?quality=flagged: a tenant's judged jobs of one quality, newest first.
+    Query(
+        site="common/adapters/firestore_store.py::FirestoreJobStore._by_quality",
+        collection="jobs",
+        scope="COLLECTION",
+        filters=(("quality", "=="),),
+        order=(("created_at", "DESCENDING"),),
+    ),
     # The sweeper, across every tenant's jobs.
     Query(
         site="common/adapters/firestore_store.py::FirestoreJobSweep.stale_pending",

@@ -11,6 +11,7 @@ from typing import Any
 from common.errors import Conflict, Forbidden, NotFound, TransientError
 from common.jobs.codec import job_from_doc, job_to_doc
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
+from common.judges.models import Quality
 from common.ports import StoredObject
 from common.tenants.models import ApiKey, Tenant
 from common.usage.counters import FinishedJobUsage, UsageCounts, finished_usage
@@ -133,7 +134,10 @@ class InMemoryJobStore:
         # The whole document is replaced: round-trip through the codec, as Firestore stores it.
         return self._store(job_from_doc(job_to_doc(updated)))
 
-    def list(self, *, status: JobStatus | None = None, limit: int = 20) -> list[Job]:
+    def list(self, *, status: JobStatus | None = None, limit: int = 20, quality: Quality | None = None) -> list[Job]:
+        if quality is not None:
+            jobs = [j for j in self._jobs.values() if j.quality is quality]
+            return sorted(jobs, key=lambda j: j.created_at, reverse=True)[:limit]
         jobs = [j for j in self._jobs.values() if status is None or j.status is status]
         return sorted(jobs, key=lambda j: j.created_at, reverse=True)[:limit]
 

@@ -37,7 +37,7 @@ def render_settings() -> str:
         "|---|---|---|---|",
     ]
     for info in setting_infos():
-        name = f"`{info.env}<AGENT>`" if info.prefix else f"`{info.env}`"
+        name = f"`{info.env}<{info.prefix}>`" if info.prefix else f"`{info.env}`"
         if info.fallback_env:
             name += f" (or `{info.fallback_env}`)"
         notes = []
