@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from common.costs.models import Cost, PriceOverride
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobError, JobStatus, ModelCall, Source, Usage
+from common.plans.codec import plan_from_doc, plan_to_doc
 from common.tenants.models import ApiKey, Tenant, WebhookSecret
 
 __all__ = [
@@ -281,6 +282,7 @@ def tenant_to_doc(tenant: Tenant) -> dict[str, Any]:
         "active": tenant.active,
         "price_overrides": [price_override_to_doc(o) for o in tenant.price_overrides],
         "retention_days": tenant.retention_days,
+        "plan": None if tenant.plan is None else plan_to_doc(tenant.plan),
     }
 
 
@@ -306,6 +308,7 @@ def tenant_from_doc(doc: dict[str, Any]) -> Tenant:
             price_override_from_doc(o) for o in cast(list[dict[str, Any]], doc.get("price_overrides") or [])
         ),
         retention_days=int(retention) if isinstance(retention, int) else None,
+        plan=None if doc.get("plan") is None else plan_from_doc(doc["plan"]),
     )
 
 

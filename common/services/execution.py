@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
@@ -37,9 +37,13 @@ from common.config import Settings
 from common.errors import AgentJobsError, PermanentError, TransientError
 from common.jobs import lifecycle
 from common.jobs.models import Job, JobError
+from common.llm.gate import gated
 from common.ports import BlobStore, Clock, JobStore
 from common.services.callbacks import CallbackScheduler
 from common.telemetry.log import log, where
+
+if TYPE_CHECKING:
+    from common.plans.runtime import PlanRuntime
 
 __all__ = ["JobExecutor", "RunDeadlineExceeded", "RunOutcome"]
 
@@ -174,6 +178,8 @@ class JobExecutor:
         clock: Current UTC time.
         callbacks: Enqueues callback deliveries when jobs finish; ``None`` disables callbacks.
         agents: Agent lookup (defaults to the registry; tests may pass their own).
+        plans: Usage plans (:mod:`common.plans.runtime`): rate limits at each model call, and
+            the settlement of a job's budget reservation when it ends; ``None`` for neither.
     """
 
     def __init__(
@@ -184,7 +190,9 @@ class JobExecutor:
         clock: Clock,
         callbacks: CallbackScheduler | None = None,
         agents: Callable[[str], Agent] = load_agent,
+        plans: PlanRuntime | None = None,
     ):
+        self._plans = plans
         self._settings = settings
         self._blobs_for = blobs_for
         self._clock = clock
@@ -243,7 +251,8 @@ class JobExecutor:
         lease.start()
         started = time.perf_counter()
         try:
-            result = self._run_agent(job, ctx)
+            with gated(self._plans.gate(job) if self._plans is not None else None):
+                result = self._run_agent(job, ctx)
             ctx.timings["run"] = round(time.perf_counter() - started, 6)
             return self._succeed(lease, token, result, ctx)
         except TransientError as e:
@@ -349,7 +358,13 @@ class JobExecutor:
         lease.stop()
         job = lease.job
         try:
-            lease.write(lambda j: lifecycle.release(j, token=token, now=self._clock(), error=_job_error(error)))
+            # Throttling (our limits, or the provider's 429) is no failure of the job: no attempt spent.
+            refund = error.error_code in _THROTTLED
+            lease.write(
+                lambda j: lifecycle.release(
+                    j, token=token, now=self._clock(), error=_job_error(error), refund_attempt=refund
+                )
+            )
         except lifecycle.LeaseLost:
             return
         except AgentJobsError:
@@ -361,6 +376,15 @@ class JobExecutor:
     def _finished(self, job: Job) -> None:
         if self._callbacks is not None:
             self._callbacks.schedule(job)
+        self.settle(job)
+
+    def settle(self, job: Job) -> None:
+        """Settle a job that reached a terminal status against its tenant's budget (no-op without plans)."""
+        if self._plans is not None:
+            self._plans.settle(job)
+
+
+_THROTTLED = frozenset({"rate_limited", "model_rate_limited"})
 
 
 def _job_error(error: AgentJobsError) -> JobError:

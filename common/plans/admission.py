@@ -1,0 +1,153 @@
+"""Admission: a new job against its tenant's plan, before the job is stored.
+
+Order: an inactive plan refuses (``403 plan_inactive``); then one reservation per job is
+written with its worst-case cost (:mod:`common.plans.estimate`) and counted among the agent's
+active jobs, in one atomic write that returns the totals including it
+(:mod:`common.plans.budget` explains why that keeps the budget). Over ``max_concurrent_jobs``
+→ ``429 concurrency_limited``; over the budget → ``402 budget_exceeded``; either way the
+reservation is taken back. Tenants without a plan, and plans with neither a budget nor a
+concurrency limit for the job's model, write nothing.
+
+The reservation is keyed by the job id: a redelivered request, or a drop event delivered twice,
+finds it and does not reserve again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from common.plans.budget import from_micros, period_end, period_key, to_micros
+from common.plans.errors import BudgetExceeded, ConcurrencyLimited, ModelUnpriced, PlanInactive
+from common.plans.estimate import estimate_tokens, worst_case_usd
+from common.plans.models import UsagePlan
+from common.plans.ports import PlanLedger, Reservation
+from common.ports import Clock
+from common.telemetry.log import log
+from common.tenants.models import Tenant
+
+__all__ = ["CONCURRENCY_RETRY_SECONDS", "Admission"]
+
+CONCURRENCY_RETRY_SECONDS = 30
+"""``Retry-After`` of ``concurrency_limited`` (s): when a slot frees is unknown, so a short poll."""
+
+
+class Admission:
+    """Admits jobs against plans.
+
+    Args:
+        ledger: Reservations and totals.
+        clock: Current UTC time.
+    """
+
+    def __init__(self, *, ledger: PlanLedger, clock: Clock):
+        self._ledger = ledger
+        self._clock = clock
+
+    def admit(
+        self,
+        tenant: Tenant,
+        *,
+        job_id: str,
+        agent: str,
+        model: str,
+        job_input: Mapping[str, Any],
+        expires_at: datetime | None = None,
+    ) -> Reservation | None:
+        """Admit one job or refuse it.
+
+        Args:
+            tenant: The tenant (its plan and price overrides).
+            job_id: The job's id (its reservation's key).
+            agent: Agent name.
+            model: The job's ``provider/model`` (``""`` when it calls none).
+            job_input: The validated input.
+            expires_at: The job's expiry; its reservation record is kept as long.
+
+        Returns:
+            The reservation, or ``None`` when the plan needs none.
+
+        Raises:
+            PlanInactive: 403 ``plan_inactive``.
+            ModelUnpriced: 403 ``model_unpriced``: a budget, but no price for ``model``.
+            ConcurrencyLimited: 429 ``concurrency_limited`` (transient).
+            BudgetExceeded: 402 ``budget_exceeded``.
+            TransientError: The ledger is unavailable.
+        """
+        plan = tenant.plan
+        if plan is None:
+            return None
+        if not plan.active:
+            raise PlanInactive("the tenant's usage plan is inactive", code="plan_inactive")
+        limits = plan.limits_for(model)
+        if plan.budget is None and limits.max_concurrent_jobs is None:
+            return None
+        now = self._clock()
+        estimate = (
+            self._estimate(tenant, plan, agent, model, job_input=job_input, now=now) if plan.budget is not None else 0
+        )
+        reservation = Reservation(
+            tenant_id=tenant.tenant_id,
+            job_id=job_id,
+            agent=agent,
+            model=model,
+            period=period_key(plan.budget.period, now) if plan.budget is not None else "",
+            estimate_micros=estimate,
+            created_at=now,
+            expires_at=expires_at,
+        )
+        written = self._ledger.reserve(reservation)
+        if written is None:
+            log("plan.already_reserved", tenant_id=tenant.tenant_id, job_id=job_id)
+            return reservation
+        totals, active = written
+        limit = limits.max_concurrent_jobs
+        if limit is not None and active > limit:
+            self._ledger.cancel(reservation)
+            log("plan.concurrency_limited", tenant_id=tenant.tenant_id, agent=agent, limit=limit)
+            raise ConcurrencyLimited(
+                f"{limit} jobs of this agent are already pending or running",
+                details={"limit": limit, "retry_after_seconds": CONCURRENCY_RETRY_SECONDS},
+            )
+        budget = plan.budget
+        if budget is not None and totals.committed > to_micros(budget.limit_usd):
+            self._ledger.cancel(reservation)
+            resets_at = period_end(budget.period, now)
+            used = max(0, totals.committed - estimate)
+            log("plan.budget_exceeded", tenant_id=tenant.tenant_id, job_id=job_id, period=reservation.period)
+            raise BudgetExceeded(
+                "the job's worst-case cost does not fit in the remaining budget",
+                details={
+                    "limit_usd": str(budget.limit_usd),
+                    "period": budget.period.value,
+                    "used_usd": str(from_micros(used)),
+                    "estimate_usd": str(from_micros(estimate)),
+                    "remaining_usd": str(from_micros(max(0, to_micros(budget.limit_usd) - used))),
+                    "resets_at": resets_at.isoformat(),
+                    "retry_after_seconds": max(1, int((resets_at - now) / timedelta(seconds=1))),
+                },
+            )
+        log("plan.reserved", tenant_id=tenant.tenant_id, job_id=job_id, estimate_micros=estimate)
+        return reservation
+
+    def release(self, reservation: Reservation | None) -> None:
+        """Take back a reservation whose job was never stored (the submission failed after admission)."""
+        if reservation is not None:
+            self._ledger.cancel(reservation)
+
+    @staticmethod
+    def _estimate(
+        tenant: Tenant, plan: UsagePlan, agent: str, model: str, *, job_input: Mapping[str, Any], now: datetime
+    ) -> int:
+        if not model:
+            return 0
+        tokens = estimate_tokens(agent, job_input, plan.limits_for(model))
+        if tokens is None:
+            return 0
+        usd = worst_case_usd(tokens, model, now=now, overrides=tenant.price_overrides)
+        if usd is None:
+            raise ModelUnpriced(
+                "the plan has a budget but this model has no price; set a price override", code="model_unpriced"
+            )
+        return to_micros(usd, round_up=True)
