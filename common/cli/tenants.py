@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from common.services.tenants import TenantAdmin
 
 app = typer.Typer(help="Manage tenants.", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Show or set a tenant's usage plan: limits, budget, model permissions.", no_args_is_help=True
+)
+app.add_typer(plan_app, name="plan")
 console = Console()
 
 Grace = Annotated[str, typer.Option(help="How long the previous one stays valid: e.g. 24h, 90m, 2d, 0 (at most 30d).")]
@@ -204,3 +208,74 @@ def delete(
         f"tenant {tenant_id} erased: {erased.documents} documents, {erased.objects} objects, "
         f"{erased.api_keys} api keys, {erased.rejections} rejection records"
     )
+
+
+def _plan_input(text: str | None, file: str | None) -> object:
+    import json
+    from pathlib import Path
+
+    if (text is None) == (file is None):
+        console.print("[red]give the plan as --json or --file[/red]")
+        raise typer.Exit(2)
+    try:
+        return json.loads(text if text is not None else Path(str(file)).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        console.print(f"[red]invalid_plan: not readable JSON ({type(e).__name__})[/red]")
+        raise typer.Exit(2) from e
+
+
+@plan_app.command("set")
+def plan_set(
+    tenant_id: str,
+    json_text: Annotated[str | None, typer.Option("--json", help="The plan as JSON (see README: Usage plans).")] = None,
+    file: Annotated[str | None, typer.Option("--file", help="A file holding the plan as JSON.")] = None,
+) -> None:
+    """Set the tenant's usage plan. Without model_permissions, the tenant's allow-list carries over."""
+    from common.plans.codec import plan_from_doc, plan_to_doc
+
+    doc = _plan_input(json_text, file)
+
+    def action() -> object:
+        admin = _admin()
+        plan = plan_from_doc(doc)
+        if isinstance(doc, dict) and "model_permissions" not in doc:
+            plan = plan.replace(model_permissions=admin.get(tenant_id).model_permissions)
+        return admin.set_plan(tenant_id, plan).plan
+
+    plan = _run(action)
+    import json
+
+    assert plan is not None
+    console.print_json(json.dumps(plan_to_doc(plan)))  # pyright: ignore[reportArgumentType]
+
+
+@plan_app.command("clear")
+def plan_clear(tenant_id: str) -> None:
+    """Remove the tenant's plan: no limits, and its allow-list is allowed_models again."""
+    _run(lambda: _admin().set_plan(tenant_id, None))
+    console.print(f"{tenant_id}: no usage plan")
+
+
+@plan_app.command("show")
+def plan_show(tenant_id: str) -> None:
+    """Print the tenant's plan and this period's budget: limit, spent, reserved, remaining, overrun."""
+    import json
+
+    from common.plans.codec import plan_to_doc
+
+    def action() -> dict[str, object]:
+        from common.adapters.clients import firestore_client
+        from common.adapters.firestore_plans import FirestorePlanLedger
+        from common.config import Settings
+        from common.plans.usage import plan_report
+
+        admin = _admin()
+        tenant = admin.get(tenant_id)
+        ledger = FirestorePlanLedger(firestore_client(Settings.from_env().project))
+        report: dict[str, object] = {
+            "tenant_id": tenant_id,
+            "plan": None if tenant.plan is None else plan_to_doc(tenant.plan),
+        }
+        return report | plan_report(tenant, ledger, now=now())
+
+    console.print_json(json.dumps(_run(action)))
