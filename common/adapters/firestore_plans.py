@@ -24,6 +24,9 @@ Firestore sustains about one write per second per document; the ledger takes two
 from __future__ import annotations
 
 import hashlib
+import random
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
@@ -42,6 +45,7 @@ RESERVATIONS = "plan_reservations"
 OPEN = "open"
 SETTLED = "settled"
 _LEDGER = "plan_ledger"
+_COMMIT_ATTEMPTS = 6
 
 
 def _value(value: Any) -> float:
@@ -56,6 +60,21 @@ def _value(value: Any) -> float:
 def _transformed(result: Any, paths: list[tuple[str, ...]]) -> dict[tuple[str, ...], float]:
     """The values of the transformed fields after a write (the client sends transforms sorted by path)."""
     return dict(zip(sorted(paths), (_value(v) for v in result.transform_results), strict=True))
+
+
+def _commit(build: Callable[[], Any]) -> Any:
+    """Commit the batch ``build()`` makes, again when Firestore aborted it for contention.
+
+    An aborted commit applied nothing, so committing again is safe; each try gets a fresh batch.
+    """
+    for attempt in range(1, _COMMIT_ATTEMPTS + 1):
+        try:
+            return build().commit()
+        except gexc.Aborted:
+            if attempt == _COMMIT_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not secrecy
+    raise AssertionError("unreachable")
 
 
 def _reservation_from_doc(doc: dict[str, Any]) -> Reservation:
@@ -117,24 +136,26 @@ class FirestorePlanLedger:
         """Create the reservation and add it to the ledger in one batch; ``None`` if it existed."""
         r = reservation
         changes, paths = self._changes(r.agent, 1, r.period, reserved=r.estimate_micros)
-        batch: Any = self._client.batch()
-        batch.create(
-            self._reservation(r.tenant_id, r.job_id),
-            {
-                "tenant_id": r.tenant_id,
-                "job_id": r.job_id,
-                "agent": r.agent,
-                "model": r.model,
-                "period": r.period,
-                "estimate_micros": r.estimate_micros,
-                "state": OPEN,
-                "created_at": r.created_at,
-                "expires_at": r.expires_at,
-            },
-        )
-        batch.set(self._ledger(r.tenant_id), changes, merge=True)
+        record = {
+            "tenant_id": r.tenant_id,
+            "job_id": r.job_id,
+            "agent": r.agent,
+            "model": r.model,
+            "period": r.period,
+            "estimate_micros": r.estimate_micros,
+            "state": OPEN,
+            "created_at": r.created_at,
+            "expires_at": r.expires_at,
+        }
+
+        def build() -> Any:
+            batch: Any = self._client.batch()
+            batch.create(self._reservation(r.tenant_id, r.job_id), record)
+            batch.set(self._ledger(r.tenant_id), changes, merge=True)
+            return batch
+
         try:
-            results: Any = batch.commit()
+            results: Any = _commit(build)
         except gexc.AlreadyExists:
             return None
         except Exception as e:
@@ -146,11 +167,15 @@ class FirestorePlanLedger:
         """Delete the reservation (if it still exists) and take its amounts back, atomically."""
         r = reservation
         changes, _ = self._changes(r.agent, -1, r.period, reserved=-r.estimate_micros)
-        batch: Any = self._client.batch()
-        batch.delete(self._reservation(r.tenant_id, r.job_id), option=self._client.write_option(exists=True))
-        batch.set(self._ledger(r.tenant_id), changes, merge=True)
+
+        def build() -> Any:
+            batch: Any = self._client.batch()
+            batch.delete(self._reservation(r.tenant_id, r.job_id), option=self._client.write_option(exists=True))
+            batch.set(self._ledger(r.tenant_id), changes, merge=True)
+            return batch
+
         try:
-            batch.commit()
+            _commit(build)
         except gexc.NotFound:
             return
         except Exception as e:
@@ -173,15 +198,16 @@ class FirestorePlanLedger:
         changes, paths = self._changes(
             r.agent, -1, r.period, reserved=s.reserved_delta, spent=s.spent_delta, overrun=s.overrun
         )
-        batch: Any = self._client.batch()
-        batch.update(
-            ref,
-            {"state": SETTLED, "actual_micros": actual_micros, "overrun_micros": s.overrun, "settled_at": now},
-            option=self._client.write_option(last_update_time=snapshot.update_time),
-        )
-        batch.set(self._ledger(tenant_id), changes, merge=True)
+        settled = {"state": SETTLED, "actual_micros": actual_micros, "overrun_micros": s.overrun, "settled_at": now}
+
+        def build() -> Any:
+            batch: Any = self._client.batch()
+            batch.update(ref, settled, option=self._client.write_option(last_update_time=snapshot.update_time))
+            batch.set(self._ledger(tenant_id), changes, merge=True)
+            return batch
+
         try:
-            results: Any = batch.commit()
+            results: Any = _commit(build)
         except gexc.FailedPrecondition:
             return None  # settled meanwhile by another worker or the sweeper
         except Exception as e:

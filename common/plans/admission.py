@@ -14,11 +14,13 @@ finds it and does not reserve again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import random
+import time
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.plans.budget import from_micros, period_end, period_key, to_micros
+from common.plans.budget import LedgerTotals, from_micros, period_end, period_key, to_micros
 from common.plans.errors import BudgetExceeded, ConcurrencyLimited, ModelUnpriced, PlanInactive
 from common.plans.estimate import estimate_tokens, worst_case_usd
 from common.plans.models import UsagePlan
@@ -28,6 +30,8 @@ from common.telemetry.log import log
 from common.tenants.models import Tenant
 
 __all__ = ["CONCURRENCY_RETRY_SECONDS", "Admission"]
+
+_RESERVE_ATTEMPTS = 4
 
 CONCURRENCY_RETRY_SECONDS = 30
 """``Retry-After`` of ``concurrency_limited`` (s): when a slot frees is unknown, so a short poll."""
@@ -39,11 +43,13 @@ class Admission:
     Args:
         ledger: Reservations and totals.
         clock: Current UTC time.
+        sleep: Waits between reservation attempts (s).
     """
 
-    def __init__(self, *, ledger: PlanLedger, clock: Clock):
+    def __init__(self, *, ledger: PlanLedger, clock: Clock, sleep: Callable[[float], None] = time.sleep):
         self._ledger = ledger
         self._clock = clock
+        self._sleep = sleep
 
     def admit(
         self,
@@ -97,24 +103,26 @@ class Admission:
             created_at=now,
             expires_at=expires_at,
         )
-        written = self._ledger.reserve(reservation)
-        if written is None:
-            log("plan.already_reserved", tenant_id=tenant.tenant_id, job_id=job_id)
-            return reservation
-        totals, active = written
-        limit = limits.max_concurrent_jobs
-        if limit is not None and active > limit:
-            self._ledger.cancel(reservation)
-            log("plan.concurrency_limited", tenant_id=tenant.tenant_id, agent=agent, limit=limit)
-            raise ConcurrencyLimited(
-                f"{limit} jobs of this agent are already pending or running",
-                details={"limit": limit, "retry_after_seconds": CONCURRENCY_RETRY_SECONDS},
-            )
         budget = plan.budget
-        if budget is not None and totals.committed > to_micros(budget.limit_usd):
+        cap = to_micros(budget.limit_usd) if budget is not None else 0
+        totals, active, used = LedgerTotals(), 0, 0
+        for attempt in range(1, _RESERVE_ATTEMPTS + 1):
+            written = self._ledger.reserve(reservation)
+            if written is None:
+                log("plan.already_reserved", tenant_id=tenant.tenant_id, job_id=job_id)
+                return reservation
+            totals, active = written
+            if budget is None or totals.committed <= cap:
+                break
             self._ledger.cancel(reservation)
+            # Concurrent refusals briefly inflate the totals each sees: when what is left now
+            # fits the job, the refusal was one of those, and the reservation is tried again.
+            used = self._ledger.view(tenant.tenant_id, reservation.period).totals.committed
+            if attempt == _RESERVE_ATTEMPTS or used + estimate > cap:
+                break
+            self._sleep(random.uniform(0.005, 0.05) * attempt)  # noqa: S311 - jitter, not secrecy
+        if budget is not None and totals.committed > cap:
             resets_at = period_end(budget.period, now)
-            used = max(0, totals.committed - estimate)
             log("plan.budget_exceeded", tenant_id=tenant.tenant_id, job_id=job_id, period=reservation.period)
             raise BudgetExceeded(
                 "the job's worst-case cost does not fit in the remaining budget",
@@ -123,10 +131,18 @@ class Admission:
                     "period": budget.period.value,
                     "used_usd": str(from_micros(used)),
                     "estimate_usd": str(from_micros(estimate)),
-                    "remaining_usd": str(from_micros(max(0, to_micros(budget.limit_usd) - used))),
+                    "remaining_usd": str(from_micros(max(0, cap - used))),
                     "resets_at": resets_at.isoformat(),
                     "retry_after_seconds": max(1, int((resets_at - now) / timedelta(seconds=1))),
                 },
+            )
+        limit = limits.max_concurrent_jobs
+        if limit is not None and active > limit:
+            self._ledger.cancel(reservation)
+            log("plan.concurrency_limited", tenant_id=tenant.tenant_id, agent=agent, limit=limit)
+            raise ConcurrencyLimited(
+                f"{limit} jobs of this agent are already pending or running",
+                details={"limit": limit, "retry_after_seconds": CONCURRENCY_RETRY_SECONDS},
             )
         log("plan.reserved", tenant_id=tenant.tenant_id, job_id=job_id, estimate_micros=estimate)
         return reservation

@@ -120,6 +120,12 @@ class UsagePlan:
     model_limits: dict[str, Limits] = field(default_factory=dict[str, Limits])
     budget: Budget | None = None
 
+    @property
+    def reserves(self) -> bool:
+        """Whether admission keeps a reservation per job: a budget, or a concurrency limit for any model."""
+        limits = (self.default_limits, *self.model_limits.values())
+        return self.budget is not None or any(lim.max_concurrent_jobs is not None for lim in limits)
+
     def limits_for(self, model: str) -> Limits:
         """The limits of ``model``: its own entry over the defaults."""
         own = self.model_limits.get(model)

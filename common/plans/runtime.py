@@ -111,6 +111,8 @@ class PlanRuntime:
             return
         try:
             tenant = self._tenant(job.tenant_id)
+            if tenant is not None and (tenant.plan is None or not tenant.plan.reserves):
+                return  # nothing was reserved (or the plan changed since: the sweep settles it)
             actual = actual_micros(job, tenant)
             settled = self._ledger.settle(job.tenant_id, job.job_id, actual, now=self._clock())
         except TransientError as e:

@@ -65,7 +65,9 @@ def test_plan_round_trips_through_the_tenant_document():
     tenant = Tenant("acme", "Acme", NOW, allowed_models=("old/model",), plan=plan)
     again = tenant_from_doc(tenant_to_doc(tenant))
     assert again.plan == plan and again.model_permissions == ("openai/gpt-4o",)
-    assert plan.limits_for("openai/gpt-4o") == Limits(rpm=60, tpm=100_000, max_concurrent_jobs=4, max_output_tokens=4096)
+    assert plan.limits_for("openai/gpt-4o") == Limits(
+        rpm=60, tpm=100_000, max_concurrent_jobs=4, max_output_tokens=4096
+    )
     assert plan_from_doc(plan_to_doc(plan)) == plan
 
 
