@@ -224,3 +224,28 @@ def job_message(job_id: str, message_id: str) -> dict[str, Any]:
         "message": {"data": data, "attributes": {"kind": "job.queued"}, "messageId": message_id},
         "subscription": "s",
     }
+
+
+def test_cli_sets_and_shows_a_plan_carrying_the_allow_list_over(admin, directory, tenant, ledger):
+    from typer.testing import CliRunner
+
+    from common.cli.app import app as cli
+
+    admin.set_allowed_models("acme", ["openai/gpt-4o"])
+    plan = {"budget": {"period": "month", "limit_usd": "5", "soft_limit_usd": "4"}, "default_limits": {"rpm": 30}}
+    done = CliRunner().invoke(cli, ["tenants", "plan", "set", "acme", "--json", json.dumps(plan)])
+    assert done.exit_code == 0, done.output
+    stored = directory.get("acme").plan
+    assert stored is not None and stored.model_permissions == ("openai/gpt-4o",)  # migrated from allowed_models
+    assert stored.default_limits == Limits(rpm=30) and stored.budget == Budget(
+        BudgetPeriod.MONTH, Decimal(5), Decimal(4)
+    )
+    period = period_key(BudgetPeriod.MONTH, datetime.now(UTC))
+    ledger.reserve(Reservation("acme", "j1", AGENT, MODEL, period, 1_500_000, datetime.now(UTC)))
+    shown = CliRunner().invoke(cli, ["tenants", "plan", "show", "acme"])
+    assert shown.exit_code == 0, shown.output
+    report = json.loads(shown.output)
+    assert report["budget"]["reserved_usd"] == "1.500000" and report["budget"]["remaining_usd"] == "3.500000"
+    assert report["budget"]["spent_usd"] == "0.000000" and report["active_jobs"] == {AGENT: 1}
+    bad = CliRunner().invoke(cli, ["tenants", "plan", "set", "acme", "--json", '{"default_limits": {"rpm": 0}}'])
+    assert bad.exit_code == 1 and "invalid_plan" in bad.output
