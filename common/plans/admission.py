@@ -14,12 +14,16 @@ finds it and does not reserve again.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import random
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
+from common.errors import AgentJobsError
 from common.plans.budget import LedgerTotals, from_micros, period_end, period_key, to_micros
 from common.plans.errors import BudgetExceeded, ConcurrencyLimited, ModelUnpriced, PlanInactive
 from common.plans.estimate import estimate_tokens, worst_case_usd
@@ -32,6 +36,13 @@ from common.tenants.models import Tenant
 __all__ = ["CONCURRENCY_RETRY_SECONDS", "Admission"]
 
 _RESERVE_ATTEMPTS = 4
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    # Reservations overlap the job's own write at submit; a few threads serve a whole instance.
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="plan-admission")
+
 
 CONCURRENCY_RETRY_SECONDS = 30
 """``Retry-After`` of ``concurrency_limited`` (s): when a slot frees is unknown, so a short poll."""
@@ -81,6 +92,27 @@ class Admission:
             BudgetExceeded: 402 ``budget_exceeded``.
             TransientError: The ledger is unavailable.
         """
+        return self._reserve(
+            self.prepare(tenant, job_id=job_id, agent=agent, model=model, job_input=job_input, expires_at=expires_at),
+            tenant,
+        )
+
+    def prepare(
+        self,
+        tenant: Tenant,
+        *,
+        job_id: str,
+        agent: str,
+        model: str,
+        job_input: Mapping[str, Any],
+        expires_at: datetime | None = None,
+    ) -> Reservation | None:
+        """The reservation a job needs (its worst-case estimate), without writing anything.
+
+        Raises:
+            PlanInactive: 403 ``plan_inactive``.
+            ModelUnpriced: 403 ``model_unpriced``.
+        """
         plan = tenant.plan
         if plan is None:
             return None
@@ -93,7 +125,7 @@ class Admission:
         estimate = (
             self._estimate(tenant, plan, agent, model, job_input=job_input, now=now) if plan.budget is not None else 0
         )
-        reservation = Reservation(
+        return Reservation(
             tenant_id=tenant.tenant_id,
             job_id=job_id,
             agent=agent,
@@ -103,6 +135,17 @@ class Admission:
             created_at=now,
             expires_at=expires_at,
         )
+
+    def _reserve(self, reservation: Reservation | None, tenant: Tenant) -> Reservation | None:
+        if reservation is None or tenant.plan is None:
+            return None
+        plan, now, estimate, job_id = (
+            tenant.plan,
+            reservation.created_at,
+            reservation.estimate_micros,
+            reservation.job_id,
+        )
+        limits, agent = plan.limits_for(reservation.model), reservation.agent
         budget = plan.budget
         cap = to_micros(budget.limit_usd) if budget is not None else 0
         totals, active, used = LedgerTotals(), 0, 0
@@ -146,6 +189,50 @@ class Admission:
             )
         log("plan.reserved", tenant_id=tenant.tenant_id, job_id=job_id, estimate_micros=estimate)
         return reservation
+
+    def admit_alongside[T](
+        self,
+        tenant: Tenant,
+        *,
+        job_id: str,
+        agent: str,
+        model: str,
+        job_input: Mapping[str, Any],
+        expires_at: datetime | None,
+        work: Callable[[], T],
+        undo: Callable[[T], None],
+    ) -> tuple[Reservation | None, T]:
+        """:meth:`admit` while ``work`` (storing the job) runs, so the two round trips overlap.
+
+        The job must not be published before this returns: when admission refuses, ``undo``
+        is called with what ``work`` returned (delete the job just stored) before the refusal is
+        raised; when ``work`` raises, the reservation is taken back.
+
+        Returns:
+            ``(reservation, work's result)``.
+
+        Raises:
+            The refusals of :meth:`admit`, and whatever ``work`` raises.
+        """
+        prepared = self.prepare(
+            tenant, job_id=job_id, agent=agent, model=model, job_input=job_input, expires_at=expires_at
+        )
+        if prepared is None:
+            return None, work()
+        pending = _pool().submit(self._reserve, prepared, tenant)
+        try:
+            result = work()
+        except BaseException:
+            with contextlib.suppress(AgentJobsError):
+                if pending.result() is not None:
+                    self._ledger.cancel(prepared)
+            raise
+        try:
+            reservation = pending.result()
+        except AgentJobsError:
+            undo(result)
+            raise
+        return reservation, result
 
     def release(self, reservation: Reservation | None) -> None:
         """Take back a reservation whose job was never stored (the submission failed after admission)."""

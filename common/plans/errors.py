@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from common.errors import ClientError, Forbidden, TransientError
+from common.errors import AgentJobsError, ClientError, Forbidden, TransientError
 
-__all__ = ["BudgetExceeded", "ConcurrencyLimited", "ModelUnpriced", "PlanInactive", "RateLimited", "retry_after_of"]
+__all__ = [
+    "REFUSALS",
+    "BudgetExceeded",
+    "ConcurrencyLimited",
+    "ModelUnpriced",
+    "PlanInactive",
+    "RateLimited",
+    "retry_after_of",
+]
 
 
 class PlanInactive(Forbidden):
@@ -67,3 +75,7 @@ def retry_after_of(details: dict[str, Any]) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return max(1, int(-(-value // 1)))
+
+
+REFUSALS: tuple[type[AgentJobsError], ...] = (PlanInactive, ModelUnpriced, BudgetExceeded, ConcurrencyLimited)
+"""Every way admission refuses a job."""

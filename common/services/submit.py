@@ -38,6 +38,7 @@ from common.jobs.ids import new_job_id, request_job_id
 from common.jobs.inbox import tenant_prefix
 from common.jobs.models import Job, Source
 from common.plans.admission import Admission
+from common.plans.errors import REFUSALS
 from common.ports import Clock, IdempotencyStore, JobPublisher, TenantDirectory
 from common.retention import policy
 from common.services.model_policy import ModelPolicy
@@ -187,37 +188,38 @@ class SubmitService:
                         code="request_in_progress",
                     )
 
+        new = lifecycle.new_job(
+            job_id=job_id,
+            tenant_id=tenant_id,
+            agent=agent_name,
+            input=job_input,
+            source=Source.HTTPS,
+            now=now,
+            callback_url=callback_url,
+            metadata=metadata,
+            model=model or None,
+            expires_at=expires_at,
+        )
+        reservation = None
         try:
-            reservation = (
-                None
-                if self._admission is None
-                else self._admission.admit(
+            if self._admission is None:
+                job, created = store.create(new)
+            else:
+                # The reservation's commit overlaps the job's; a refusal deletes the job unpublished.
+                reservation, (job, created) = self._admission.admit_alongside(
                     tenant,
                     job_id=job_id,
                     agent=agent_name,
-                    model=model or self._settings.model_for(agent_name),
+                    model=model,
                     job_input=job_input,
                     expires_at=expires_at,
+                    work=lambda: store.create(new),
+                    undo=lambda stored: store.delete(job_id) if stored[1] else None,
                 )
-            )
-        except AgentJobsError:
+        except REFUSALS:
             if keys is not None and idempotency_key is not None:
                 keys.delete(idempotency_key)
             raise
-        job, created = store.create(
-            lifecycle.new_job(
-                job_id=job_id,
-                tenant_id=tenant_id,
-                agent=agent_name,
-                input=job_input,
-                source=Source.HTTPS,
-                now=now,
-                callback_url=callback_url,
-                metadata=metadata,
-                model=model or None,
-                expires_at=expires_at,
-            )
-        )
         try:
             if created or job.status.value == "pending":
                 self._publisher.publish_job(tenant_id, job_id)

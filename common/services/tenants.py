@@ -202,9 +202,7 @@ class TenantAdmin:
         if plan is not None:
             for model in (*plan.model_permissions, *plan.model_limits):
                 if not MODEL_ID_PATTERN.fullmatch(model):
-                    raise UnprocessableEntity(
-                        f"'{model[:80]}' is not of the form provider/model", code="invalid_model"
-                    )
+                    raise UnprocessableEntity(f"'{model[:80]}' is not of the form provider/model", code="invalid_model")
         updated = self._get(tenant_id).replace(plan=plan)
         self._tenants.save(updated)
         return updated
