@@ -1,4 +1,4 @@
-"""Admission overhead at submit: p50/p95 of ``POST /v1/agents/{agent}/jobs`` with a usage plan, against the same path without one.
+"""Admission overhead at submit: p50/p95 of a submit with a usage plan against one without, same run.
 
 Starts the emulators (Firestore, Pub/Sub, fake-gcs-server; no functions), loads
 ``functions/submit/main.py`` through functions-framework, and times requests of two tenants in
@@ -21,6 +21,10 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -75,9 +79,13 @@ def main() -> int:
                 default_limits=Limits(max_concurrent_jobs=100_000),
             )
             admin.set_plan("planned", plan)
-            app = functions_framework.create_app(
-                target="submit", source=str(ROOT / "functions/submit/main.py"), signature_type="http"
-            ).test_client()
+            flask_app = cast(
+                "Flask",
+                functions_framework.create_app(
+                    target="submit", source=str(ROOT / "functions/submit/main.py"), signature_type="http"
+                ),
+            )
+            app = flask_app.test_client()
 
             def once(key: str) -> float:
                 started = time.perf_counter()

@@ -100,13 +100,11 @@ def test_budget_race_50_concurrent_submits(make_app, directory, tenant, ledger):
         tokens = e + e // 10 if i == 0 else e * 9 // 10
         now = datetime.now(UTC)
         call = ModelCall("openai", "gpt-4o-mini", None, now, input_tokens=0, output_tokens=tokens)
-        claimed = store.update(
-            job_id, lambda j: lifecycle.claim(j, token="t", now=now, lease_seconds=60, max_attempts=3)
-        )
-        done = store.update(
-            claimed.job_id,
-            lambda j: lifecycle.complete(j, token="t", now=now, result={}, usage=Usage.of_calls((call,))),
-        )
+        job = store.get(job_id)
+        assert job is not None
+        claimed = lifecycle.claim(job, token="t", now=now, lease_seconds=60, max_attempts=3)
+        done = lifecycle.complete(claimed, token="t", now=now, result={}, usage=Usage.of_calls((call,)))
+        store.update(job_id, lambda _, done=done: done)
         runtime.settle(done)
         runtime.settle(done)  # a second settlement changes nothing
     after = ledger.view("acme", period).totals

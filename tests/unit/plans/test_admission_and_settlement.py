@@ -12,7 +12,6 @@ from common.costs.models import PriceOverride
 from common.errors import TransientError
 from common.jobs.models import JobStatus, ModelCall, Usage
 from common.plans.admission import CONCURRENCY_RETRY_SECONDS, Admission
-from common.plans.budget import to_micros
 from common.plans.errors import BudgetExceeded, ConcurrencyLimited, ModelUnpriced, PlanInactive
 from common.plans.limiter import RateLimiter
 from common.plans.models import Budget, BudgetPeriod, Limits, UsagePlan
