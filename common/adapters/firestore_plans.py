@@ -3,7 +3,7 @@
 
 Layout (beside the tenant's jobs, so tenant deletion removes them too)::
 
-    tenants/{t}/plan_ledger/ledger             active.{agent}; periods.{period}.{reserved,spent,overrun} (micro-USD)
+    tenants/{t}/plan_ledger/ledger             active.{agent}; periods.{period}.{committed,spent,overrun} (micro-USD)
     tenants/{t}/plan_ledger/warned-{period}    the soft-limit warning of a period was sent
     tenants/{t}/plan_reservations/{job_id}     one per job: estimate, state open|settled, actual
     tenants/{t}/rate_windows/{model}-{start}   requests, tokens, blocked_until of one minute
@@ -35,6 +35,8 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from common.adapters.sdk_errors import translate
+from common.jobs.codec import job_to_doc
+from common.jobs.models import Job
 from common.plans.budget import LedgerTotals, settlement
 from common.plans.ports import LedgerView, Reservation, Settled
 from common.plans.windows import WINDOW_SECONDS, WindowCounts
@@ -107,46 +109,35 @@ class FirestorePlanLedger:
 
     @staticmethod
     def _changes(
-        agent: str, active: int, period: str, *, reserved: int = 0, spent: int = 0, overrun: int = 0
+        agent: str, active: int, period: str, *, committed: int, spent: int | None = None, overrun: int | None = None
     ) -> tuple[dict[str, Any], list[tuple[str, ...]]]:
+        """The ledger increments, and the paths whose values come back (sorted as the client sends them).
+
+        A period keeps ``committed`` (reserved + spent), ``spent`` and ``overrun``; admission
+        moves ``committed`` alone, so it reads back the one value it compares with the limit.
+        """
         doc: dict[str, Any] = {"active": {agent: firestore.Increment(active)}}
         paths: list[tuple[str, ...]] = [("active", agent)]
         if period:
-            doc["periods"] = {
-                period: {
-                    "reserved": firestore.Increment(reserved),
-                    "spent": firestore.Increment(spent),
-                    "overrun": firestore.Increment(overrun),
-                }
-            }
-            paths += [("periods", period, k) for k in ("reserved", "spent", "overrun")]
+            fields = {"committed": committed, "spent": spent, "overrun": overrun}
+            doc["periods"] = {period: {k: firestore.Increment(v) for k, v in fields.items() if v is not None}}
+            paths += [("periods", period, k) for k, v in fields.items() if v is not None]
         return doc, paths
 
     @staticmethod
     def _totals(values: dict[tuple[str, ...], float], period: str) -> LedgerTotals:
+        """Totals from the values read back; with ``committed`` alone, it is all in ``reserved``."""
         if not period:
             return LedgerTotals()
-        return LedgerTotals(
-            reserved=int(values[("periods", period, "reserved")]),
-            spent=int(values[("periods", period, "spent")]),
-            overrun=int(values[("periods", period, "overrun")]),
-        )
+        committed = int(values[("periods", period, "committed")])
+        spent = int(values.get(("periods", period, "spent"), 0))
+        return LedgerTotals(committed - spent, spent, int(values.get(("periods", period, "overrun"), 0)))
 
     def reserve(self, reservation: Reservation) -> tuple[LedgerTotals, int] | None:
         """Create the reservation and add it to the ledger in one batch; ``None`` if it existed."""
         r = reservation
-        changes, paths = self._changes(r.agent, 1, r.period, reserved=r.estimate_micros)
-        record = {
-            "tenant_id": r.tenant_id,
-            "job_id": r.job_id,
-            "agent": r.agent,
-            "model": r.model,
-            "period": r.period,
-            "estimate_micros": r.estimate_micros,
-            "state": OPEN,
-            "created_at": r.created_at,
-            "expires_at": r.expires_at,
-        }
+        changes, paths = self._changes(r.agent, 1, r.period, committed=r.estimate_micros)
+        record = self._record(r)
 
         def build() -> Any:
             batch: Any = self._client.batch()
@@ -163,10 +154,54 @@ class FirestorePlanLedger:
         values = _transformed(results[1], paths)
         return self._totals(values, r.period), int(values[("active", r.agent)])
 
+    @staticmethod
+    def _record(r: Reservation) -> dict[str, Any]:
+        return {
+            "tenant_id": r.tenant_id,
+            "job_id": r.job_id,
+            "agent": r.agent,
+            "model": r.model,
+            "period": r.period,
+            "estimate_micros": r.estimate_micros,
+            "state": OPEN,
+            "created_at": r.created_at,
+            "expires_at": r.expires_at,
+        }
+
+    def reserve_creating(self, reservation: Reservation, job: Job) -> tuple[LedgerTotals, int, Job] | None:
+        """Create the job, its reservation and the ledger increment in one commit.
+
+        The job document is written at ``tenants/{t}/jobs/{id}`` exactly as
+        :meth:`common.adapters.firestore_store.FirestoreJobStore.create` writes it. ``None`` when
+        the job or the reservation existed (nothing written).
+        """
+        r = reservation
+        if job.tenant_id != r.tenant_id or job.job_id != r.job_id:
+            raise ValueError("the reservation is not the job's")
+        changes, paths = self._changes(r.agent, 1, r.period, committed=r.estimate_micros)
+        job_ref = self._tenant(r.tenant_id).collection("jobs").document(r.job_id)
+
+        def build() -> Any:
+            batch: Any = self._client.batch()
+            batch.create(job_ref, job_to_doc(job))
+            batch.create(self._reservation(r.tenant_id, r.job_id), self._record(r))
+            batch.set(self._ledger(r.tenant_id), changes, merge=True)
+            return batch
+
+        try:
+            results: Any = _commit(build)
+        except gexc.AlreadyExists:
+            return None
+        except Exception as e:
+            raise translate(e, what="create job and reserve budget") from e
+        values = _transformed(results[2], paths)
+        stored = job.replace(revision=cast(str, results[0].update_time.rfc3339()))
+        return self._totals(values, r.period), int(values[("active", r.agent)]), stored
+
     def cancel(self, reservation: Reservation) -> None:
         """Delete the reservation (if it still exists) and take its amounts back, atomically."""
         r = reservation
-        changes, _ = self._changes(r.agent, -1, r.period, reserved=-r.estimate_micros)
+        changes, _ = self._changes(r.agent, -1, r.period, committed=-r.estimate_micros)
 
         def build() -> Any:
             batch: Any = self._client.batch()
@@ -196,7 +231,7 @@ class FirestorePlanLedger:
         r = _reservation_from_doc(doc)
         s = settlement(r.estimate_micros, actual_micros if r.period else 0)
         changes, paths = self._changes(
-            r.agent, -1, r.period, reserved=s.reserved_delta, spent=s.spent_delta, overrun=s.overrun
+            r.agent, -1, r.period, committed=s.reserved_delta + s.spent_delta, spent=s.spent_delta, overrun=s.overrun
         )
         settled = {"state": SETTLED, "actual_micros": actual_micros, "overrun_micros": s.overrun, "settled_at": now}
 
@@ -213,11 +248,9 @@ class FirestorePlanLedger:
         except Exception as e:
             raise translate(e, what="settle reservation") from e
         after = self._totals(_transformed(results[1], paths), r.period)
-        before = LedgerTotals(
-            reserved=after.reserved - s.reserved_delta,
-            spent=after.spent - s.spent_delta,
-            overrun=after.overrun - s.overrun,
-        )
+        spent_before = after.spent - s.spent_delta
+        committed_before = after.committed - s.reserved_delta - s.spent_delta
+        before = LedgerTotals(committed_before - spent_before, spent_before, after.overrun - s.overrun)
         return Settled(r, actual_micros, before, after)
 
     def open_reservations(self, *, created_before: datetime, limit: int) -> list[Reservation]:
@@ -243,11 +276,8 @@ class FirestorePlanLedger:
         doc = cast(dict[str, Any], snapshot.to_dict() or {}) if snapshot.exists else {}
         totals = cast(dict[str, Any], cast(dict[str, Any], doc.get("periods") or {}).get(period) or {})
         active = {str(k): int(v) for k, v in cast(dict[str, Any], doc.get("active") or {}).items() if int(v)}
-        return LedgerView(
-            period,
-            LedgerTotals(int(totals.get("reserved", 0)), int(totals.get("spent", 0)), int(totals.get("overrun", 0))),
-            active,
-        )
+        committed, spent = int(totals.get("committed", 0)), int(totals.get("spent", 0))
+        return LedgerView(period, LedgerTotals(committed - spent, spent, int(totals.get("overrun", 0))), active)
 
     def mark_warned(self, tenant_id: str, period: str, *, now: datetime) -> bool:
         """Create the period's warning marker; ``False`` when it exists."""

@@ -24,12 +24,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from common.errors import AgentJobsError
+from common.jobs.models import Job
 from common.plans.budget import LedgerTotals, from_micros, period_end, period_key, to_micros
 from common.plans.errors import BudgetExceeded, ConcurrencyLimited, ModelUnpriced, PlanInactive
 from common.plans.estimate import estimate_tokens, worst_case_usd
 from common.plans.models import UsagePlan
-from common.plans.ports import PlanLedger, Reservation
-from common.ports import Clock
+from common.plans.ports import JobCreatingLedger, PlanLedger, Reservation
+from common.ports import Clock, JobStore
 from common.telemetry.log import log
 from common.tenants.models import Tenant
 
@@ -136,7 +137,9 @@ class Admission:
             expires_at=expires_at,
         )
 
-    def _reserve(self, reservation: Reservation | None, tenant: Tenant) -> Reservation | None:
+    def _reserve(
+        self, reservation: Reservation | None, tenant: Tenant, first: tuple[LedgerTotals, int] | None = None
+    ) -> Reservation | None:
         if reservation is None or tenant.plan is None:
             return None
         plan, now, estimate, job_id = (
@@ -150,7 +153,7 @@ class Admission:
         cap = to_micros(budget.limit_usd) if budget is not None else 0
         totals, active, used = LedgerTotals(), 0, 0
         for attempt in range(1, _RESERVE_ATTEMPTS + 1):
-            written = self._ledger.reserve(reservation)
+            written = first if attempt == 1 and first is not None else self._ledger.reserve(reservation)
             if written is None:
                 log("plan.already_reserved", tenant_id=tenant.tenant_id, job_id=job_id)
                 return reservation
@@ -189,6 +192,48 @@ class Admission:
             )
         log("plan.reserved", tenant_id=tenant.tenant_id, job_id=job_id, estimate_micros=estimate)
         return reservation
+
+    def admit_creating(self, tenant: Tenant, job: Job, store: JobStore) -> tuple[Reservation | None, Job, bool]:
+        """Admit a new job and store it: in one commit when the ledger can (:class:`JobCreatingLedger`).
+
+        Storing the job and its reservation together costs one round trip instead of two. When
+        the job or its reservation already exists, or the ledger cannot, it falls back to
+        :meth:`admit_alongside` with ``store.create``. The job must not be published before this
+        returns; a refused job is deleted again (it was never published).
+
+        Returns:
+            ``(reservation, stored job, created)`` as :meth:`common.ports.JobStore.create`.
+
+        Raises:
+            The refusals of :meth:`admit`, and the store's errors.
+        """
+        model = job.model or ""
+        prepared = self.prepare(
+            tenant, job_id=job.job_id, agent=job.agent, model=model, job_input=job.input, expires_at=job.expires_at
+        )
+        if prepared is None:
+            stored, created = store.create(job)
+            return None, stored, created
+        if isinstance(self._ledger, JobCreatingLedger):
+            first = self._ledger.reserve_creating(prepared, job)
+            if first is not None:
+                totals, active, stored = first
+                try:
+                    return self._reserve(prepared, tenant, (totals, active)), stored, True
+                except AgentJobsError:
+                    store.delete(job.job_id)
+                    raise
+        reservation, (stored, created) = self.admit_alongside(
+            tenant,
+            job_id=job.job_id,
+            agent=job.agent,
+            model=model,
+            job_input=job.input,
+            expires_at=job.expires_at,
+            work=lambda: store.create(job),
+            undo=lambda result: store.delete(job.job_id) if result[1] else None,
+        )
+        return reservation, stored, created
 
     def admit_alongside[T](
         self,

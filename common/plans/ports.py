@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from common.jobs.models import Job
 from common.plans.budget import LedgerTotals
 from common.plans.windows import WindowCounts
 
-__all__ = ["LedgerView", "PlanLedger", "Reservation", "Settled", "WindowCounter"]
+__all__ = ["JobCreatingLedger", "LedgerView", "PlanLedger", "Reservation", "Settled", "WindowCounter"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,8 @@ class PlanLedger(Protocol):
 
         Returns:
             ``(period totals after, active jobs of the agent after)``, both including this
-            reservation; ``None`` when the job already has a reservation (nothing changed).
+            reservation (the totals' ``committed`` is what counts; an adapter may report it all
+            as ``reserved``); ``None`` when the job already has a reservation (nothing changed).
 
         Raises:
             TransientError: The store is unavailable.
@@ -142,4 +144,21 @@ class WindowCounter(Protocol):
 
     def block(self, tenant_id: str, model: str, windows: list[int], *, until: float) -> None:
         """Record a provider back-off until ``until`` (epoch s) on each window it covers."""
+        ...
+
+
+@runtime_checkable
+class JobCreatingLedger(Protocol):
+    """A ledger that can store a new job with its reservation in one atomic write (one round trip)."""
+
+    def reserve_creating(self, reservation: Reservation, job: Job) -> tuple[LedgerTotals, int, Job] | None:
+        """Create ``job`` and ``reservation`` and add it to the totals, atomically.
+
+        Returns:
+            ``(period totals after, active jobs of the agent after, the stored job with its
+            revision)``; ``None`` when the job or the reservation already exists (nothing written).
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
         ...

@@ -8,8 +8,10 @@ both end here. Orchestration only; the state machine is :mod:`common.jobs.lifecy
 Guarantees, whatever the agent or our own code does:
 
 * a job this attempt holds ends ``success`` or ``failed``, or is released to ``pending`` with the
-  attempt counted (transient errors); an unexpected exception anywhere, including while storing
-  the result, fails the job with ``internal_error`` instead of escaping;
+  attempt counted (transient errors; not counted when a rate limit stopped it, ``rate_limited``
+  or the provider's ``model_rate_limited``: being throttled is no failure of the job); an
+  unexpected exception anywhere, including while storing the result, fails the job with
+  ``internal_error`` instead of escaping;
 * if the process dies, the heartbeat stops, the lease (:attr:`Settings.lease_seconds`) expires,
   and the sweeper requeues the job, which the next claim takes over with the attempt counted;
 * a second delivery of a job whose lease is live is acked (``in_progress``) without touching it,

@@ -205,17 +205,8 @@ class SubmitService:
             if self._admission is None:
                 job, created = store.create(new)
             else:
-                # The reservation's commit overlaps the job's; a refusal deletes the job unpublished.
-                reservation, (job, created) = self._admission.admit_alongside(
-                    tenant,
-                    job_id=job_id,
-                    agent=agent_name,
-                    model=model,
-                    job_input=job_input,
-                    expires_at=expires_at,
-                    work=lambda: store.create(new),
-                    undo=lambda stored: store.delete(job_id) if stored[1] else None,
-                )
+                # The job and its reservation are stored together; a refused job is deleted unpublished.
+                reservation, job, created = self._admission.admit_creating(tenant, new, store)
         except REFUSALS:
             if keys is not None and idempotency_key is not None:
                 keys.delete(idempotency_key)

@@ -3,7 +3,7 @@
 Without a plan a job costs 2 reads and 4 writes (test_firestore_cost.py), and a tenant without a
 plan still does (that test runs with plans wired in). A plan with a budget and a concurrency limit adds:
 
-* submit: write, the reservation and the ledger increment in one commit (2 document writes);
+* submit: the job, its reservation and the ledger increment in one commit (2 more document writes);
 * run_agent: read, the reservation (to settle it once); write, the settled reservation and the
   ledger increment in one commit (2 document writes);
 * per model call with an RPM/TPM limit: 1 write (the minute's window, increment-and-read).
