@@ -51,6 +51,8 @@ install_json_errors()
 _firestore = firestore_client(_settings.project)
 _storage = storage_client(_settings.project)
 _tenants = FirestoreTenantDirectory(_firestore)
+# Price overrides are read through the cache: pricing a job costs no Firestore read when warm.
+_tenant_cache = TenantCache(_tenants, ttl_seconds=_settings.auth_cache_seconds)
 
 
 def _clock() -> datetime:
@@ -80,7 +82,7 @@ def _plans() -> PlanRuntime:
     return PlanRuntime(
         ledger=_ledger,
         limiter=RateLimiter(FirestoreWindowCounter(_firestore)),
-        tenant=TenantCache(_tenants, ttl_seconds=_settings.auth_cache_seconds).get,
+        tenant=_tenant_cache.get,
         jobs_for=_tenants.jobs,
         clock=_clock,
         warnings=warnings,
@@ -134,6 +136,7 @@ _intake = DeliveryIntake(
         clock=_clock,
         callbacks=_callback_scheduler,
         plans=_plan_runtime,
+        prices_for=lambda tenant_id: tenant.price_overrides if (tenant := _tenant_cache.get(tenant_id)) else (),
     ),
     rejections=FirestoreRejectionLog(_firestore),
     clock=_clock,
