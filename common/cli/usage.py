@@ -83,6 +83,15 @@ def usage(
         typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
     elif code == 200:
         console.print(usage_table(body))
+        plan = cast(dict[str, Any], body.get("plan") or {})
+        budget = cast(dict[str, Any], plan.get("budget") or {})
+        if budget:
+            console.print(
+                f"budget {budget.get('period')}: limit ${budget.get('limit_usd')}, spent ${budget.get('spent_usd')}, "
+                f"reserved ${budget.get('reserved_usd')}, remaining ${budget.get('remaining_usd')} "
+                f"(resets {budget.get('resets_at')})",
+                highlight=False,
+            )
     else:
         error = body.get("error", {})
         console.print(f"[red]{code} {error.get('code')}: {error.get('message')}[/red]")

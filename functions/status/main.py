@@ -4,7 +4,9 @@ Routes:
     ``GET /v1/jobs/{job_id}``: one job of the caller's tenant, with its result (410 once erased).
     ``DELETE /v1/jobs/{job_id}``: erase the job's input, result, objects and callback log now.
     ``GET /v1/jobs?status=&limit=``: the caller's recent jobs, newest first.
-    ``GET /v1/usage?from=&to=&group_by=``: the caller's usage by day, agent or model (daily counters).
+    ``GET /v1/usage?from=&to=&group_by=``: the caller's usage by day, agent or model (daily counters),
+    and with a usage plan, ``plan``: the period's budget (limit, spent, reserved, remaining) and
+    the jobs pending or running per agent (:func:`common.plans.usage.plan_report`).
     ``GET /v1/openapi.json``: the OpenAPI 3.1 document.
     ``GET /healthz``: liveness (no auth, no I/O).
 
@@ -32,6 +34,7 @@ from common.config import Settings
 from common.ports import BlobStore
 from common.services.erasure import JobEraser
 from common.services.status import StatusService
+from common.tenants.models import Tenant
 
 _settings = Settings.from_env()
 install_json_errors()
@@ -66,14 +69,20 @@ def _service(request: flask.Request) -> StatusService:
     return StatusService(tenants=_tenants, blobs_for=_blobs_for, base_url=base_url, eraser=_eraser)
 
 
-def _usage_report(tenant_id: str, args: dict[str, str]) -> dict[str, Any]:
+def _usage_report(tenant: Tenant, args: dict[str, str]) -> dict[str, Any]:
     from common.adapters.firestore_usage import FirestoreUsageReader
     from common.services.usage import UsageService
     from common.usage.query import parse_usage_query
 
     query = parse_usage_query(args, today=datetime.now(UTC).date())
-    service = UsageService(readers=lambda tenant: FirestoreUsageReader(_firestore, tenant))
-    return service.report(tenant_id, query)
+    service = UsageService(readers=lambda tenant_id: FirestoreUsageReader(_firestore, tenant_id))
+    report = service.report(tenant.tenant_id, query)
+    if tenant.plan is not None:  # the usage plan's budget: spent, reserved, remaining (one more read)
+        from common.adapters.firestore_plans import FirestorePlanLedger
+        from common.plans.usage import plan_report
+
+        report["plan"] = plan_report(tenant, FirestorePlanLedger(_firestore), now=datetime.now(UTC))
+    return report
 
 
 _ROUTES = (
@@ -100,7 +109,7 @@ def _route(request: flask.Request) -> Response:
         query = parse_list_query({k: v for k, v in request.args.items()})
         return json_response(_service(request).list_jobs(tenant.tenant_id, query))
     if route.name == "usage":
-        return json_response(_usage_report(tenant.tenant_id, {k: v for k, v in request.args.items()}))
+        return json_response(_usage_report(tenant, {k: v for k, v in request.args.items()}))
     if route.name == "delete_job":
         return json_response(_service(request).delete_job(tenant.tenant_id, params["job_id"]))
     return json_response(_service(request).get_job(tenant.tenant_id, params["job_id"]))

@@ -247,3 +247,20 @@ def test_cli_sets_and_shows_a_plan_carrying_the_allow_list_over(admin, directory
     assert report["budget"]["spent_usd"] == "0.000000" and report["active_jobs"] == {AGENT: 1}
     bad = CliRunner().invoke(cli, ["tenants", "plan", "set", "acme", "--json", '{"default_limits": {"rpm": 0}}'])
     assert bad.exit_code == 1 and "invalid_plan" in bad.output
+
+
+def test_usage_shows_the_budget_used_reserved_and_remaining(make_app, directory, tenant, ledger):
+    set_plan(directory, UsagePlan(budget=Budget(BudgetPeriod.MONTH, Decimal(2))))
+    period = period_key(BudgetPeriod.MONTH, datetime.now(UTC))
+    ledger.reserve(Reservation("acme", "j1", AGENT, MODEL, period, 500_000, datetime.now(UTC)))
+    ledger.settle("acme", "j1", 300_000, now=datetime.now(UTC))
+    ledger.reserve(Reservation("acme", "j2", AGENT, MODEL, period, 250_000, datetime.now(UTC)))
+    body = make_app("status").get("/v1/usage", headers=bearer(tenant)).get_json()
+    budget = body["plan"]["budget"]
+    assert (budget["limit_usd"], budget["spent_usd"], budget["reserved_usd"], budget["remaining_usd"]) == (
+        "2",
+        "0.300000",
+        "0.250000",
+        "1.450000",
+    )
+    assert body["plan"]["active_jobs"] == {AGENT: 1} and "total" in body
