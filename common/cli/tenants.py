@@ -9,6 +9,7 @@ it (:mod:`common.cli.target`).
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -27,6 +28,12 @@ app = typer.Typer(
     help="Manage tenants (admin: acts on the local stack, or on a project you name).",
     no_args_is_help=True,
 )
+plan_app = typer.Typer(
+    rich_markup_mode=None,
+    help="Show or set a tenant's usage plan: limits, budget, model permissions.",
+    no_args_is_help=True,
+)
+app.add_typer(plan_app, name="plan")
 
 Grace = Annotated[str, typer.Option(help="How long the previous one stays valid: e.g. 24h, 90m, 2d, 0 (at most 30d).")]
 Project = Annotated[
@@ -284,3 +291,75 @@ def delete(
         f"tenant {tenant_id} erased: {erased.documents} documents, {erased.objects} objects, "
         f"{erased.api_keys} api keys, {erased.rejections} rejection records"
     )
+
+
+def _plan_input(text: str | None, file: Path | None) -> object:
+    if (text is None) == (file is None):
+        exits.fail("give the plan as --plan JSON or --input FILE", exits.USAGE)
+    try:
+        return json.loads(text if text is not None else Path(str(file)).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        exits.fail(f"invalid_plan: not readable JSON ({type(e).__name__})", exits.USAGE)
+
+
+@plan_app.command("set")
+def plan_set(
+    tenant_id: str,
+    plan_text: Annotated[
+        str | None, typer.Option("--plan", help="The plan as JSON (see README: Usage plans).", show_default=False)
+    ] = None,
+    input_file: Annotated[
+        Path | None, typer.Option("--input", "-i", help="A file holding the plan as JSON.", show_default=False)
+    ] = None,
+    project: Project = None,
+) -> None:
+    """Set the tenant's usage plan. Without model_permissions, the tenant's allow-list carries over."""
+    from common.plans.codec import plan_from_doc, plan_to_doc
+
+    doc = _plan_input(plan_text, input_file)
+
+    def action(admin: "TenantAdmin") -> object:
+        plan = plan_from_doc(doc)
+        if isinstance(doc, dict) and "model_permissions" not in doc:
+            plan = plan.replace(model_permissions=admin.get(tenant_id).model_permissions)
+        return admin.set_plan(tenant_id, plan).plan
+
+    plan = _run(project, action)
+    assert plan is not None
+    _echo_json(plan_to_doc(plan))  # pyright: ignore[reportArgumentType]
+
+
+@plan_app.command("clear")
+def plan_clear(tenant_id: str, project: Project = None) -> None:
+    """Remove the tenant's plan: no limits, and its allow-list is allowed_models again."""
+    _run(project, lambda admin: admin.set_plan(tenant_id, None))
+    typer.echo(f"{tenant_id}: no usage plan")
+
+
+@plan_app.command("show")
+def plan_show(tenant_id: str, as_json: JsonOption = False, project: Project = None) -> None:
+    """Print the tenant's plan and this period's budget: limit, spent, reserved, remaining, overrun."""
+    from common.cli.target import admin_target, run_admin
+    from common.plans.codec import plan_to_doc
+
+    with admin_target(project) as (target, settings):
+
+        def action() -> dict[str, object]:
+            from common.adapters.clients import firestore_client
+            from common.adapters.firestore_plans import FirestorePlanLedger
+            from common.plans.usage import plan_report
+
+            tenant = _admin(settings).get(tenant_id)
+            ledger = FirestorePlanLedger(firestore_client(settings.project))
+            report: dict[str, object] = {
+                "tenant_id": tenant_id,
+                "plan": None if tenant.plan is None else plan_to_doc(tenant.plan),
+            }
+            return report | plan_report(tenant, ledger, now=now())
+
+        report = run_admin(target, action)
+    if as_json:
+        _echo_json(report)
+        return
+    for key, value in report.items():
+        typer.echo(f"{key + ':':<17} {json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value}")

@@ -90,4 +90,14 @@ def usage(
         return
     from rich.console import Console
 
-    Console().print(usage_table(body))
+    console = Console()
+    console.print(usage_table(body))
+    plan = cast(dict[str, Any], body.get("plan") or {})
+    budget = cast(dict[str, Any], plan.get("budget") or {})
+    if budget:
+        console.print(
+            f"budget {budget.get('period')}: limit ${budget.get('limit_usd')}, spent ${budget.get('spent_usd')}, "
+            f"reserved ${budget.get('reserved_usd')}, remaining ${budget.get('remaining_usd')} "
+            f"(resets {budget.get('resets_at')})",
+            highlight=False,
+        )

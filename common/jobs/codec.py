@@ -17,6 +17,7 @@ from common.costs.models import Cost, PriceOverride
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobError, JobStatus, ModelCall, Source, Usage
 from common.judges.feedback import Feedback
 from common.judges.models import Judgement, Quality
+from common.plans.codec import plan_from_doc, plan_to_doc
 from common.tenants.models import ApiKey, Tenant, WebhookSecret
 
 _UNKNOWN_ISSUE_TIME = datetime(1970, 1, 1, tzinfo=UTC)
@@ -353,6 +354,7 @@ def tenant_to_doc(tenant: Tenant) -> dict[str, Any]:
         "active": tenant.active,
         "price_overrides": [price_override_to_doc(o) for o in tenant.price_overrides],
         "retention_days": tenant.retention_days,
+        "plan": None if tenant.plan is None else plan_to_doc(tenant.plan),
     }
 
 
@@ -378,6 +380,7 @@ def tenant_from_doc(doc: dict[str, Any]) -> Tenant:
             price_override_from_doc(o) for o in cast(list[dict[str, Any]], doc.get("price_overrides") or [])
         ),
         retention_days=int(retention) if isinstance(retention, int) else None,
+        plan=None if doc.get("plan") is None else plan_from_doc(doc["plan"]),
     )
 
 

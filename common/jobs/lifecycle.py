@@ -289,8 +289,16 @@ def give_up(job: Job, *, now: datetime, error: JobError) -> Job:
     return _finish(job, now=now, status=JobStatus.FAILED, error=JobError(error.code, error.message, cause=job.error))
 
 
-def release(job: Job, *, token: str, now: datetime, error: JobError) -> Job:
+def release(job: Job, *, token: str, now: datetime, error: JobError, refund_attempt: bool = False) -> Job:
     """``running -> pending`` after a transient error, so the next delivery retries at once.
+
+    Args:
+        job: The job as stored.
+        token: The lease token of the attempt.
+        now: Current time (UTC).
+        error: Why the attempt stopped.
+        refund_attempt: The attempt does not count towards ``max_attempts`` (a rate limit
+            stopped it before or between model calls: being throttled is no failure of the job).
 
     Raises:
         LeaseLost: The token does not hold the job's lease any more.
@@ -302,6 +310,7 @@ def release(job: Job, *, token: str, now: datetime, error: JobError) -> Job:
         lease_token=None,
         lease_expires_at=None,
         error=error,
+        attempts=max(0, job.attempts - 1) if refund_attempt else job.attempts,
     )
 
 

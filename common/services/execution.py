@@ -8,8 +8,10 @@ both end here. Orchestration only; the state machine is :mod:`common.jobs.lifecy
 Guarantees, whatever the agent or our own code does:
 
 * a job this attempt holds ends ``success`` or ``failed``, or is released to ``pending`` with the
-  attempt counted (transient errors); an unexpected exception anywhere, including while storing
-  the result, fails the job with ``internal_error`` instead of escaping;
+  attempt counted (transient errors; not counted when a rate limit stopped it, ``rate_limited``
+  or the provider's ``model_rate_limited``: being throttled is no failure of the job); an
+  unexpected exception anywhere, including while storing the result, fails the job with
+  ``internal_error`` instead of escaping;
 * if the process dies, the heartbeat stops, the lease (:attr:`Settings.lease_seconds`) expires,
   and the sweeper requeues the job, which the next claim takes over with the attempt counted;
 * a second delivery of a job whose lease is live is acked (``in_progress``) without touching it,
@@ -25,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
@@ -39,10 +41,14 @@ from common.costs.pricing import price_job
 from common.errors import AgentJobsError, PermanentError, TransientError
 from common.jobs import lifecycle
 from common.jobs.models import Job, JobError, Usage
+from common.llm.gate import gated
 from common.ports import BlobStore, Clock, JobStore
 from common.services.callbacks import CallbackScheduler
 from common.services.judging import JobJudging
 from common.telemetry.log import log, where
+
+if TYPE_CHECKING:
+    from common.plans.runtime import PlanRuntime
 
 __all__ = ["JobExecutor", "RunDeadlineExceeded", "RunOutcome"]
 
@@ -189,6 +195,8 @@ class JobExecutor:
         clock: Current UTC time.
         callbacks: Enqueues callback deliveries when jobs finish; ``None`` disables callbacks.
         agents: Agent lookup (defaults to the registry; tests may pass their own).
+        plans: Usage plans (:mod:`common.plans.runtime`): rate limits at each model call, and
+            the settlement of a job's budget reservation when it ends; ``None`` for neither.
         prices_for: A tenant's price overrides (``Tenant.price_overrides``), asked only when a
             job made model calls; ``None``: list prices only.
         judging: Judges successful outputs before the completion write (default: the
@@ -203,9 +211,11 @@ class JobExecutor:
         clock: Clock,
         callbacks: CallbackScheduler | None = None,
         agents: Callable[[str], Agent] = load_agent,
+        plans: PlanRuntime | None = None,
         prices_for: Callable[[str], Sequence[PriceOverride]] | None = None,
         judging: JobJudging | None = None,
     ):
+        self._plans = plans
         self._settings = settings
         self._blobs_for = blobs_for
         self._clock = clock
@@ -266,7 +276,8 @@ class JobExecutor:
         lease.start()
         started = time.perf_counter()
         try:
-            result = self._run_agent(job, ctx)
+            with gated(self._plans.gate(job) if self._plans is not None else None):
+                result = self._run_agent(job, ctx)
             ctx.timings["run"] = round(time.perf_counter() - started, 6)
             return self._succeed(lease, token, result, ctx)
         except TransientError as e:
@@ -407,7 +418,13 @@ class JobExecutor:
         lease.stop()
         job = lease.job
         try:
-            lease.write(lambda j: lifecycle.release(j, token=token, now=self._clock(), error=_job_error(error)))
+            # Throttling (our limits, or the provider's 429) is no failure of the job: no attempt spent.
+            refund = error.error_code in _THROTTLED
+            lease.write(
+                lambda j: lifecycle.release(
+                    j, token=token, now=self._clock(), error=_job_error(error), refund_attempt=refund
+                )
+            )
         except lifecycle.LeaseLost:
             return
         except AgentJobsError:
@@ -419,6 +436,15 @@ class JobExecutor:
     def _finished(self, job: Job) -> None:
         if self._callbacks is not None:
             self._callbacks.schedule(job)
+        self.settle(job)
+
+    def settle(self, job: Job) -> None:
+        """Settle a job that reached a terminal status against its tenant's budget (no-op without plans)."""
+        if self._plans is not None:
+            self._plans.settle(job)
+
+
+_THROTTLED = frozenset({"rate_limited", "model_rate_limited"})
 
 
 def _job_error(error: AgentJobsError) -> JobError:

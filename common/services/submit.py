@@ -37,6 +37,8 @@ from common.jobs import lifecycle
 from common.jobs.ids import new_job_id, request_job_id
 from common.jobs.inbox import tenant_prefix
 from common.jobs.models import Job, Source
+from common.plans.admission import Admission
+from common.plans.errors import REFUSALS
 from common.ports import Clock, IdempotencyStore, JobPublisher, TenantDirectory
 from common.retention import policy
 from common.services.model_policy import ModelPolicy
@@ -92,6 +94,8 @@ class SubmitService:
         idempotency_for: Builds a tenant's idempotency store.
         publisher: Publishes job messages.
         clock: Current UTC time.
+        admission: Admits new jobs against their tenant's usage plan (:mod:`common.plans`);
+            ``None`` admits every job.
     """
 
     def __init__(
@@ -102,7 +106,9 @@ class SubmitService:
         idempotency_for: Callable[[str], IdempotencyStore],
         publisher: JobPublisher,
         clock: Clock,
+        admission: Admission | None = None,
     ):
+        self._admission = admission
         self._settings = settings
         self._tenants = tenants
         self._idempotency_for = idempotency_for
@@ -127,6 +133,9 @@ class SubmitService:
                 ``callback_url_refused``, ``idempotency_key_reused``, ``invalid_idempotency_key``.
             Forbidden: 403 ``outside_tenant_prefix``, ``model_not_allowed``.
             Conflict: 409 ``request_in_progress``.
+            PlanInactive: 403 ``plan_inactive``; ModelUnpriced: 403 ``model_unpriced``.
+            BudgetExceeded: 402 ``budget_exceeded`` (with ``Retry-After``: the period's end).
+            ConcurrencyLimited: 429 ``concurrency_limited`` (with ``Retry-After``).
             PermanentError: 422 ``backend_rejected`` when storage refuses the job (never retried).
             TransientError: 503 when a backend is unavailable (nothing was left behind).
         """
@@ -179,20 +188,29 @@ class SubmitService:
                         code="request_in_progress",
                     )
 
-        job, created = store.create(
-            lifecycle.new_job(
-                job_id=job_id,
-                tenant_id=tenant_id,
-                agent=agent_name,
-                input=job_input,
-                source=Source.HTTPS,
-                now=now,
-                callback_url=callback_url,
-                metadata=metadata,
-                model=model or None,
-                expires_at=expires_at,
-            )
+        new = lifecycle.new_job(
+            job_id=job_id,
+            tenant_id=tenant_id,
+            agent=agent_name,
+            input=job_input,
+            source=Source.HTTPS,
+            now=now,
+            callback_url=callback_url,
+            metadata=metadata,
+            model=model or None,
+            expires_at=expires_at,
         )
+        reservation = None
+        try:
+            if self._admission is None:
+                job, created = store.create(new)
+            else:
+                # The job and its reservation are stored together; a refused job is deleted unpublished.
+                reservation, job, created = self._admission.admit_creating(tenant, new, store)
+        except REFUSALS:
+            if keys is not None and idempotency_key is not None:
+                keys.delete(idempotency_key)
+            raise
         try:
             if created or job.status.value == "pending":
                 self._publisher.publish_job(tenant_id, job_id)
@@ -200,6 +218,8 @@ class SubmitService:
             # Nothing may stay pending without a message on its way: undo, and let the caller retry.
             if created:
                 store.delete(job_id)
+                if self._admission is not None:
+                    self._admission.release(reservation)
             if keys is not None and idempotency_key is not None:
                 keys.delete(idempotency_key)
             raise

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from common.costs.models import PriceOverride
 from common.costs.overrides import remove_overrides, upsert_override
 from common.errors import NotFound, UnprocessableEntity
+from common.plans.models import UsagePlan
 from common.ports import Clock, SecretCipher, TenantDirectory
 from common.retention import policy
 from common.services.model_policy import MODEL_ID_PATTERN
@@ -197,6 +198,27 @@ class TenantAdmin:
                 raise UnprocessableEntity(f"'{model[:80]}' is not of the form provider/model", code="invalid_model")
         tenant = self._get(tenant_id)
         updated = tenant.replace(allowed_models=tuple(models))
+        if tenant.plan is not None:  # the plan's permissions are the ones in force
+            updated = updated.replace(plan=tenant.plan.replace(model_permissions=tuple(models)))
+        self._tenants.save(updated)
+        return updated
+
+    def set_plan(self, tenant_id: str, plan: UsagePlan | None) -> Tenant:
+        """Set (or with ``None`` remove) the tenant's usage plan.
+
+        A plan replaces ``allowed_models`` as the model allow-list; callers that want to keep the
+        old list put it in ``model_permissions`` (``agentjobs tenants plan set`` does when the
+        plan names none). Takes effect within ``AGENTJOBS_AUTH_CACHE_SECONDS`` (tenant caches).
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+            UnprocessableEntity: ``invalid_model`` for a model id not of the form ``provider/model``.
+        """
+        if plan is not None:
+            for model in (*plan.model_permissions, *plan.model_limits):
+                if not MODEL_ID_PATTERN.fullmatch(model):
+                    raise UnprocessableEntity(f"'{model[:80]}' is not of the form provider/model", code="invalid_model")
+        updated = self._get(tenant_id).replace(plan=plan)
         self._tenants.save(updated)
         return updated
 

@@ -21,6 +21,7 @@ import flask
 import functions_framework
 
 from common.adapters.clients import firestore_client, storage_client
+from common.adapters.firestore_plans import FirestorePlanLedger, FirestoreWindowCounter
 from common.adapters.firestore_store import (
     FirestoreIdempotencyStore,
     FirestoreJobSweep,
@@ -35,6 +36,9 @@ from common.config import Settings
 from common.errors import PayloadTooLarge
 from common.messaging.deliveries import Delivery, Rejected
 from common.messaging.parse import MAX_DELIVERY_BYTES, parse_delivery
+from common.plans.admission import Admission
+from common.plans.limiter import RateLimiter
+from common.plans.runtime import PlanRuntime
 from common.services.callbacks import CallbackScheduler
 from common.services.erasure import JobEraser
 from common.services.execution import JobExecutor
@@ -68,6 +72,27 @@ def _callbacks() -> CallbackScheduler | None:
 _callback_scheduler = _callbacks()
 
 
+def _plans() -> PlanRuntime:
+    warnings = None
+    if _settings.callbacks_queue:
+        from common.adapters.cloud_tasks import CloudTasksQueue
+        from common.plans.warnings import TaskBudgetWarnings
+
+        warnings = TaskBudgetWarnings(CloudTasksQueue.from_settings(_settings))
+    return PlanRuntime(
+        ledger=_ledger,
+        limiter=RateLimiter(FirestoreWindowCounter(_firestore)),
+        tenant=_tenant_cache.get,
+        jobs_for=_tenants.jobs,
+        clock=_clock,
+        warnings=warnings,
+    )
+
+
+_ledger = FirestorePlanLedger(_firestore)
+_plan_runtime = _plans()
+
+
 def _blobs_for(tenant_id: str) -> GcsBlobStore:
     return GcsBlobStore(_storage, _settings.bucket, tenant_id, retry_seconds=_settings.backend_retry_seconds)
 
@@ -98,6 +123,7 @@ def _sweeper() -> Sweeper:
         callbacks=_callback_scheduler,
         clock=_clock,
         eraser=eraser,
+        plans=_plan_runtime,
     )
 
 
@@ -109,12 +135,14 @@ _intake = DeliveryIntake(
         blobs_for=_blobs_for,
         clock=_clock,
         callbacks=_callback_scheduler,
+        plans=_plan_runtime,
         prices_for=lambda tenant_id: tenant.price_overrides if (tenant := _tenant_cache.get(tenant_id)) else (),
     ),
     rejections=FirestoreRejectionLog(_firestore),
     clock=_clock,
     callbacks=_callback_scheduler,
     sweeper=_sweeper,
+    admission=Admission(ledger=_ledger, clock=_clock),
 )
 
 

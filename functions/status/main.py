@@ -5,7 +5,9 @@ Routes:
     ``DELETE /v1/jobs/{job_id}``: erase the job's input, result, objects and callback log now.
     ``POST /v1/jobs/{job_id}/feedback``: a reviewer's verdict on a successful job's output.
     ``GET /v1/jobs?status=&limit=``: the caller's recent jobs, newest first.
-    ``GET /v1/usage?from=&to=&group_by=``: the caller's usage by day, agent or model (daily counters).
+    ``GET /v1/usage?from=&to=&group_by=``: the caller's usage by day, agent or model (daily counters),
+    and with a usage plan, ``plan``: the period's budget (limit, spent, reserved, remaining) and
+    the jobs pending or running per agent (:func:`common.plans.usage.plan_report`).
     ``GET /v1/openapi.json``: the OpenAPI 3.1 document.
     ``GET /healthz``: liveness (no auth, no I/O).
 
@@ -34,6 +36,7 @@ from common.judges.feedback import MAX_FEEDBACK_BYTES
 from common.ports import BlobStore
 from common.services.erasure import JobEraser
 from common.services.status import StatusService
+from common.tenants.models import Tenant
 
 _settings = Settings.from_env()
 install_json_errors()
@@ -68,14 +71,20 @@ def _service(request: flask.Request) -> StatusService:
     return StatusService(tenants=_tenants, blobs_for=_blobs_for, base_url=base_url, eraser=_eraser)
 
 
-def _usage_report(tenant_id: str, args: dict[str, str]) -> dict[str, Any]:
+def _usage_report(tenant: Tenant, args: dict[str, str]) -> dict[str, Any]:
     from common.adapters.firestore_usage import FirestoreUsageReader
     from common.services.usage import UsageService
     from common.usage.query import parse_usage_query
 
     query = parse_usage_query(args, today=datetime.now(UTC).date())
-    service = UsageService(readers=lambda tenant: FirestoreUsageReader(_firestore, tenant))
-    return service.report(tenant_id, query)
+    service = UsageService(readers=lambda tenant_id: FirestoreUsageReader(_firestore, tenant_id))
+    report = service.report(tenant.tenant_id, query)
+    if tenant.plan is not None:  # the usage plan's budget: spent, reserved, remaining (one more read)
+        from common.adapters.firestore_plans import FirestorePlanLedger
+        from common.plans.usage import plan_report
+
+        report["plan"] = plan_report(tenant, FirestorePlanLedger(_firestore), now=datetime.now(UTC))
+    return report
 
 
 _ROUTES = (
@@ -107,7 +116,7 @@ def _route(request: flask.Request) -> Response:
         body = read_body(request, max_bytes=MAX_FEEDBACK_BYTES)
         return json_response(_service(request).add_feedback(tenant.tenant_id, params["job_id"], body, now=now))
     if route.name == "usage":
-        return json_response(_usage_report(tenant.tenant_id, {k: v for k, v in request.args.items()}))
+        return json_response(_usage_report(tenant, {k: v for k, v in request.args.items()}))
     if route.name == "delete_job":
         return json_response(_service(request).delete_job(tenant.tenant_id, params["job_id"]))
     return json_response(_service(request).get_job(tenant.tenant_id, params["job_id"]))

@@ -17,6 +17,7 @@ import flask
 import functions_framework
 
 from common.adapters.clients import firestore_client, publisher_client
+from common.adapters.firestore_plans import FirestorePlanLedger
 from common.adapters.firestore_store import FirestoreIdempotencyStore, FirestoreTenantDirectory
 from common.adapters.pubsub_publisher import PubSubJobPublisher
 from common.api.auth import Authenticator
@@ -26,6 +27,7 @@ from common.api.routing import Route, match
 from common.api.server_errors import install_json_errors, read_body
 from common.api.views import job_links
 from common.config import Settings
+from common.plans.admission import Admission
 from common.services.submit import SubmitService, parse_json_body
 
 _settings = Settings.from_env()
@@ -40,6 +42,7 @@ _service = SubmitService(
     idempotency_for=lambda tenant_id: FirestoreIdempotencyStore(_firestore, tenant_id),
     publisher=PubSubJobPublisher(_publisher, _publisher.topic_path(_settings.project, _settings.jobs_topic)),
     clock=lambda: datetime.now(UTC),
+    admission=Admission(ledger=FirestorePlanLedger(_firestore), clock=lambda: datetime.now(UTC)),
 )
 
 

@@ -94,6 +94,14 @@ QUERIES = (
         filters=(("expires_at", "<"),),
         order=(("expires_at", "ASCENDING"),),
     ),
+    # The sweeper: usage-plan reservations left open (their job ended without settling).
+    Query(
+        site="common/adapters/firestore_plans.py::FirestorePlanLedger.open_reservations",
+        collection="plan_reservations",
+        scope="COLLECTION_GROUP",
+        filters=(("state", "=="), ("created_at", "<")),
+        order=(("created_at", "ASCENDING"),),
+    ),
     # Erasure and rotation: equality on one field, served by single-field indexes.
     Query(
         site="common/adapters/firestore_store.py::FirestoreTenantDirectory.api_keys",
@@ -115,6 +123,14 @@ QUERIES = (
         scope="COLLECTION",
         filters=(("tenant_id", "=="),),
         order=(),
+    ),
+    # agentjobs tenants list: every tenant in document-id order (built-in index).
+    Query(
+        site="common/adapters/firestore_store.py::FirestoreTenantDirectory.list_tenants",
+        collection="tenants",
+        scope="COLLECTION",
+        filters=(),
+        order=(("__name__", "ASCENDING"),),
     ),
     # GET /v1/usage: a tenant's day documents in a range, a range on one field (single-field index).
     Query(
@@ -291,6 +307,8 @@ def test_jobs_and_idempotency_keys_expire_by_ttl_on_expires_at(tf: TerraformModu
     assert {(policy["collection"], policy["field"]) for policy in ttl} == {
         ("jobs", "expires_at"),
         ("idempotency", "expires_at"),
+        ("plan_reservations", "expires_at"),
+        ("rate_windows", "expires_at"),
     }
     assert all(policy["database"] == "${google_firestore_database.default.name}" for policy in ttl)
 
