@@ -14,7 +14,18 @@ from decimal import Decimal
 from typing import Any, cast
 
 from common.costs.models import Cost, PriceOverride
-from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobError, JobStatus, ModelCall, Source, Usage
+from common.jobs.models import (
+    CallbackAttempt,
+    CallbackStatus,
+    Job,
+    JobError,
+    JobStatus,
+    JobTrace,
+    ModelCall,
+    Source,
+    StageTiming,
+    Usage,
+)
 from common.tenants.models import ApiKey, Tenant, WebhookSecret
 
 __all__ = [
@@ -32,6 +43,8 @@ __all__ = [
     "price_override_to_doc",
     "tenant_from_doc",
     "tenant_to_doc",
+    "trace_from_doc",
+    "trace_to_doc",
 ]
 
 
@@ -66,7 +79,28 @@ def job_to_doc(job: Job) -> dict[str, Any]:
         "cost": None if job.cost is None else cost_to_doc(job.cost),
         "expires_at": job.expires_at,
         "deleted_at": job.deleted_at,
+        "trace": None if job.trace is None else trace_to_doc(job.trace),
     }
+
+
+def trace_to_doc(trace: JobTrace) -> dict[str, Any]:
+    """``{"trace_id", "stages": [{"name", "start_s", "seconds"}]}``."""
+    return {
+        "trace_id": trace.trace_id,
+        "stages": [{"name": s.name, "start_s": s.start_s, "seconds": s.seconds} for s in trace.stages],
+    }
+
+
+def trace_from_doc(doc: dict[str, Any]) -> JobTrace:
+    """Inverse of :func:`trace_to_doc`."""
+    stages = cast(list[dict[str, Any]], doc.get("stages") or [])
+    return JobTrace(
+        trace_id=str(doc.get("trace_id", "")),
+        stages=tuple(
+            StageTiming(str(s.get("name", "")), float(s.get("start_s", 0.0)), float(s.get("seconds", 0.0)))
+            for s in stages
+        ),
+    )
 
 
 def error_to_doc(error: JobError | None) -> dict[str, Any] | None:
@@ -224,6 +258,7 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
     error = cast(dict[str, Any] | None, doc.get("error"))
     usage = cast(dict[str, Any] | None, doc.get("usage"))
     cost = cast(dict[str, Any] | None, doc.get("cost"))
+    trace = cast(dict[str, Any] | None, doc.get("trace"))
     callbacks = cast(list[dict[str, Any]], doc.get("callbacks") or [])
     return Job(
         job_id=doc["job_id"],
@@ -263,6 +298,7 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
         cost=None if cost is None else cost_from_doc(cost),
         expires_at=doc.get("expires_at"),
         deleted_at=doc.get("deleted_at"),
+        trace=None if trace is None else trace_from_doc(trace),
     )
 
 

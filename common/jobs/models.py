@@ -16,7 +16,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from common.costs.models import Cost
 
-__all__ = ["CallbackAttempt", "CallbackStatus", "Job", "JobError", "JobStatus", "ModelCall", "Source", "Usage"]
+__all__ = [
+    "CallbackAttempt",
+    "CallbackStatus",
+    "Job",
+    "JobError",
+    "JobStatus",
+    "JobTrace",
+    "ModelCall",
+    "Source",
+    "StageTiming",
+    "Usage",
+]
 
 
 class JobStatus(StrEnum):
@@ -172,6 +183,38 @@ class CallbackAttempt:
 
 
 @dataclass(frozen=True, slots=True)
+class StageTiming:
+    """One stage of a job's last attempt, for the stage timeline (``agentjobs jobs trace``).
+
+    Attributes:
+        name: Stage name, e.g. ``download`` or ``extract_text``.
+        start_s: When it started, counted from the attempt's ``started_at`` (s).
+        seconds: How long it took (s).
+    """
+
+    name: str
+    start_s: float
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class JobTrace:
+    """Where a job's telemetry is: its trace id and the stage timeline of its last attempt.
+
+    Written with the job's completion (no extra write), so the timeline is readable without a
+    trace backend; model calls come from ``Usage.model_calls`` (request time and duration).
+
+    Attributes:
+        trace_id: The W3C trace id of the attempt (32 hex digits), as exported to Sentry and
+            OTLP backends when they are configured.
+        stages: Stages in the order they ended.
+    """
+
+    trace_id: str
+    stages: tuple[StageTiming, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
     """A job and everything the system knows about its progress.
 
@@ -209,6 +252,7 @@ class Job:
         expires_at: When the job and its blobs are deleted (UTC): creation time plus the tenant's
             retention (:mod:`common.retention.policy`). Firestore's TTL policy acts on it.
         deleted_at: When the job was erased (UTC); set only on a ``deleted`` tombstone.
+        trace: Trace id and stage timeline of the attempt that finished the job, if it ran.
         revision: The store's version of this record (opaque), for conditional writes; not
             stored in the record itself.
     """
@@ -241,6 +285,7 @@ class Job:
     callback_updated_at: datetime | None = None
     expires_at: datetime | None = None
     deleted_at: datetime | None = None
+    trace: JobTrace | None = None
     revision: str | None = None
 
     def replace(self, **changes: Any) -> Job:

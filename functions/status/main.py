@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 import flask
 import functions_framework
 
+from common import telemetry
 from common.adapters.clients import firestore_client
 from common.adapters.firestore_store import FirestoreIdempotencyStore, FirestoreTenantDirectory
 from common.api.auth import Authenticator
@@ -32,6 +33,7 @@ from common.services.erasure import JobEraser
 from common.services.status import StatusService
 
 _settings = Settings.from_env()
+_telemetry = telemetry.init("status", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
 _tenants = FirestoreTenantDirectory(_firestore)
@@ -83,6 +85,7 @@ def _route(request: flask.Request) -> Response:
 
         return json_response(openapi_document())
     tenant = _auth.authenticate(request.headers.get("Authorization"))
+    _telemetry.tag(telemetry.JobTags(tenant_id=tenant.tenant_id, job_id=params.get("job_id")))
     if route.name == "list_jobs":
         query = parse_list_query({k: v for k, v in request.args.items()})
         return json_response(_service(request).list_jobs(tenant.tenant_id, query))
@@ -93,5 +96,11 @@ def _route(request: flask.Request) -> Response:
 
 @functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def status(request: flask.Request) -> Response:
-    """Entry point: route, authenticate, look up, map errors."""
-    return respond("status", lambda: _route(request))
+    """Entry point: route, authenticate, look up, map errors; one transaction (flushed) per request."""
+    with _telemetry.delivery(
+        "status", carrier={"traceparent": request.headers.get("traceparent", "")}, kind="server"
+    ) as delivery:
+        delivery.set_attributes({"http.request.method": request.method})
+        response = respond("status", lambda: _route(request))
+        delivery.set_attributes({"http.response.status_code": response[1]})
+    return response
