@@ -29,8 +29,8 @@ from common.adapters.clients import firestore_client
 from common.adapters.firestore_store import FirestoreTenantDirectory
 from common.adapters.secret_ciphers import secret_cipher_factory
 from common.config import Settings
-from common.jobs.ids import gcs_job_id, request_job_id
 from common.devstack.stack import StackSettings, start_stack, stop_stack
+from common.jobs.ids import gcs_job_id, request_job_id
 from common.services.tenants import TenantAdmin
 from common.webhooks.receiver import WebhookReceiver
 from tests.e2e.conftest import FAST_RECOVERY, MODEL, CriteriaScript, Stack
@@ -243,7 +243,9 @@ def test_the_phi_canary_never_leaves_the_functions(tstack: TelemetryStack):
 
         job = tstack.wait_job(tenant.api_key, accepted.json()["job_id"])
         assert job["status"] == "success", job.get("error")
-        drop: dict = tstack.wait_job(tenant.api_key, gcs_job_id(tstack.info.bucket, pdf.uri.split("/", 3)[3], pdf.generation))
+        drop: dict = tstack.wait_job(
+            tenant.api_key, gcs_job_id(tstack.info.bucket, pdf.uri.split("/", 3)[3], pdf.generation)
+        )
         assert drop["status"] == "success", drop.get("error")
         assert any(CANARY in str(c) for c in drop["result"]["inclusion_criteria"])  # it did read the text
         junk_job = gcs_job_id(tstack.info.bucket, junk.uri.split("/", 3)[3], junk.generation)
