@@ -39,6 +39,8 @@ def print_stack(info: StackInfo) -> None:
         table.add_row(name, endpoint, str(pids.get(name, "")))
     console.print(table)
     console.print(f"logs: {info.state_dir / 'logs'}")
+    if "traces" in info.endpoints:
+        console.print(f"traces: {info.endpoints['traces']}  (Phoenix; every function exports its spans there)")
     console.print("to use the stack from another shell:")
     for key in (
         "PUBSUB_EMULATOR_HOST",
@@ -54,6 +56,9 @@ def print_stack(info: StackInfo) -> None:
 def up(
     state_dir: StateDir = None,
     functions: Annotated[bool, typer.Option(help="Also serve the four functions.")] = True,
+    traces: Annotated[
+        bool, typer.Option(help="Also start a local trace UI (Arize Phoenix) and send the functions' traces to it.")
+    ] = False,
 ) -> None:
     """Start the stack in the background, wait until every part is ready, print the endpoints."""
     directory = state_dir or default_state_dir()
@@ -62,9 +67,10 @@ def up(
         console.print("[yellow]already running[/yellow]")
         print_stack(running)
         return
-    settings = StackSettings() if functions else StackSettings(functions=())
+    settings = StackSettings(traces=traces) if functions else StackSettings(functions=(), traces=traces)
     try:
-        with console.status("starting emulators and functions..."):
+        status = "starting emulators, functions and Phoenix (first run: ~1-2 min)..." if traces else None
+        with console.status(status or "starting emulators and functions..."):
             info = start_stack(settings, state_dir=directory)
     except (MissingEmulators, StartupFailed) as e:
         console.print(f"[red]{e}[/red]")

@@ -11,9 +11,10 @@ from rich.console import Console
 
 from common.cli.context import api_key, api_url
 from common.cli.render import print_criteria_evaluation, print_protocol_summary, print_timings
+from common.cli.trace import trace
 
 console = Console()
-app = typer.Typer(help="List and erase jobs.", no_args_is_help=True)
+app = typer.Typer(help="List, trace and erase jobs.", no_args_is_help=True)
 
 ApiKey = Annotated[
     str | None, typer.Option("--api-key", help="API key (default: $AGENTJOBS_API_KEY).", envvar="AGENTJOBS_API_KEY")
@@ -115,3 +116,6 @@ def delete_job(
         console.print(f"[red]{response.status_code} {error.get('code')}: {error.get('message')}[/red]")
         raise typer.Exit(1)
     console.print(f"{body['job_id']} deleted at {body.get('deleted_at')}; only its ids and timestamps remain")
+
+
+app.command("trace")(trace)

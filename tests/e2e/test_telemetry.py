@@ -24,10 +24,12 @@ from pathlib import Path
 import httpx
 import pytest
 from google.cloud import pubsub_v1
+from rich.console import Console
 
 from common.adapters.clients import firestore_client
 from common.adapters.firestore_store import FirestoreTenantDirectory
 from common.adapters.secret_ciphers import secret_cipher_factory
+from common.cli.trace import render_trace
 from common.config import Settings
 from common.devstack.stack import StackSettings, start_stack, stop_stack
 from common.jobs.ids import gcs_job_id, request_job_id
@@ -196,6 +198,10 @@ def test_one_job_is_one_trace_with_stage_spans_a_gen_ai_span_and_correlated_logs
     # The stage timeline is on the job, through the API: what `agentjobs jobs trace` draws.
     kinds = {(s["kind"], s["name"]) for s in job["trace"]["spans"]}
     assert ("stage", "assess_criteria") in kinds and ("model_call", "gpt-4o-mini-2024-07-18") in kinds
+    console = Console(record=True, width=160)
+    render_trace(console, job)
+    text = console.export_text()
+    assert "assess_criteria" in text and "model gpt-4o-mini-2024-07-18" in text and trace_id in text
 
 
 def _publish(stack: Stack, tenant_id: str, data: bytes, **attributes: str) -> str:
