@@ -26,6 +26,7 @@ from common.api.handling import respond
 from common.api.queries import parse_list_query
 from common.api.responses import Response, json_response
 from common.api.routing import Route, match
+from common.boundary.ids import IdKind, is_valid_id
 from common.api.server_errors import install_json_errors
 from common.config import Settings
 from common.ports import BlobStore
@@ -85,7 +86,10 @@ def _route(request: flask.Request) -> Response:
 
         return json_response(openapi_document())
     tenant = _auth.authenticate(request.headers.get("Authorization"))
-    _telemetry.tag(telemetry.JobTags(tenant_id=tenant.tenant_id, job_id=params.get("job_id")))
+    job_id = params.get("job_id")  # client-controlled until the service checks it: tagged only if it is an id
+    _telemetry.tag(
+        telemetry.JobTags(tenant_id=tenant.tenant_id, job_id=job_id if is_valid_id(IdKind.JOB, job_id) else None)
+    )
     if route.name == "list_jobs":
         query = parse_list_query({k: v for k, v in request.args.items()})
         return json_response(_service(request).list_jobs(tenant.tenant_id, query))

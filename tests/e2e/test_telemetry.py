@@ -238,6 +238,9 @@ def test_the_phi_canary_never_leaves_the_functions(tstack: TelemetryStack):
         # a PDF whose text and file name carry the canary, and a dropped non-PDF.
         bad = {"criteria": CANARY, "patient_profile": {CANARY: CANARY}, CANARY: CANARY}
         assert httpx.post(submit_url, json=bad, headers=headers).status_code in (400, 409, 422)
+        for path in (f"/v1/jobs/{CANARY}", f"/v1/jobs/job_{CANARY}", f"/v1/jobs?status={CANARY}"):
+            assert httpx.get(tstack.url("status", path), headers=headers).status_code in (400, 404)
+        assert httpx.post(tstack.url("submit", f"/v1/agents/{CANARY}/jobs"), json=good, headers=headers).is_error
         invalid_body = {"agent": "criteria-evaluator", "input": {"criteria": [], "patient_profile": [CANARY]}}
         invalid_id = _publish(tstack, tenant_id, json.dumps(invalid_body).encode())
         _publish(tstack, tenant_id, f"{{not json {CANARY}".encode(), traceparent=CANARY)
