@@ -6,6 +6,7 @@ Layout::
     tenants/{tenant_id}                       tenant record (webhook secrets encrypted)
     tenants/{tenant_id}/jobs/{job_id}         jobs (and tombstones of erased jobs)
     tenants/{tenant_id}/idempotency/{key}     idempotency keys (sha256 of the caller's key)
+    tenants/{tenant_id}/usage/{day}_{shard}   daily usage counters (common.usage.counters)
     api_keys/{sha256(api key)}                -> {tenant_id, created_at, expires_at}
     rejections/{message id}                   deliveries that could never form a job
 
@@ -26,6 +27,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from common.adapters.firestore_usage import add_usage
 from common.adapters.sdk_errors import translate
 from common.errors import AgentJobsError, Conflict, NotFound, TransientError
 from common.jobs.codec import (
@@ -39,6 +41,7 @@ from common.jobs.codec import (
 )
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
 from common.tenants.models import ApiKey, Tenant
+from common.usage.counters import finished_usage
 
 __all__ = [
     "FirestoreIdempotencyStore",
@@ -96,7 +99,8 @@ class FirestoreJobStore:
     Changes are optimistic: read, apply the pure transition, write on the condition that the
     document's update time is still the one read (Firestore's ``last_update_time``
     precondition). The update time is the job's ``revision``, so a lease holder that knows the
-    job it last wrote can write again without reading (:meth:`replace`).
+    job it last wrote can write again without reading (:meth:`replace`). The write that finishes
+    a job carries the tenant's daily usage counters in the same batch (one more write, no read).
     """
 
     def __init__(self, client: firestore.Client, tenant_id: str):
@@ -117,8 +121,15 @@ class FirestoreJobStore:
         if job.tenant_id != self._tenant_id:
             raise ValueError("job belongs to another tenant")
         ref: Any = self._jobs.document(job.job_id)
+        finished = finished_usage(None, job)
         try:
-            result: Any = ref.create(job_to_doc(job))
+            if finished is None:
+                result: Any = ref.create(job_to_doc(job))
+            else:  # created already failed: counted in the same commit, once (create fails if it exists)
+                batch: Any = self._client.batch()
+                batch.create(ref, job_to_doc(job))
+                add_usage(batch, self._client, self._tenant_id, finished)
+                result = batch.commit()[0]
             return job.replace(revision=_revision(result.update_time)), True
         except gexc.AlreadyExists:
             existing = self.get(job.job_id)
@@ -162,8 +173,17 @@ class FirestoreJobStore:
         ref: Any = self._jobs.document(current.job_id)
         from_rfc3339: Any = DatetimeWithNanoseconds.from_rfc3339  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
         option: Any = self._client.write_option(last_update_time=from_rfc3339(current.revision))
+        finished = finished_usage(current, updated)
         try:
-            result: Any = ref.update(job_to_doc(updated), option=option)
+            if finished is None:
+                result: Any = ref.update(job_to_doc(updated), option=option)
+            else:
+                # The finishing write and the usage counters commit together or not at all; the
+                # revision precondition fails the whole batch when another writer won.
+                batch: Any = self._client.batch()
+                batch.update(ref, job_to_doc(updated), option=option)
+                add_usage(batch, self._client, self._tenant_id, finished)
+                result = batch.commit()[0]
         except gexc.FailedPrecondition:
             return None
         except Exception as e:

@@ -15,6 +15,7 @@ from pydantic.json_schema import models_json_schema
 from common.agents.registry import AGENT_NAMES, load_agent
 from common.api import schemas
 from common.api.queries import MAX_LIST_LIMIT
+from common.usage.query import DEFAULT_DAYS, MAX_DAYS
 
 __all__ = ["openapi_document"]
 
@@ -28,6 +29,51 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
+def _usage_path(bearer: list[dict[str, list[str]]]) -> dict[str, Any]:
+    day = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    return {
+        "get": {
+            "operationId": "get_usage",
+            "summary": "Your usage: finished jobs, tokens and cost, by day, agent or model",
+            "description": "Read from daily per-tenant counters, updated in the same write that finishes each "
+            "job (counted once, whatever the redeliveries). Days are UTC; a job counts on the day it finished. "
+            f"The range covers at most {MAX_DAYS} days.",
+            "security": bearer,
+            "parameters": [
+                {
+                    "name": "from",
+                    "in": "query",
+                    "required": False,
+                    "schema": day,
+                    "description": f"First day, included (default: {DEFAULT_DAYS} days ending `to`).",
+                },
+                {
+                    "name": "to",
+                    "in": "query",
+                    "required": False,
+                    "schema": day,
+                    "description": "Last day, included (default: today, UTC).",
+                },
+                {
+                    "name": "group_by",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"enum": ["day", "agent", "model"], "default": "day"},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "Usage",
+                    "content": {"application/json": {"schema": {"$ref": _REF.format(model="UsageReport")}}},
+                },
+                "400": _error("invalid_parameter: malformed date, from after to, range too long, unknown group_by"),
+                "401": _error("Missing or invalid API key"),
+                "503": _error("A backend is unavailable; retry"),
+            },
+        }
+    }
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document as a JSON-ready dict."""
@@ -38,6 +84,7 @@ def openapi_document() -> dict[str, Any]:
         schemas.SubmitEnvelope,
         schemas.JobView,
         schemas.JobList,
+        schemas.UsageReport,
     ]
     for agent in agents.values():
         models += [agent.input_model, agent.output_model]
@@ -168,6 +215,7 @@ def openapi_document() -> dict[str, Any]:
             },
         }
     }
+    paths["/v1/usage"] = _usage_path(bearer)
     return {
         "openapi": "3.1.0",
         "info": {

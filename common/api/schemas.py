@@ -16,6 +16,7 @@ from common.services.model_policy import MODEL_ID_PATTERN
 
 __all__ = [
     "CallbackAttemptView",
+    "CostView",
     "ErrorBody",
     "ErrorDetail",
     "JobErrorCause",
@@ -23,10 +24,14 @@ __all__ = [
     "JobLinks",
     "JobList",
     "JobView",
+    "ModelCallView",
     "SubmitAccepted",
     "SubmitEnvelope",
     "TraceStageView",
     "TraceView",
+    "UsageCountsView",
+    "UsageReport",
+    "UsageRowView",
     "UsageView",
 ]
 
@@ -123,13 +128,58 @@ class JobErrorView(BaseModel):
     )
 
 
-class UsageView(BaseModel):
-    """Model token usage."""
+_USD = r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$"
+USD_FIELD = Field(
+    pattern=_USD, description="USD as an exact decimal string; null when no call was priced (never a made-up 0)."
+)
 
-    input_tokens: int
-    output_tokens: int
+
+class ModelCallView(BaseModel):
+    """One model call, as the provider reported it (tokens)."""
+
+    provider: str = Field(examples=["openai"])
+    request_model: str = Field(description="The model asked for.", examples=["gpt-4o-mini"])
+    response_model: str | None = Field(
+        description="The model id the provider answered with.", examples=["gpt-4o-mini-2024-07-18"]
+    )
+    requested_at: str | None = Field(description="When the request was sent (UTC); the prices in force then apply.")
+    input_tokens: int = Field(description="All input tokens, cache reads and writes included.")
+    output_tokens: int = Field(description="All output tokens, reasoning included.")
+    cache_read_tokens: int
+    cache_write_tokens: int
+    reasoning_tokens: int
+    seconds: float = Field(description="Duration of the call (s).")
+
+
+class UsageView(BaseModel):
+    """Model token usage, summed over the job's calls (tokens)."""
+
+    input_tokens: int = Field(description="Cache reads and writes included.")
+    output_tokens: int = Field(description="Reasoning included.")
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
     document_tokens: int | None = None
     calls: int
+    model_calls: list[ModelCallView] | None = Field(
+        default=None, description="One entry per call, oldest first (GET /v1/jobs/{job_id} only)."
+    )
+
+
+class CostView(BaseModel):
+    """The job's model cost, with where the prices came from."""
+
+    total_usd: Annotated[str | None, USD_FIELD]
+    input_usd: Annotated[str | None, USD_FIELD]
+    output_usd: Annotated[str | None, USD_FIELD]
+    priced_calls: int
+    unpriced_calls: int = Field(description="Calls of models with no known price; when > 0 the sums are a lower bound.")
+    price_source: str = Field(
+        description="genai-prices==<version> (list prices at each call's request time), "
+        "tenant-override, or both joined by +; empty when nothing was priced.",
+        examples=["genai-prices==0.2.3"],
+    )
+    priced_at: str | None = Field(description="When the cost was computed (UTC).")
 
 
 class CallbackAttemptView(BaseModel):
@@ -184,6 +234,7 @@ class JobView(BaseModel):
     metadata: dict[str, str] | None = None
     model: str | None = None
     usage: UsageView | None = None
+    cost: CostView | None = Field(default=None, description="Present once a job that called a model is priced.")
     error: JobErrorView | None = None
     result: dict[str, Any] | None = Field(default=None, description="The agent's output (see its schema) on success.")
     result_ref: str | None = Field(default=None, description="gs:// URI when the result was too large to inline.")
@@ -201,3 +252,36 @@ class JobList(BaseModel):
 
     jobs: list[JobView]
     count: int
+
+
+class UsageCountsView(BaseModel):
+    """Counters of finished jobs (tokens; USD as a decimal string)."""
+
+    jobs: int = Field(description="Jobs finished (succeeded + failed).")
+    succeeded: int
+    failed: int
+    calls: int = Field(description="Model calls.")
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    reasoning_tokens: int
+    cost_usd: str = Field(pattern=_USD, description="Cost of the priced calls (USD, exact decimal string).")
+    priced_calls: int
+    unpriced_calls: int = Field(description="Calls without a known price, not in cost_usd (a lower bound then).")
+
+
+class UsageRowView(UsageCountsView):
+    """One group: a day (YYYY-MM-DD, UTC), an agent, or a provider/model."""
+
+    key: str
+
+
+class UsageReport(BaseModel):
+    """``GET /v1/usage``: the tenant's finished jobs from daily counters."""
+
+    from_: str = Field(alias="from", description="First UTC day (YYYY-MM-DD), included.")
+    to: str = Field(description="Last UTC day (YYYY-MM-DD), included.")
+    group_by: Literal["day", "agent", "model"]
+    rows: list[UsageRowView] = Field(description="Sorted by key; days and groups without finished jobs are omitted.")
+    total: UsageCountsView

@@ -1,10 +1,10 @@
-"""The ``agentjobs`` command: ``dev``, ``tenants``, ``agents``, ``status``, ``jobs``, ``submit``, ``demo``."""
+"""The ``agentjobs`` command: dev, tenants, agents, status, jobs, submit, usage, demo."""
 
 from __future__ import annotations
 
 import typer
 
-from common.cli import agents, dev, jobs, submit, tenants
+from common.cli import agents, dev, jobs, prices, submit, tenants, usage
 
 app = typer.Typer(
     help="Run LLM agents as asynchronous, tenant-isolated jobs on Google Cloud serverless.",
@@ -13,10 +13,12 @@ app = typer.Typer(
 )
 app.add_typer(dev.app, name="dev")
 app.add_typer(tenants.app, name="tenants")
+tenants.app.add_typer(prices.app, name="prices")
 app.add_typer(agents.app, name="agents")
 app.add_typer(jobs.app, name="jobs")
 app.command()(jobs.status)
 app.command()(submit.submit)
+app.command()(usage.usage)
 
 
 @app.command()

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from common.cli.render import print_protocol_summary, print_timings
+from common.cli.render import cost_line, print_protocol_summary, print_timings
 from common.devstack.processes import StartupFailed
 from common.devstack.sdk import MissingEmulators
 from common.devstack.stack import PROJECT_ROOT, StackInfo, StackSettings, start_stack, stop_stack
@@ -139,6 +139,7 @@ def _run(info: StackInfo, pdf: Path, timeout: float) -> int:
                 **{f"  agent: {k}": v for k, v in job.get("timings", {}).items() if k not in ("queued",)},
             },
         )
+        console.print(cost_line(job), highlight=False)
         console.print(f"status URL: {status_url}  (Authorization: Bearer <api key>)", highlight=False)
         trace: dict[str, Any] = job.get("trace") or {}
         trace_id = trace.get("trace_id")

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from common.cli.context import api_key, api_url
-from common.cli.render import print_criteria_evaluation, print_protocol_summary, print_timings
+from common.cli.render import print_criteria_evaluation, print_protocol_summary, print_timings, print_usage
 from common.cli.trace import trace
 
 console = Console()
@@ -55,6 +55,7 @@ def print_job(job: dict[str, Any]) -> None:
             print_criteria_evaluation(console, result)
     if job.get("timings"):
         print_timings(console, job["timings"])
+    print_usage(console, job)
 
 
 def status(

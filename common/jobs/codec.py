@@ -9,7 +9,7 @@ defaults so older documents stay readable too.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -27,6 +27,8 @@ from common.jobs.models import (
     Usage,
 )
 from common.tenants.models import ApiKey, Tenant, WebhookSecret
+
+_UNKNOWN_ISSUE_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 __all__ = [
     "api_key_from_doc",
@@ -351,5 +353,9 @@ def api_key_to_doc(key: ApiKey) -> dict[str, Any]:
 
 
 def api_key_from_doc(doc: dict[str, Any]) -> ApiKey:
-    """Inverse of :func:`api_key_to_doc`."""
-    return ApiKey(str(doc.get("tenant_id", "")), doc["created_at"], doc.get("expires_at"))
+    """Inverse of :func:`api_key_to_doc`.
+
+    A document written before keys carried an issue time (or by hand) decodes with the Unix
+    epoch as ``created_at``, so that authenticating with it never fails on a missing field.
+    """
+    return ApiKey(str(doc.get("tenant_id", "")), doc.get("created_at") or _UNKNOWN_ISSUE_TIME, doc.get("expires_at"))

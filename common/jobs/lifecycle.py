@@ -31,10 +31,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common.errors import Conflict
 from common.jobs.models import CallbackStatus, Job, JobError, JobStatus, Source, Usage
+
+if TYPE_CHECKING:
+    from common.costs.models import Cost
 
 __all__ = [
     "ATTEMPTS_EXHAUSTED",
@@ -184,6 +187,7 @@ def complete(
     timings: Mapping[str, float] | None = None,
     model: str | None = None,
     usage: Usage | None = None,
+    cost: Cost | None = None,
 ) -> Job:
     """``running -> success`` with the agent's output.
 
@@ -196,6 +200,7 @@ def complete(
         timings: Stage durations in seconds, merged into the job's timings.
         model: The ``provider/model`` used, if any.
         usage: Token usage, if a model was called.
+        cost: The priced usage (:func:`common.costs.price_job`), if a model was called.
 
     Returns:
         The finished job.
@@ -213,6 +218,7 @@ def complete(
         timings={**job.timings, **(timings or {})},
         model=model or job.model,
         usage=usage,
+        cost=cost,
         error=None,
     )
 

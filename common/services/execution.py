@@ -23,7 +23,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -35,9 +35,11 @@ from common.agents.input_errors import invalid_input
 from common.agents.registry import load_agent
 from common.boundary.text import scrub_unencodable
 from common.config import Settings
+from common.costs.models import Cost, PriceOverride
+from common.costs.pricing import price_job
 from common.errors import AgentJobsError, PermanentError, TransientError
 from common.jobs import lifecycle
-from common.jobs.models import Job, JobError, JobTrace, StageTiming
+from common.jobs.models import Job, JobError, JobTrace, StageTiming, Usage
 from common.ports import BlobStore, Clock, JobStore
 from common.services.callbacks import CallbackScheduler
 from common.services.job_telemetry import job_claimed, job_finished
@@ -149,8 +151,20 @@ class _RunContext:
     def read_document(self, uri: str, *, generation: int | None = None) -> bytes:
         started = time.perf_counter()
         data = self.blobs.read(uri, max_bytes=self.max_document_bytes, generation=generation)
+        self._expire_with_job(uri, generation)
         self.record_stage("download", time.perf_counter() - started)
         return data
+
+    def _expire_with_job(self, uri: str, generation: int | None) -> None:
+        # The bucket's lifecycle deletes an input at its customTime; without one, only the
+        # deployment-wide age ceiling does, later than a shorter tenant retention.
+        expires_at = self.lease.job.expires_at
+        if expires_at is None:
+            return
+        try:
+            self.blobs.set_expiry(uri, expires_at, generation=generation)
+        except AgentJobsError as e:  # best effort: the age ceiling still deletes the object
+            log("blob.expiry_not_set", severity="WARNING", job_id=self.job_id, code=e.code)
 
     def record_stage(self, name: str, seconds: float) -> None:
         self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 6)
@@ -185,6 +199,8 @@ class JobExecutor:
         clock: Current UTC time.
         callbacks: Enqueues callback deliveries when jobs finish; ``None`` disables callbacks.
         agents: Agent lookup (defaults to the registry; tests may pass their own).
+        prices_for: A tenant's price overrides (``Tenant.price_overrides``), asked only when a
+            job made model calls; ``None``: list prices only.
     """
 
     def __init__(
@@ -195,12 +211,14 @@ class JobExecutor:
         clock: Clock,
         callbacks: CallbackScheduler | None = None,
         agents: Callable[[str], Agent] = load_agent,
+        prices_for: Callable[[str], Sequence[PriceOverride]] | None = None,
     ):
         self._settings = settings
         self._blobs_for = blobs_for
         self._clock = clock
         self._callbacks = callbacks
         self._agents = agents
+        self._prices_for = prices_for
 
     def execute(self, store: JobStore, job_id: str) -> RunOutcome:
         """Claim the job and, if this call holds its lease, run it to one stored outcome.
@@ -322,8 +340,11 @@ class JobExecutor:
         trace = ctx.trace()
         with telemetry.get().stage("store"):
             if len(encoded) > self._settings.inline_result_bytes:
-                stored = ctx.blobs.write(f"results/{job.job_id}.json", encoded, content_type="application/json")
+                stored = ctx.blobs.write(
+                    f"results/{job.job_id}.json", encoded, content_type="application/json", expires_at=job.expires_at
+                )
                 result_ref, inline = stored.uri, None
+            cost = self._price(job, result.usage)
             lease.stop()
             finished = lease.write(
                 lambda j: lifecycle.complete(
@@ -335,6 +356,7 @@ class JobExecutor:
                     timings=ctx.timings,
                     model=result.model,
                     usage=result.usage,
+                    cost=cost,
                 ).replace(trace=trace)
             )
         self._finished(finished)
@@ -348,6 +370,28 @@ class JobExecutor:
             run_seconds=ctx.timings.get("run"),
         )
         return RunOutcome("ran", job.job_id, finished.status.value)
+
+    def _price(self, job: Job, usage: Usage | None) -> Cost | None:
+        """The job's cost at each call's request time, with the tenant's overrides; ``None`` without calls.
+
+        Pricing never fails a finished job: should it raise, the job is stored without a cost
+        (its calls then count as unpriced, never $0) and the failure is logged.
+        """
+        if usage is None or not usage.model_calls:
+            return None
+        try:
+            overrides = self._prices_for(job.tenant_id) if self._prices_for is not None else ()
+            return price_job(usage.model_calls, overrides, now=self._clock())
+        except Exception as e:
+            log(
+                "job.pricing_failed",
+                severity="WARNING",
+                tenant_id=job.tenant_id,
+                job_id=job.job_id,
+                error_type=type(e).__name__,
+                where=where(e),
+            )
+            return None
 
     def _fail(
         self, lease: _Lease, token: str, error: AgentJobsError, timings: dict[str, float], ctx: _RunContext

@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from common.costs.models import PriceOverride
+from common.costs.overrides import remove_overrides, upsert_override
 from common.errors import NotFound, UnprocessableEntity
 from common.ports import Clock, SecretCipher, TenantDirectory
 from common.retention import policy
@@ -182,6 +184,40 @@ class TenantAdmin:
                 raise UnprocessableEntity(f"'{model[:80]}' is not of the form provider/model", code="invalid_model")
         tenant = self._get(tenant_id)
         updated = tenant.replace(allowed_models=tuple(models))
+        self._tenants.save(updated)
+        return updated
+
+    def get(self, tenant_id: str) -> Tenant:
+        """The tenant's record.
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+        """
+        return self._get(tenant_id)
+
+    def set_price_override(self, tenant_id: str, override: PriceOverride) -> Tenant:
+        """Add a price override, replacing the one with the same provider, model and ``effective_from``.
+
+        Applies to jobs that finish afterwards (within ``AGENTJOBS_AUTH_CACHE_SECONDS``, the
+        tenant cache of ``run_agent``); jobs already priced keep their cost.
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+            InvalidPriceOverride: ``invalid_price_override`` when the tenant would hold too many.
+        """
+        tenant = self._get(tenant_id)
+        updated = tenant.replace(price_overrides=upsert_override(tenant.price_overrides, override))
+        self._tenants.save(updated)
+        return updated
+
+    def clear_price_overrides(self, tenant_id: str, model_id: str | None = None) -> Tenant:
+        """Remove the overrides of ``provider/model`` (all its effective dates), or all with ``None``.
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+        """
+        tenant = self._get(tenant_id)
+        updated = tenant.replace(price_overrides=remove_overrides(tenant.price_overrides, model_id))
         self._tenants.save(updated)
         return updated
 

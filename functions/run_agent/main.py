@@ -41,6 +41,7 @@ from common.services.erasure import JobEraser
 from common.services.execution import JobExecutor
 from common.services.intake import DeliveryIntake
 from common.services.sweeper import Sweeper
+from common.services.tenant_cache import TenantCache
 
 _settings = Settings.from_env()
 _telemetry = telemetry.init("run_agent", _settings)
@@ -48,6 +49,8 @@ install_json_errors()
 _firestore = firestore_client(_settings.project)
 _storage = storage_client(_settings.project)
 _tenants = FirestoreTenantDirectory(_firestore)
+# Price overrides are read through the cache: pricing a job costs no Firestore read when warm.
+_tenant_cache = TenantCache(_tenants, ttl_seconds=_settings.auth_cache_seconds)
 
 
 def _clock() -> datetime:
@@ -108,6 +111,7 @@ _intake = DeliveryIntake(
         blobs_for=_blobs_for,
         clock=_clock,
         callbacks=_callback_scheduler,
+        prices_for=lambda tenant_id: tenant.price_overrides if (tenant := _tenant_cache.get(tenant_id)) else (),
     ),
     rejections=FirestoreRejectionLog(_firestore),
     clock=_clock,

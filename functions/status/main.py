@@ -4,6 +4,7 @@ Routes:
     ``GET /v1/jobs/{job_id}``: one job of the caller's tenant, with its result (410 once erased).
     ``DELETE /v1/jobs/{job_id}``: erase the job's input, result, objects and callback log now.
     ``GET /v1/jobs?status=&limit=``: the caller's recent jobs, newest first.
+    ``GET /v1/usage?from=&to=&group_by=``: the caller's usage by day, agent or model (daily counters).
     ``GET /v1/openapi.json``: the OpenAPI 3.1 document.
     ``GET /healthz``: liveness (no auth, no I/O).
 
@@ -14,6 +15,7 @@ SDK at cold start (only an offloaded result, or erasing a job that owns objects,
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import flask
 import functions_framework
@@ -26,8 +28,8 @@ from common.api.handling import respond
 from common.api.queries import parse_list_query
 from common.api.responses import Response, json_response
 from common.api.routing import Route, match
-from common.boundary.ids import IdKind, is_valid_id
 from common.api.server_errors import install_json_errors
+from common.boundary.ids import IdKind, is_valid_id
 from common.config import Settings
 from common.ports import BlobStore
 from common.services.erasure import JobEraser
@@ -67,10 +69,21 @@ def _service(request: flask.Request) -> StatusService:
     return StatusService(tenants=_tenants, blobs_for=_blobs_for, base_url=base_url, eraser=_eraser)
 
 
+def _usage_report(tenant_id: str, args: dict[str, str]) -> dict[str, Any]:
+    from common.adapters.firestore_usage import FirestoreUsageReader
+    from common.services.usage import UsageService
+    from common.usage.query import parse_usage_query
+
+    query = parse_usage_query(args, today=datetime.now(UTC).date())
+    service = UsageService(readers=lambda tenant: FirestoreUsageReader(_firestore, tenant))
+    return service.report(tenant_id, query)
+
+
 _ROUTES = (
     Route.of("health", "GET", r"/healthz"),
     Route.of("openapi", "GET", r"/v1/openapi\.json"),
     Route.of("list_jobs", "GET", r"/v1/jobs"),
+    Route.of("usage", "GET", r"/v1/usage"),
     # Last: any other path below /v1/jobs/ is a job id, checked against the grammar by the service.
     Route.of("get_job", "GET", r"/v1/jobs/(?P<job_id>.+)"),
     Route.of("delete_job", "DELETE", r"/v1/jobs/(?P<job_id>.+)"),
@@ -93,6 +106,8 @@ def _route(request: flask.Request) -> Response:
     if route.name == "list_jobs":
         query = parse_list_query({k: v for k, v in request.args.items()})
         return json_response(_service(request).list_jobs(tenant.tenant_id, query))
+    if route.name == "usage":
+        return json_response(_usage_report(tenant.tenant_id, {k: v for k, v in request.args.items()}))
     if route.name == "delete_job":
         return json_response(_service(request).delete_job(tenant.tenant_id, params["job_id"]))
     return json_response(_service(request).get_job(tenant.tenant_id, params["job_id"]))

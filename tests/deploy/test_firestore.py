@@ -108,6 +108,14 @@ QUERIES = (
         filters=(("tenant_id", "=="),),
         order=(),
     ),
+    # GET /v1/usage: a tenant's day documents in a range, a range on one field (single-field index).
+    Query(
+        site="common/adapters/firestore_usage.py::FirestoreUsageReader.days",
+        collection="usage",
+        scope="COLLECTION",
+        filters=(("day", ">="), ("day", "<=")),
+        order=(("day", "ASCENDING"),),
+    ),
 )
 
 _QUERY_METHODS = {"where", "order_by"}

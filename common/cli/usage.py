@@ -1,0 +1,90 @@
+"""``agentjobs usage``: the tenant's finished jobs, tokens and cost by day, agent or model (GET /v1/usage)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, cast
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from common.cli.context import api_key, api_url
+from common.cli.jobs import ApiKey, get_json
+
+__all__ = ["usage", "usage_table"]
+
+console = Console()
+
+_COLUMNS = (
+    ("jobs", "jobs"),
+    ("input_tokens", "input"),
+    ("cache_read_tokens", "cached"),
+    ("output_tokens", "output"),
+    ("cost_usd", "cost"),
+    ("unpriced_calls", "unpriced"),
+)
+
+
+def usage_table(report: dict[str, Any]) -> Table:
+    """The report as a table: one row per group, then the total."""
+    group_by = str(report.get("group_by", "day"))
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        title=f"usage {report.get('from')} .. {report.get('to')} by {group_by} (UTC days)",
+        title_justify="left",
+        caption="tokens; cost in USD; unpriced: model calls with no known price, not in cost (a lower "
+        "bound then); --json has every counter (failed jobs, calls, cache writes, reasoning)",
+        caption_justify="left",
+    )
+    rows = cast(list[dict[str, Any]], report.get("rows") or [])
+    total = cast(dict[str, Any], report.get("total") or {})
+    lines = [[str(r.get("key")), *(_cell(r, f) for f, _ in _COLUMNS)] for r in rows]
+    lines.append(["total", *(_cell(total, f) for f, _ in _COLUMNS)])
+    # Values keep their full width (headers fold instead): a cut number would read as another one.
+    widths = [max(len(line[i]) for line in lines) for i in range(len(_COLUMNS) + 1)]
+    table.add_column(group_by, min_width=widths[0], overflow="fold")
+    for (_, label), width in zip(_COLUMNS, widths[1:], strict=True):
+        table.add_column(label, justify="right", min_width=width, overflow="fold")
+    for line in lines[:-1]:
+        table.add_row(*line)
+    table.add_section()
+    table.add_row(*lines[-1], style="bold")
+    return table
+
+
+def _cell(values: dict[str, Any], field: str) -> str:
+    value = values.get(field, 0)
+    if field == "cost_usd":
+        return f"${value}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def usage(
+    from_: Annotated[
+        str | None, typer.Option("--from", help="First UTC day, YYYY-MM-DD (default: 30 days ending --to).")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last UTC day, YYYY-MM-DD (default: today).")] = None,
+    group_by: Annotated[str, typer.Option("--group-by", help="day, agent or model.")] = "day",
+    api_url_: Annotated[str | None, typer.Option("--api-url", help="Status API base URL.")] = None,
+    api_key_: ApiKey = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON.")] = False,
+) -> None:
+    """Show your tenant's usage: jobs, tokens and cost by day, agent or model (GET /v1/usage)."""
+    params: dict[str, Any] = {"group_by": group_by}
+    if from_:
+        params["from"] = from_
+    if to:
+        params["to"] = to
+    code, body = get_json(f"{api_url(api_url_)}/v1/usage", api_key(api_key_), params)
+    if as_json:
+        typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    elif code == 200:
+        console.print(usage_table(body))
+    else:
+        error = body.get("error", {})
+        console.print(f"[red]{code} {error.get('code')}: {error.get('message')}[/red]")
+    if code != 200:
+        raise typer.Exit(1)
