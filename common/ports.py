@@ -215,6 +215,14 @@ class TenantDirectory(Protocol):
         """Replace the stored tenant's record (settings, encrypted webhook secrets)."""
         ...
 
+    def list_tenants(self, *, limit: int) -> list[Tenant]:
+        """Up to ``limit`` tenants, ordered by tenant id (admin listing).
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        ...
+
     def api_key(self, api_key_hash: str) -> ApiKey | None:
         """The API key with this hash (its tenant and expiry), or ``None``.
 

@@ -319,6 +319,14 @@ class FirestoreTenantDirectory:
             raise translate(e, what="read tenant") from e
         return tenant_from_doc(cast(dict[str, Any], snapshot.to_dict())) if snapshot.exists else None
 
+    def list_tenants(self, *, limit: int) -> list[Tenant]:
+        """Up to ``limit`` tenants in document-id order (one read per tenant)."""
+        query: Any = self._client.collection("tenants").order_by("__name__").limit(limit)
+        try:
+            return [tenant_from_doc(cast(dict[str, Any], s.to_dict())) for s in query.stream()]
+        except Exception as e:
+            raise translate(e, what="list tenants") from e
+
     def save(self, tenant: Tenant) -> None:
         """Overwrite the tenant's record."""
         try:

@@ -1,12 +1,11 @@
 """The ``agentjobs`` command: dev, tenants, agents, status, jobs, submit, usage, demo."""
 
-from __future__ import annotations
-
 import typer
 
 from common.cli import agents, dev, jobs, prices, submit, tenants, usage
 
 app = typer.Typer(
+    rich_markup_mode=None,  # plain help: rich's renderer alone costs more than typer's import
     help="Run LLM agents as asynchronous, tenant-isolated jobs on Google Cloud serverless.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

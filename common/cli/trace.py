@@ -1,4 +1,4 @@
-"""``agentjobs jobs trace JOB_ID``: a job's stage timeline as a waterfall in the terminal.
+"""The waterfall of ``agentjobs jobs trace JOB_ID``: a job's stage timeline in the terminal.
 
 Data source: the job itself, through ``GET /v1/jobs/{job_id}``, so it works with no trace
 backend. ``run_agent`` records the stage timeline of the attempt that finished the job
@@ -16,17 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, cast
+from typing import Any, cast
 
-import typer
 from rich.console import Console
 from rich.table import Table
 
-from common.cli.context import api_key, api_url
+__all__ = ["Row", "render_trace", "waterfall_rows"]
 
-__all__ = ["Row", "render_trace", "trace", "waterfall_rows"]
-
-console = Console()
 _BAR = 40
 
 
@@ -151,27 +147,3 @@ def render_trace(out: Console, job: Mapping[str, Any], *, trace_ui: str | None =
     if trace_id:
         link = f"  {trace_ui}/redirects/traces/{trace_id}" if trace_ui else ""
         out.print(f"trace id {trace_id}{link}", highlight=False)
-
-
-def trace(
-    job_id: Annotated[str, typer.Argument(help="The job id.")],
-    api_url_: Annotated[str | None, typer.Option("--api-url", help="Status API base URL.")] = None,
-    api_key_: Annotated[
-        str | None, typer.Option("--api-key", help="API key (default: $AGENTJOBS_API_KEY).", envvar="AGENTJOBS_API_KEY")
-    ] = None,
-) -> None:
-    """Show a job's stage timeline: stages, model calls, tokens and cost, as a waterfall."""
-    from common.cli.jobs import get_json
-    from common.devstack.stack import load_stack
-
-    code, body = get_json(f"{api_url(api_url_)}/v1/jobs/{job_id}", api_key(api_key_))
-    if code != 200:
-        error = body.get("error", {})
-        console.print(f"[red]{code} {error.get('code')}: {error.get('message')}[/red]")
-        raise typer.Exit(1)
-    stack = load_stack()
-    try:
-        render_trace(console, body, trace_ui=stack.endpoints.get("traces") if stack else None)
-    except ValueError as e:
-        console.print(f"[yellow]{e}[/yellow]")
-        raise typer.Exit(1) from e

@@ -1,21 +1,17 @@
 """``agentjobs usage``: the tenant's finished jobs, tokens and cost by day, agent or model (GET /v1/usage)."""
 
-from __future__ import annotations
-
 import json
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.table import Table
 
-from common.cli.context import api_key, api_url
-from common.cli.jobs import ApiKey, get_json
+from common.cli import exits
+from common.cli.context import ApiKeyOption, ApiUrlOption, JsonOption, api_key, api_url
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["usage", "usage_table"]
-
-console = Console()
 
 _COLUMNS = (
     ("jobs", "jobs"),
@@ -27,8 +23,11 @@ _COLUMNS = (
 )
 
 
-def usage_table(report: dict[str, Any]) -> Table:
+def usage_table(report: dict[str, Any]) -> "Table":
     """The report as a table: one row per group, then the total."""
+    from rich import box
+    from rich.table import Table
+
     group_by = str(report.get("group_by", "day"))
     table = Table(
         box=box.SIMPLE_HEAD,
@@ -68,9 +67,9 @@ def usage(
     ] = None,
     to: Annotated[str | None, typer.Option("--to", help="Last UTC day, YYYY-MM-DD (default: today).")] = None,
     group_by: Annotated[str, typer.Option("--group-by", help="day, agent or model.")] = "day",
-    api_url_: Annotated[str | None, typer.Option("--api-url", help="Status API base URL.")] = None,
-    api_key_: ApiKey = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON.")] = False,
+    as_json: JsonOption = False,
+    api_url_: ApiUrlOption = None,
+    api_key_: ApiKeyOption = None,
 ) -> None:
     """Show your tenant's usage: jobs, tokens and cost by day, agent or model (GET /v1/usage)."""
     params: dict[str, Any] = {"group_by": group_by}
@@ -78,13 +77,17 @@ def usage(
         params["from"] = from_
     if to:
         params["to"] = to
-    code, body = get_json(f"{api_url(api_url_)}/v1/usage", api_key(api_key_), params)
+    from common.cli.api_client import call, error_line
+
+    code, body = call("GET", f"{api_url(api_url_)}/v1/usage", api_key(api_key_), params=params)
+    if code != 200:
+        if as_json:
+            typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
+            raise typer.Exit(exits.FAILED)
+        exits.fail(error_line(code, body))
     if as_json:
         typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
-    elif code == 200:
-        console.print(usage_table(body))
-    else:
-        error = body.get("error", {})
-        console.print(f"[red]{code} {error.get('code')}: {error.get('message')}[/red]")
-    if code != 200:
-        raise typer.Exit(1)
+        return
+    from rich.console import Console
+
+    Console().print(usage_table(body))

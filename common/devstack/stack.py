@@ -117,7 +117,9 @@ class StackSettings:
         functions: Which functions to serve (``()`` for emulators only, as integration tests do).
         with_tasks: Start the Cloud Tasks emulator and the callbacks queue.
         sweep_every_seconds: How often the ticker publishes a sweep tick (s); 0 starts no ticker.
-        extra_env: Extra environment for the functions (e.g. model settings).
+        extra_env: Extra environment for the functions (e.g. model keys); not persisted.
+        model: ``AGENTJOBS_MODEL`` for the functions (``provider/model``; empty = offline); kept
+            in the stack's environment, so ``dev info`` shows it and restarts keep it.
         traces: Also start the local trace UI and point the functions' OTLP exporter at it.
     """
 
@@ -127,6 +129,7 @@ class StackSettings:
     with_tasks: bool = True
     sweep_every_seconds: float = 5.0
     extra_env: Mapping[str, str] = field(default_factory=dict[str, str])
+    model: str = ""
     traces: bool = False
 
 
@@ -343,6 +346,8 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
             "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{ports['storage']}",
             "AGENTJOBS_DEV_ALLOW_LOOPBACK_CALLBACKS": "1",
         }
+        if s.model:
+            info.env["AGENTJOBS_MODEL"] = s.model
         with info.client_env():
             from common.adapters import provisioning
 
@@ -393,7 +398,7 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
                 process = launch(name, _function_argv(name, ports[name]), ports[name], env=function_env)
                 function_waits.append((process, function_urls[name] + "/healthz"))
                 info.endpoints[name] = function_urls[name]
-            _wait_all(function_waits, popens, timeout=120)
+            _wait_all(function_waits, popens, timeout=120, expect_ok=True)  # every function answers /healthz
 
             if "run_agent" in function_urls:
                 for spec in SUBSCRIPTIONS:
@@ -453,7 +458,7 @@ def restart_function(
         env={**info.env, **_LOCAL_SWEEP_ENV, **(extra_env or {})},
         cwd=PROJECT_ROOT,
     )
-    wait_http(process, popen, f"http://127.0.0.1:{old.port}/healthz", timeout=120)
+    wait_http(process, popen, f"http://127.0.0.1:{old.port}/healthz", timeout=120, expect_ok=True)
     info.processes[info.processes.index(old)] = process
     _write_state(info.state_dir, info)
     return process
@@ -498,8 +503,12 @@ def _wait_all(
     waits: list[tuple[ManagedProcess, str]],
     popens: Mapping[str, subprocess.Popen[bytes]],
     timeout: float = 90.0,
+    *,
+    expect_ok: bool = False,
 ) -> None:
     with ThreadPoolExecutor(max_workers=max(1, len(waits))) as pool:
-        futures = [pool.submit(wait_http, p, popens.get(p.name), url, timeout=timeout) for p, url in waits]
+        futures = [
+            pool.submit(wait_http, p, popens.get(p.name), url, timeout=timeout, expect_ok=expect_ok) for p, url in waits
+        ]
         for future in futures:
             future.result()

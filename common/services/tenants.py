@@ -30,7 +30,7 @@ from common.tenants.models import (
 )
 from common.webhooks.url_policy import check_callback_url
 
-__all__ = ["CreatedTenant", "RotatedKey", "RotatedSecret", "TenantAdmin"]
+__all__ = ["CreatedTenant", "RotatedKey", "RotatedSecret", "TenantAdmin", "TenantOverview"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,19 @@ class RotatedKey:
 
     api_key: str
     previous_valid_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TenantOverview:
+    """What ``agentjobs tenants show`` prints.
+
+    Attributes:
+        tenant: The tenant record (webhook secrets only as ciphertext).
+        api_keys: Its API keys' records, newest first: tenant, issue and retirement times only.
+    """
+
+    tenant: Tenant
+    api_keys: tuple[ApiKey, ...]
 
 
 class TenantAdmin:
@@ -234,6 +247,24 @@ class TenantAdmin:
         updated = self._get(tenant_id).replace(active=active)
         self._tenants.save(updated)
         return updated
+
+    def list_tenants(self, *, limit: int = 100) -> list[Tenant]:
+        """Up to ``limit`` tenants, ordered by id.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        return self._tenants.list_tenants(limit=limit)
+
+    def show(self, tenant_id: str) -> TenantOverview:
+        """The tenant and its API keys' dates (never the keys or their hashes).
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+        """
+        tenant = self._get(tenant_id)
+        keys = sorted((key for _, key in self._tenants.api_keys(tenant_id)), key=lambda k: k.created_at, reverse=True)
+        return TenantOverview(tenant, tuple(keys))
 
     def _get(self, tenant_id: str) -> Tenant:
         tenant = self._tenants.get(tenant_id)

@@ -53,6 +53,8 @@ _notifier = Notifier(
 @functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def notify(request: flask.Request) -> Response:
     """Entry point: parse the task, deliver, map the outcome to 2xx (done) or 503 (retry)."""
+    if request.method == "GET" and request.path == "/healthz":
+        return json_response({"status": "ok"})  # liveness for the local stack: no auth, no I/O
     if request.method != "POST":
         return error_response(MethodNotAllowed("tasks are POSTed", allow=("POST",)))
 

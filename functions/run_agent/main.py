@@ -123,6 +123,8 @@ _intake = DeliveryIntake(
 @functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def run_agent(request: flask.Request) -> Response:
     """Entry point: parse the delivery, handle it, ack (200) or ask for redelivery (503)."""
+    if request.method == "GET" and request.path == "/healthz":
+        return json_response({"status": "ok"})  # liveness for the local stack: no auth, no I/O
     if request.method != "POST":
         return error_response(MethodNotAllowed("deliveries are POSTed", allow=("POST",)))
 

@@ -232,10 +232,12 @@ def served(make_app):
 def test_the_cli_sets_prices_that_price_jobs_and_shows_cost_and_usage(apps, served, directory, tenant):
     cli = CliRunner()
     refused = cli.invoke(
-        app, ["tenants", "prices", "set", "acme", "openai/gpt-4o-mini", "--input", "x", "--output", "1"]
+        app, ["tenants", "prices", "set", "acme", "openai/gpt-4o-mini", "--input-usd", "x", "--output-usd", "1"]
     )
     assert refused.exit_code == 2 and "invalid_price_override" in refused.output
-    unknown = cli.invoke(app, ["tenants", "prices", "set", "nobody", "openai/*", "--input", "1", "--output", "1"])
+    unknown = cli.invoke(
+        app, ["tenants", "prices", "set", "nobody", "openai/*", "--input-usd", "1", "--output-usd", "1"]
+    )
     assert unknown.exit_code == 1 and "tenant_not_found" in unknown.output
     done = cli.invoke(
         app,
@@ -245,16 +247,16 @@ def test_the_cli_sets_prices_that_price_jobs_and_shows_cost_and_usage(apps, serv
             "set",
             "acme",
             "openai/gpt-4o-mini",
-            "--input",
+            "--input-usd",
             "1",
-            "--output",
+            "--output-usd",
             "2",
             "--cache-read",
             "0",
         ],
     )
     assert done.exit_code == 0, done.output
-    shown = json.loads(cli.invoke(app, ["tenants", "prices", "show", "acme", "--json"]).output)
+    shown = json.loads(cli.invoke(app, ["tenants", "prices", "show", "acme", "--json"]).stdout)
     assert shown["price_overrides"][0]["model"] == "openai/gpt-4o-mini"
     assert shown["price_overrides"][0]["cache_read_usd_per_mtok"] == "0"
 
@@ -274,7 +276,7 @@ def test_the_cli_sets_prices_that_price_jobs_and_shows_cost_and_usage(apps, serv
 
     table = cli.invoke(app, ["usage", "--group-by", "agent", *key], catch_exceptions=False)
     assert table.exit_code == 0 and "criteria-evaluator" in table.output and f"${expected}" in table.output
-    raw = json.loads(cli.invoke(app, ["usage", "--json", *key]).output)
+    raw = json.loads(cli.invoke(app, ["usage", "--json", *key]).stdout)
     assert raw["total"]["jobs"] == 1 and raw["rows"][0]["key"] == datetime.now(UTC).date().isoformat()
     bad = cli.invoke(app, ["usage", "--group-by", "tenant", *key])
     assert bad.exit_code == 1 and "invalid_parameter" in bad.output

@@ -208,6 +208,9 @@ class InMemoryTenantDirectory:
     def save(self, tenant: Tenant) -> None:
         self.tenants[tenant.tenant_id] = tenant
 
+    def list_tenants(self, *, limit: int) -> list[Tenant]:
+        return [self.tenants[t] for t in sorted(self.tenants)][:limit]
+
     def api_key(self, api_key_hash: str) -> ApiKey | None:
         return self.keys.get(api_key_hash)
 
