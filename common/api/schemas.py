@@ -27,6 +27,8 @@ __all__ = [
     "ModelCallView",
     "SubmitAccepted",
     "SubmitEnvelope",
+    "TraceStageView",
+    "TraceView",
     "UsageCountsView",
     "UsageReport",
     "UsageRowView",
@@ -214,6 +216,25 @@ class FeedbackView(BaseModel):
     at: str | None
 
 
+class TraceStageView(BaseModel):
+    """One stage or model call of the job's last attempt."""
+
+    name: str = Field(description="Stage name (e.g. download), or the model for a model call.")
+    kind: Literal["stage", "model_call"]
+    start_s: float = Field(description="Seconds after started_at.")
+    seconds: float
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+
+
+class TraceView(BaseModel):
+    """Where the job's telemetry is, and its stage timeline (``agentjobs jobs trace``)."""
+
+    trace_id: str = Field(description="W3C trace id, as exported to Sentry and OTLP backends when configured.")
+    spans: list[TraceStageView]
+
+
 class JobView(BaseModel):
     """A job as ``GET /v1/jobs/{job_id}`` returns it."""
 
@@ -253,6 +274,7 @@ class JobView(BaseModel):
     )
     judgements: list[JudgementView] | None = None
     feedback: list[FeedbackView] | None = None
+    trace: TraceView | None = Field(default=None, description="Trace id and stage timeline of the last attempt.")
 
 
 class JobList(BaseModel):

@@ -10,7 +10,7 @@ from common.jobs.codec import error_to_doc
 from common.jobs.models import Job, ModelCall, Usage
 from common.judges.models import Judgement
 
-__all__ = ["cost_view", "iso", "job_links", "job_view", "judgement_view", "usage_view"]
+__all__ = ["cost_view", "iso", "job_links", "job_view", "judgement_view", "trace_view", "usage_view"]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -136,6 +136,8 @@ def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, s
             {"verdict": f.verdict, "field": f.field, "comment_code": f.comment_code, "at": iso(f.at)}
             for f in job.feedback
         ]
+    if job.trace is not None:
+        view["trace"] = trace_view(job)
     if job.callbacks:
         view["callbacks"] = [
             {
@@ -168,3 +170,34 @@ def judgement_view(judgement: Judgement) -> dict[str, Any]:
     if judgement.cost is not None:
         view["cost"] = cost_view(judgement.cost)
     return view
+
+
+def trace_view(job: Job) -> dict[str, Any]:
+    """``{trace_id, spans}``: the last attempt's stages and model calls, by start, in seconds after ``started_at``.
+
+    Model calls come from ``usage.model_calls`` (request time and duration); stages from
+    ``trace.stages``. Names, counts and timings only.
+    """
+    spans: list[dict[str, Any]] = []
+    if job.trace is None:
+        return {"trace_id": "", "spans": spans}
+    for stage in job.trace.stages:
+        spans.append({"name": stage.name, "kind": "stage", "start_s": stage.start_s, "seconds": stage.seconds})
+    if job.usage is not None and job.started_at is not None:
+        for call in job.usage.model_calls:
+            start = (call.requested_at - job.started_at).total_seconds()
+            if start < 0:  # a call of an earlier attempt
+                continue
+            spans.append(
+                {
+                    "name": call.response_model or call.request_model,
+                    "kind": "model_call",
+                    "start_s": round(start, 6),
+                    "seconds": call.seconds,
+                    "input_tokens": call.input_tokens,
+                    "output_tokens": call.output_tokens,
+                    "cache_read_tokens": call.cache_read_tokens,
+                }
+            )
+    spans.sort(key=lambda s: (s["start_s"], s["kind"] != "stage"))
+    return {"trace_id": job.trace.trace_id, "spans": spans}

@@ -24,11 +24,12 @@ app.command()(usage.usage)
 @app.command()
 def demo(
     keep: bool = typer.Option(False, help="Leave the stack running afterwards."),
+    traces: bool = typer.Option(False, help="Also start a local trace UI (Phoenix) and print the job's trace URL."),
 ) -> None:
     """Start the stack, drop a real protocol into a tenant's inbox, wait for the job, print it, stop."""
     from common.cli.demo import run_demo
 
-    raise typer.Exit(run_demo(keep=keep))
+    raise typer.Exit(run_demo(keep=keep, traces=traces))
 
 
 def main() -> None:

@@ -70,6 +70,8 @@ def print_stack(info: "StackInfo") -> None:
         table.add_row(name, endpoint, str(pids.get(name, "")))
     console.print(table)
     console.print(f"logs: {info.state_dir / 'logs'}  (agentjobs dev logs [FUNCTION] --follow)", highlight=False)
+    if "traces" in info.endpoints:
+        console.print(f"traces: {info.endpoints['traces']}  (Phoenix; every function exports its spans there)")
     console.print(f"model: {info.env.get('AGENTJOBS_MODEL') or 'none (agents that need one fail: dev up --model)'}")
     console.print('to use the stack from another shell, run: eval "$(agentjobs dev env)", or paste:', highlight=False)
     for line in _export_lines(info):
@@ -114,6 +116,9 @@ def up(
             "default: [dev] model in agentjobs.toml, else none (offline).",
         ),
     ] = None,
+    traces: Annotated[
+        bool, typer.Option(help="Also start a local trace UI (Arize Phoenix) and send the functions' traces to it.")
+    ] = False,
 ) -> None:
     """Start the stack in the background, wait until every part is ready, print the endpoints and exports."""
     from common.cli.config_file import ConfigFileError, load_config
@@ -136,13 +141,14 @@ def up(
         extra_env, line = model_env(chosen, dict(os.environ))
         exits.note(line)
     settings = StackSettings(
-        functions=StackSettings().functions if functions else (), model=chosen, extra_env=extra_env
+        functions=StackSettings().functions if functions else (), model=chosen, extra_env=extra_env, traces=traces
     )
     from rich.console import Console
 
     console = Console()
     try:
-        with console.status("starting emulators and functions..."):
+        status = "starting emulators, functions and Phoenix (first run: ~1-2 min)..." if traces else None
+        with console.status(status or "starting emulators and functions..."):
             info = start_stack(settings, state_dir=directory)
     except (MissingEmulators, StartupFailed) as e:
         exits.fail(str(e))

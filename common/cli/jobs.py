@@ -8,9 +8,9 @@ import typer
 from common.cli import exits
 from common.cli.context import ApiKeyOption, ApiUrlOption, JsonOption, api_key, api_url
 
-__all__ = ["TimeoutOption", "app", "finish", "print_job", "print_json", "status"]
+__all__ = ["TimeoutOption", "app", "finish", "print_job", "print_json", "status", "trace"]
 
-app = typer.Typer(rich_markup_mode=None, help="List and erase jobs.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="List, trace and erase jobs.", no_args_is_help=True)
 
 TimeoutOption = Annotated[
     float, typer.Option("--timeout", help="With --wait: give up after this many seconds (exit 3); 0 = no limit.")
@@ -130,6 +130,34 @@ def list_jobs(
         typer.echo(f"{job['created_at']}  {job['job_id']}  {job['agent']:<20} {job['status']}")
     if body.get("next_page_token"):
         exits.note(f"more: agentjobs jobs list --page-token {body['next_page_token']}")
+
+
+@app.command("trace")
+def trace(
+    job_id: Annotated[str, typer.Argument(help="The job id.")],
+    as_json: JsonOption = False,
+    api_url_: ApiUrlOption = None,
+    api_key_: ApiKeyOption = None,
+) -> None:
+    """Show a job's stage timeline as a waterfall: stages, model calls, tokens and cost (from GET /v1/jobs/{job_id})."""
+    from common.cli.api_client import call, error_line
+
+    code, body = call("GET", f"{api_url(api_url_)}/v1/jobs/{job_id}", api_key(api_key_))
+    if code != 200:
+        exits.fail(error_line(code, body))
+    if as_json:
+        print_json(body.get("trace"))
+        return
+    from rich.console import Console
+
+    from common.cli.trace import render_trace
+    from common.devstack.stack import load_stack
+
+    stack = load_stack()
+    try:
+        render_trace(Console(), body, trace_ui=stack.endpoints.get("traces") if stack else None)
+    except ValueError as e:
+        exits.fail(str(e))
 
 
 @app.command("delete")

@@ -4,6 +4,8 @@ Parts:
 
 * Pub/Sub emulator and Firestore emulator (Google Cloud SDK components);
 * fake-gcs-server, publishing real GCS object notifications into the Pub/Sub emulator;
+* with ``traces``, a local trace UI (Arize Phoenix, :mod:`common.devstack.traces`) receiving the
+  functions' spans over OTLP;
 * the Cloud Tasks emulator (PyPI ``gcloud-tasks-emulator``, in its own locked tool environment
   because it pins an old protobuf, started through ``tools/tasks-emulator/serve.py`` so that it
   honours the queue's retry configuration and task-name dedup, as Cloud Tasks does);
@@ -118,6 +120,7 @@ class StackSettings:
         extra_env: Extra environment for the functions (e.g. model keys); not persisted.
         model: ``AGENTJOBS_MODEL`` for the functions (``provider/model``; empty = offline); kept
             in the stack's environment, so ``dev info`` shows it and restarts keep it.
+        traces: Also start the local trace UI and point the functions' OTLP exporter at it.
     """
 
     project: str = "agentjobs-dev"
@@ -127,6 +130,7 @@ class StackSettings:
     sweep_every_seconds: float = 5.0
     extra_env: Mapping[str, str] = field(default_factory=dict[str, str])
     model: str = ""
+    traces: bool = False
 
 
 @dataclass(slots=True)
@@ -299,6 +303,12 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
         return process
 
     try:
+        trace_ui = None
+        if s.traces:  # first: it takes the longest to start (tens of seconds)
+            from common.devstack.traces import start_trace_ui
+
+            trace_ui, popens["traces"] = start_trace_ui(state_dir)
+            info.processes.append(trace_ui.process)
         ports = {name: free_port() for name in ("pubsub", "firestore", "storage", "tasks", *s.functions)}
         pubsub = launch(
             "pubsub",
@@ -376,6 +386,12 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
                 info.env["AGENTJOBS_PUBLIC_BASE_URL"] = function_urls["status"]
             if "notify" in function_urls:
                 info.env["AGENTJOBS_NOTIFY_URL"] = function_urls["notify"] + "/"
+            if trace_ui is not None:
+                from common.devstack.traces import wait_trace_ui
+
+                wait_trace_ui(trace_ui, popens["traces"])
+                info.endpoints["traces"] = trace_ui.ui_url
+                info.env |= trace_ui.function_env()
             function_env = {**info.env, **_LOCAL_SWEEP_ENV, **s.extra_env}
             function_waits: list[tuple[ManagedProcess, str]] = []
             for name in s.functions:

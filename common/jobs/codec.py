@@ -14,7 +14,18 @@ from decimal import Decimal
 from typing import Any, cast
 
 from common.costs.models import Cost, PriceOverride
-from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobError, JobStatus, ModelCall, Source, Usage
+from common.jobs.models import (
+    CallbackAttempt,
+    CallbackStatus,
+    Job,
+    JobError,
+    JobStatus,
+    JobTrace,
+    ModelCall,
+    Source,
+    StageTiming,
+    Usage,
+)
 from common.judges.feedback import Feedback
 from common.judges.models import Judgement, Quality
 from common.plans.codec import plan_from_doc, plan_to_doc
@@ -40,6 +51,8 @@ __all__ = [
     "price_override_to_doc",
     "tenant_from_doc",
     "tenant_to_doc",
+    "trace_from_doc",
+    "trace_to_doc",
 ]
 
 
@@ -77,6 +90,7 @@ def job_to_doc(job: Job) -> dict[str, Any]:
         "judgements": [judgement_to_doc(j) for j in job.judgements],
         "quality": None if job.quality is None else job.quality.value,
         "feedback": [feedback_to_doc(f) for f in job.feedback],
+        "trace": None if job.trace is None else trace_to_doc(job.trace),
     }
 
 
@@ -127,6 +141,26 @@ def judgement_from_doc(doc: dict[str, Any]) -> Judgement:
         model=doc.get("model"),
         usage=None if usage is None else _usage_from_doc(usage),
         cost=None if cost is None else cost_from_doc(cost),
+    )
+
+
+def trace_to_doc(trace: JobTrace) -> dict[str, Any]:
+    """``{"trace_id", "stages": [{"name", "start_s", "seconds"}]}``."""
+    return {
+        "trace_id": trace.trace_id,
+        "stages": [{"name": s.name, "start_s": s.start_s, "seconds": s.seconds} for s in trace.stages],
+    }
+
+
+def trace_from_doc(doc: dict[str, Any]) -> JobTrace:
+    """Inverse of :func:`trace_to_doc`."""
+    stages = cast(list[dict[str, Any]], doc.get("stages") or [])
+    return JobTrace(
+        trace_id=str(doc.get("trace_id", "")),
+        stages=tuple(
+            StageTiming(str(s.get("name", "")), float(s.get("start_s", 0.0)), float(s.get("seconds", 0.0)))
+            for s in stages
+        ),
     )
 
 
@@ -285,6 +319,7 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
     error = cast(dict[str, Any] | None, doc.get("error"))
     usage = cast(dict[str, Any] | None, doc.get("usage"))
     cost = cast(dict[str, Any] | None, doc.get("cost"))
+    trace = cast(dict[str, Any] | None, doc.get("trace"))
     callbacks = cast(list[dict[str, Any]], doc.get("callbacks") or [])
     return Job(
         job_id=doc["job_id"],
@@ -336,6 +371,7 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
             )
             for f in cast(list[dict[str, Any]], doc.get("feedback") or [])
         ),
+        trace=None if trace is None else trace_from_doc(trace),
     )
 
 

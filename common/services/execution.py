@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
+from common import telemetry
 from common.agents.base import Agent, AgentResult
 from common.agents.input_errors import invalid_input
 from common.agents.registry import load_agent
@@ -40,10 +41,11 @@ from common.costs.models import Cost, PriceOverride
 from common.costs.pricing import price_job
 from common.errors import AgentJobsError, PermanentError, TransientError
 from common.jobs import lifecycle
-from common.jobs.models import Job, JobError, Usage
+from common.jobs.models import Job, JobError, JobTrace, StageTiming, Usage
 from common.llm.gate import gated
 from common.ports import BlobStore, Clock, JobStore
 from common.services.callbacks import CallbackScheduler
+from common.services.job_telemetry import job_claimed, job_finished
 from common.services.judging import JobJudging
 from common.telemetry.log import log, where
 
@@ -150,6 +152,8 @@ class _RunContext:
     max_document_bytes: int
     lease: _Lease
     timings: dict[str, float] = field(default_factory=dict[str, float])
+    stages: list[StageTiming] = field(default_factory=list[StageTiming])
+    started: float = field(default_factory=time.perf_counter)
 
     def read_document(self, uri: str, *, generation: int | None = None) -> bytes:
         started = time.perf_counter()
@@ -171,7 +175,14 @@ class _RunContext:
 
     def record_stage(self, name: str, seconds: float) -> None:
         self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 6)
+        start = time.perf_counter() - seconds - self.started
+        self.stages.append(StageTiming(name, round(max(0.0, start), 6), round(seconds, 6)))
+        telemetry.get().record_stage(name, seconds)
         self.checkpoint()
+
+    def trace(self) -> JobTrace:
+        """The stage timeline for the completion write, under the delivery's trace id."""
+        return JobTrace(trace_id=telemetry.get().trace_id or "", stages=tuple(self.stages))
 
     def checkpoint(self) -> None:
         """Stop the agent between stages when its attempt can no longer succeed.
@@ -248,6 +259,7 @@ class JobExecutor:
         claimed = store.update(job_id, claim)
         if claimed.status.terminal:
             if seen and not seen[-1].status.terminal:  # this claim exhausted the attempts
+                job_claimed(claimed, model=claimed.model or s.model_for(claimed.agent), max_attempts=s.max_attempts)
                 self._finished(claimed)
                 return RunOutcome("ran", claimed.job_id, claimed.status.value, lifecycle.ATTEMPTS_EXHAUSTED)
             # A redelivery of finished work. Its callback was enqueued when it finished; if that
@@ -262,11 +274,13 @@ class JobExecutor:
 
     def _attempt(self, store: JobStore, job: Job, token: str) -> RunOutcome:
         log("job.started", tenant_id=job.tenant_id, job_id=job.job_id, agent=job.agent, attempt=job.attempts)
+        model = job.model or self._settings.model_for(job.agent)
+        job_claimed(job, model=model, max_attempts=self._settings.max_attempts)
         lease = _Lease(store, job, token, settings=self._settings, clock=self._clock)
         ctx = _RunContext(
             tenant_id=job.tenant_id,
             job_id=job.job_id,
-            model=job.model or self._settings.model_for(job.agent),
+            model=model,
             blobs=self._blobs_for(job.tenant_id),
             max_document_bytes=self._settings.max_document_bytes,
             lease=lease,
@@ -289,10 +303,11 @@ class JobExecutor:
             return RunOutcome("ran", job.job_id, None, "lease_lost")
         except AgentJobsError as e:
             ctx.timings.setdefault("run", round(time.perf_counter() - started, 6))
-            return self._fail(lease, token, e, ctx.timings)
+            return self._fail(lease, token, e, ctx.timings, ctx)
         except Exception as e:
             # A bug of ours outside the agent (the agent's own crashes are mapped in _run_agent),
             # e.g. while encoding or storing the result. Retrying would repeat it: fail the job.
+            telemetry.get().report(e, final_attempt=True)  # a bug: one Sentry issue
             log(
                 "job.internal_error",
                 severity="ERROR",
@@ -302,7 +317,7 @@ class JobExecutor:
                 where=where(e),
             )
             error = PermanentError(f"internal error while running the job ({type(e).__name__})", code="internal_error")
-            return self._fail(lease, token, error, ctx.timings)
+            return self._fail(lease, token, error, ctx.timings, ctx)
         finally:
             lease.stop()
 
@@ -319,6 +334,7 @@ class JobExecutor:
         except Exception as e:
             # An unexpected exception inside an agent is almost always deterministic (a parser
             # bug on this input); retrying would loop, so the job fails with a clear code.
+            telemetry.get().report(e, final_attempt=True)  # a bug: one Sentry issue, tagged with the job
             log(
                 "agent.crashed",
                 severity="ERROR",
@@ -343,28 +359,30 @@ class JobExecutor:
         encoded = json.dumps(output, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         inline: dict[str, Any] | None = output
         result_ref: str | None = None
-        if len(encoded) > self._settings.inline_result_bytes:
-            stored = ctx.blobs.write(
-                f"results/{job.job_id}.json", encoded, content_type="application/json", expires_at=job.expires_at
+        trace = ctx.trace()
+        with telemetry.get().stage("store"):
+            if len(encoded) > self._settings.inline_result_bytes:
+                stored = ctx.blobs.write(
+                    f"results/{job.job_id}.json", encoded, content_type="application/json", expires_at=job.expires_at
+                )
+                result_ref, inline = stored.uri, None
+            cost = self._price(job, result.usage)
+            lease.stop()
+            finished = lease.write(
+                lambda j: lifecycle.complete(
+                    j,
+                    token=token,
+                    now=self._clock(),
+                    result=inline,
+                    result_ref=result_ref,
+                    timings=ctx.timings,
+                    model=result.model,
+                    usage=result.usage,
+                    cost=cost,
+                    judgements=judgements,
+                    quality=quality,
+                ).replace(trace=trace)
             )
-            result_ref, inline = stored.uri, None
-        cost = self._price(job, result.usage)
-        lease.stop()
-        finished = lease.write(
-            lambda j: lifecycle.complete(
-                j,
-                token=token,
-                now=self._clock(),
-                result=inline,
-                result_ref=result_ref,
-                timings=ctx.timings,
-                model=result.model,
-                usage=result.usage,
-                cost=cost,
-                judgements=judgements,
-                quality=quality,
-            )
-        )
         self._finished(finished)
         self._judging.report(finished)
         log(
@@ -400,13 +418,19 @@ class JobExecutor:
             )
             return None
 
-    def _fail(self, lease: _Lease, token: str, error: AgentJobsError, timings: dict[str, float]) -> RunOutcome:
+    def _fail(
+        self, lease: _Lease, token: str, error: AgentJobsError, timings: dict[str, float], ctx: _RunContext
+    ) -> RunOutcome:
         lease.stop()
         job = lease.job
+        trace = ctx.trace()
         try:
-            finished = lease.write(
-                lambda j: lifecycle.fail(j, token=token, now=self._clock(), error=_job_error(error), timings=timings)
-            )
+            with telemetry.get().stage("store"):
+                finished = lease.write(
+                    lambda j: lifecycle.fail(
+                        j, token=token, now=self._clock(), error=_job_error(error), timings=timings
+                    ).replace(trace=trace)
+                )
         except lifecycle.LeaseLost:
             log("job.lease_lost", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id)
             return RunOutcome("ran", job.job_id, None, "lease_lost")
@@ -434,8 +458,10 @@ class JobExecutor:
         log("job.released", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id, code=error.error_code)
 
     def _finished(self, job: Job) -> None:
+        job_finished(job)
         if self._callbacks is not None:
-            self._callbacks.schedule(job)
+            with telemetry.get().stage("enqueue_callback"):
+                self._callbacks.schedule(job)
         self.settle(job)
 
     def settle(self, job: Job) -> None:

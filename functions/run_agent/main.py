@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import flask
 import functions_framework
 
+from common import telemetry
 from common.adapters.clients import firestore_client, storage_client
 from common.adapters.firestore_plans import FirestorePlanLedger, FirestoreWindowCounter
 from common.adapters.firestore_store import (
@@ -34,7 +35,7 @@ from common.api.responses import Response, error_response, json_response
 from common.api.server_errors import install_json_errors, read_body
 from common.config import Settings
 from common.errors import PayloadTooLarge
-from common.messaging.deliveries import Delivery, Rejected
+from common.messaging.deliveries import Delivery, Rejected, traceparent_of
 from common.messaging.parse import MAX_DELIVERY_BYTES, parse_delivery
 from common.plans.admission import Admission
 from common.plans.limiter import RateLimiter
@@ -47,6 +48,7 @@ from common.services.sweeper import Sweeper
 from common.services.tenant_cache import TenantCache
 
 _settings = Settings.from_env()
+_telemetry = telemetry.init("run_agent", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
 _storage = storage_client(_settings.project)
@@ -163,7 +165,15 @@ def run_agent(request: flask.Request) -> Response:
             delivery = parse_delivery(
                 request.headers, body, path=request.path, max_input_bytes=_settings.max_request_bytes
             )
-        outcome = _intake.handle(delivery)
+        traceparent = traceparent_of(delivery)
+        # Pub/Sub redelivers until the job's attempts run out; the executor says when this is the last.
+        with _telemetry.delivery(
+            "run_agent",
+            carrier={"traceparent": traceparent} if traceparent else None,
+            kind="consumer",
+            final_attempt=False,
+        ):
+            outcome = _intake.handle(delivery)
         return json_response(
             {"outcome": outcome.kind, "job_id": outcome.job_id, "status": outcome.status, "code": outcome.code}
         )

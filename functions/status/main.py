@@ -23,6 +23,7 @@ from typing import Any
 import flask
 import functions_framework
 
+from common import telemetry
 from common.adapters.clients import firestore_client
 from common.adapters.firestore_store import FirestoreIdempotencyStore, FirestoreTenantDirectory
 from common.api.auth import Authenticator
@@ -31,6 +32,7 @@ from common.api.queries import parse_list_query
 from common.api.responses import Response, json_response
 from common.api.routing import Route, match
 from common.api.server_errors import install_json_errors, read_body
+from common.boundary.ids import IdKind, is_valid_id
 from common.config import Settings
 from common.judges.feedback import MAX_FEEDBACK_BYTES
 from common.ports import BlobStore
@@ -39,6 +41,7 @@ from common.services.status import StatusService
 from common.tenants.models import Tenant
 
 _settings = Settings.from_env()
+_telemetry = telemetry.init("status", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
 _tenants = FirestoreTenantDirectory(_firestore)
@@ -108,6 +111,10 @@ def _route(request: flask.Request) -> Response:
 
         return json_response(openapi_document())
     tenant = _auth.authenticate(request.headers.get("Authorization"))
+    job_id = params.get("job_id")  # client-controlled until the service checks it: tagged only if it is an id
+    _telemetry.tag(
+        telemetry.JobTags(tenant_id=tenant.tenant_id, job_id=job_id if is_valid_id(IdKind.JOB, job_id) else None)
+    )
     if route.name == "list_jobs":
         query = parse_list_query({k: v for k, v in request.args.items()})
         return json_response(_service(request).list_jobs(tenant.tenant_id, query))
@@ -124,5 +131,11 @@ def _route(request: flask.Request) -> Response:
 
 @functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def status(request: flask.Request) -> Response:
-    """Entry point: route, authenticate, look up, map errors."""
-    return respond("status", lambda: _route(request))
+    """Entry point: route, authenticate, look up, map errors; one transaction (flushed) per request."""
+    with _telemetry.delivery(
+        "status", carrier={"traceparent": request.headers.get("traceparent", "")}, kind="server"
+    ) as delivery:
+        delivery.set_attributes({"http.request.method": request.method})
+        response = respond("status", lambda: _route(request))
+        delivery.set_attributes({"http.response.status_code": response[1]})
+    return response

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import flask
 import functions_framework
 
+from common import telemetry
 from common.adapters.clients import firestore_client, publisher_client
 from common.adapters.firestore_plans import FirestorePlanLedger
 from common.adapters.firestore_store import FirestoreIdempotencyStore, FirestoreTenantDirectory
@@ -31,6 +32,7 @@ from common.plans.admission import Admission
 from common.services.submit import SubmitService, parse_json_body
 
 _settings = Settings.from_env()
+_telemetry = telemetry.init("submit", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
 _tenants = FirestoreTenantDirectory(_firestore)
@@ -66,6 +68,15 @@ def _route(request: flask.Request) -> Response:
         read_body(request, max_bytes=_settings.max_request_bytes), max_bytes=_settings.max_request_bytes
     )
     result = _service.submit(tenant, params["agent"], body, idempotency_key=request.headers.get("Idempotency-Key"))
+    _telemetry.tag(
+        telemetry.JobTags(
+            tenant_id=tenant.tenant_id,
+            job_id=result.job.job_id,
+            agent=result.job.agent,
+            source=result.job.source.value,
+            model=result.job.model,
+        )
+    )
     base_url = _settings.public_base_url or request.host_url.rstrip("/")
     links = job_links(base_url, result.job.job_id)
     return json_response(
@@ -77,5 +88,11 @@ def _route(request: flask.Request) -> Response:
 
 @functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def submit(request: flask.Request) -> Response:
-    """Entry point: route, authenticate, submit, map errors."""
-    return respond("submit", lambda: _route(request))
+    """Entry point: route, authenticate, submit, map errors; one transaction (flushed) per request."""
+    with _telemetry.delivery(
+        "submit", carrier={"traceparent": request.headers.get("traceparent", "")}, kind="server"
+    ) as delivery:
+        delivery.set_attributes({"http.request.method": request.method})
+        response = respond("submit", lambda: _route(request))
+        delivery.set_attributes({"http.response.status_code": response[1]})
+    return response
