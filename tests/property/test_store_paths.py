@@ -30,6 +30,13 @@ LAYOUT = [
     re.compile(rf"tenants/(?P<tenant>[^/]+)/idempotency/{SHA256}"),
     re.compile(rf"api_keys/{SHA256}"),
     re.compile(rf"rejections/(?:{SHA256}|{AUTO_ID})"),
+    # Usage counters (issue 6): a day and a shard number, never a client string.
+    re.compile(r"tenants/(?P<tenant>[^/]+)/usage/\d{4}-\d{2}-\d{2}_\d{1,2}"),
+    # Usage plans (issue 10): the ledger and its per-period warning marker, a reservation per
+    # job, and a rate window per model hash and minute.
+    re.compile(r"tenants/(?P<tenant>[^/]+)/plan_ledger/(?:ledger|warned-(?:day-\d{4}-\d{2}-\d{2}|month-\d{4}-\d{2}))"),
+    re.compile(r"tenants/(?P<tenant>[^/]+)/plan_reservations/(?P<job>[^/]+)"),
+    re.compile(r"tenants/(?P<tenant>[^/]+)/rate_windows/[0-9a-f]{16}-\d{1,12}"),
 ]
 
 
