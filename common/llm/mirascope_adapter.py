@@ -28,6 +28,7 @@ Sources: mirascope 2.8 ``mirascope/llm/providers/provider_registry.py`` (scopes,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -298,6 +299,7 @@ class MirascopeModel:
         return response, call
 
     def _provider(self, model: str) -> Provider:
+        _import_httpx2_first()
         scope, slash, _ = model.partition("/")
         if not slash or not scope:
             raise ModelNotFound("model ids have the form provider/model")
@@ -322,6 +324,19 @@ class MirascopeModel:
             ) from e
         _tune_clients(provider, timeout=self._timeout, max_retries=self._max_retries)
         return provider
+
+
+def _import_httpx2_first() -> None:
+    """Import ``httpx2`` (when installed) before any model call of this process.
+
+    The openai SDK looks ``httpx2`` up in ``sys.modules`` on every request, and genai-prices
+    imports it when a finished job is first priced. A call in one thread would otherwise see the
+    module half-initialised while another thread imports it, and fail with ``AttributeError``
+    (seen as ``agent_error`` in the fault tests). The import lock makes this one import complete
+    before any thread goes on to call a model.
+    """
+    with contextlib.suppress(ImportError):
+        import httpx2  # noqa: F401  # pyright: ignore[reportUnusedImport, reportMissingImports]
 
 
 def _model_call(
