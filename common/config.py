@@ -98,8 +98,8 @@ class Settings:
     jobs_topic: str = _setting(
         "agentjobs-jobs",
         "AGENTJOBS_JOBS_TOPIC",
-        ("submit", "run_agent"),
-        "Topic of job messages (submit publishes; the sweeper republishes).",
+        ("submit", "run_agent", "status"),
+        "Topic of job messages (submit and a retry publish; the sweeper republishes).",
     )
     callbacks_queue: str = _setting(
         "",
@@ -128,7 +128,10 @@ class Settings:
         "Base URL of the status API, for links in responses and callbacks.",
     )
     max_attempts: int = _setting(
-        5, "AGENTJOBS_MAX_ATTEMPTS", ("run_agent",), "Claims of one job before it fails with attempts_exhausted."
+        5,
+        "AGENTJOBS_MAX_ATTEMPTS",
+        ("run_agent", "status"),
+        "Claims of one job before it fails with attempts_exhausted; a failed job may be retried until then.",
     )
     backend_retry_seconds: float = _setting(
         30.0,

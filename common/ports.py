@@ -19,11 +19,13 @@ from common.tenants.models import ApiKey, Tenant
 __all__ = [
     "BlobStore",
     "Clock",
+    "Cursor",
     "IdempotencyRecord",
     "IdempotencyStore",
     "JobPublisher",
     "JobStore",
     "JobSweep",
+    "Rejection",
     "RejectionLog",
     "SecretCipher",
     "StoredObject",
@@ -42,6 +44,26 @@ class StoredObject:
 
 Clock = Callable[[], datetime]
 """Returns the current time as an aware UTC datetime."""
+
+Cursor = tuple[datetime, str]
+"""Where a newest-first listing stopped: the last item's timestamp and document id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A delivery that could never form a job, as its tenant may see it (never the payload).
+
+    Attributes:
+        rejection_id: The record's id (a hash of the delivery's id).
+        code: Machine-readable reason, e.g. ``invalid_inbox_path``.
+        reason: Our own explanation (never content).
+        received_at: When it was recorded (UTC).
+    """
+
+    rejection_id: str
+    code: str
+    reason: str
+    received_at: datetime
 
 
 class JobStore(Protocol):
@@ -123,8 +145,23 @@ class JobStore(Protocol):
         """
         ...
 
-    def list(self, *, status: JobStatus | None = None, limit: int = 20) -> list[Job]:
-        """The most recently created jobs, newest first, optionally of one status.
+    def list(
+        self,
+        *,
+        status: JobStatus | None = None,
+        agent: str | None = None,
+        created_after: datetime | None = None,
+        after: Cursor | None = None,
+        limit: int = 20,
+    ) -> list[Job]:
+        """The most recently created jobs, newest first (ties by id, descending).
+
+        Args:
+            status: Only jobs of this status.
+            agent: Only jobs of this agent.
+            created_after: Only jobs created strictly after this time (UTC).
+            after: Continue after this ``(created_at, job_id)`` of the previous page's last job.
+            limit: At most this many jobs.
 
         Raises:
             TransientError: The store is unavailable.
@@ -391,6 +428,14 @@ class RejectionLog(Protocol):
 
     def delete_for_tenant(self, tenant_id: str) -> int:
         """Delete the rejection records attributed to ``tenant_id``; returns how many."""
+        ...
+
+    def list_for_tenant(self, tenant_id: str, *, after: Cursor | None = None, limit: int = 20) -> list[Rejection]:
+        """The tenant's rejections, newest first (ties by id, descending), after ``after``.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
         ...
 
 

@@ -90,6 +90,8 @@ locals {
     status = {
       AGENTJOBS_PROJECT                  = var.project_id
       AGENTJOBS_BUCKET                   = google_storage_bucket.data.name
+      AGENTJOBS_JOBS_TOPIC               = google_pubsub_topic.topic["agentjobs-jobs"].name
+      AGENTJOBS_MAX_ATTEMPTS             = tostring(var.max_attempts)
       AGENTJOBS_PUBLIC_BASE_URL          = local.public_base_url
       AGENTJOBS_BACKEND_RETRY_SECONDS    = tostring(var.backend_retry_seconds)
       AGENTJOBS_AUTH_CACHE_SECONDS       = tostring(var.auth_cache_seconds)

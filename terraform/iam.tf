@@ -113,6 +113,14 @@ resource "google_kms_crypto_key_iam_member" "notify_decrypts_webhook_secrets" {
 # Erasure replaces a job by its tombstone and deletes its idempotency keys (Firestore writes),
 # and deletes its upload or inbox object and its offloaded result (object deletes).
 
+# POST /v1/jobs/{id}:retry publishes the retried job's message.
+resource "google_pubsub_topic_iam_member" "status_publishes_jobs" {
+  project = var.project_id
+  topic   = google_pubsub_topic.topic["agentjobs-jobs"].name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.function["status"].member
+}
+
 resource "google_project_iam_member" "status_firestore" {
   project = var.project_id
   role    = "roles/datastore.user"

@@ -38,6 +38,7 @@ from common.jobs.codec import (
     tenant_to_doc,
 )
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
+from common.ports import Cursor, Rejection
 from common.tenants.models import ApiKey, Tenant
 
 __all__ = [
@@ -199,12 +200,29 @@ class FirestoreJobStore:
         except Exception as e:
             raise translate(e, what="erase job") from e
 
-    def list(self, *, status: JobStatus | None = None, limit: int = 20) -> list[Job]:
-        """Newest jobs first, optionally of one status."""
+    def list(
+        self,
+        *,
+        status: JobStatus | None = None,
+        agent: str | None = None,
+        created_after: datetime | None = None,
+        after: Cursor | None = None,
+        limit: int = 20,
+    ) -> list[Job]:
+        """Newest jobs first (ties by document id), optionally filtered, after a cursor."""
         query: Any = self._jobs
         if status is not None:
             query = query.where(filter=FieldFilter("status", "==", status.value))
-        query = query.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
+        if agent is not None:
+            query = query.where(filter=FieldFilter("agent", "==", agent))
+        if created_after is not None:
+            query = query.where(filter=FieldFilter("created_at", ">", created_after))
+        query = query.order_by("created_at", direction=firestore.Query.DESCENDING).order_by(
+            "__name__", direction=firestore.Query.DESCENDING
+        )
+        if after is not None:
+            query = query.start_after({"created_at": after[0], "__name__": after[1]})
+        query = query.limit(limit)
         try:
             return [_from_snapshot(s) for s in query.stream()]
         except Exception as e:
@@ -445,3 +463,23 @@ class FirestoreRejectionLog:
         """Delete the rejections recorded with ``tenant_id``."""
         query: Any = self._rejections.where(filter=FieldFilter("tenant_id", "==", tenant_id))
         return _delete_matching(self._client, query, what="delete rejections")
+
+    def list_for_tenant(self, tenant_id: str, *, after: Cursor | None = None, limit: int = 20) -> list[Rejection]:
+        """The tenant's rejections, newest first (ties by document id)."""
+        query: Any = (
+            self._rejections.where(filter=FieldFilter("tenant_id", "==", tenant_id))
+            .order_by("received_at", direction=firestore.Query.DESCENDING)
+            .order_by("__name__", direction=firestore.Query.DESCENDING)
+        )
+        if after is not None:
+            query = query.start_after({"received_at": after[0], "__name__": after[1]})
+        try:
+            snapshots: list[Any] = list(query.limit(limit).stream())
+        except Exception as e:
+            raise translate(e, what="list rejections") from e
+        out: list[Rejection] = []
+        for s in snapshots:
+            doc = cast(dict[str, Any], s.to_dict() or {})
+            received = cast(datetime, doc.get("received_at"))
+            out.append(Rejection(str(s.id), str(doc.get("code", "")), str(doc.get("reason", "")), received))
+        return out

@@ -52,6 +52,10 @@ def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, s
         view["expires_at"] = iso(job.expires_at)
     if job.deleted_at is not None:
         view["deleted_at"] = iso(job.deleted_at)
+    if job.cancel_requested_at is not None:
+        view["cancel_requested_at"] = iso(job.cancel_requested_at)
+    if job.retries:
+        view["retries"] = job.retries
     if job.metadata:
         view["metadata"] = job.metadata
     if job.model:

@@ -66,6 +66,8 @@ def job_to_doc(job: Job) -> dict[str, Any]:
         "cost": None if job.cost is None else cost_to_doc(job.cost),
         "expires_at": job.expires_at,
         "deleted_at": job.deleted_at,
+        "cancel_requested_at": job.cancel_requested_at,
+        "retries": job.retries,
     }
 
 
@@ -263,6 +265,8 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
         cost=None if cost is None else cost_from_doc(cost),
         expires_at=doc.get("expires_at"),
         deleted_at=doc.get("deleted_at"),
+        cancel_requested_at=doc.get("cancel_requested_at"),
+        retries=int(doc.get("retries", 0)),
     )
 
 

@@ -26,16 +26,18 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     SUCCESS = "success"
     FAILED = "failed"
+    CANCELLED = "cancelled"
     DELETED = "deleted"
 
     @property
     def terminal(self) -> bool:
-        """True for ``success``, ``failed`` and ``deleted``, which never change again.
+        """True for ``success``, ``failed``, ``cancelled`` and ``deleted``.
 
-        ``deleted`` is an erased job's tombstone (:mod:`common.retention.erasure`): no delivery
-        may run it again.
+        No delivery changes a terminal job again. ``deleted`` is an erased job's tombstone
+        (:mod:`common.retention.erasure`); only a client's retry (``POST /v1/jobs/{id}:retry``)
+        turns a ``failed`` job back to ``pending``.
         """
-        return self in (JobStatus.SUCCESS, JobStatus.FAILED, JobStatus.DELETED)
+        return self in (JobStatus.SUCCESS, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.DELETED)
 
 
 class Source(StrEnum):
@@ -209,6 +211,11 @@ class Job:
         expires_at: When the job and its blobs are deleted (UTC): creation time plus the tenant's
             retention (:mod:`common.retention.policy`). Firestore's TTL policy acts on it.
         deleted_at: When the job was erased (UTC); set only on a ``deleted`` tombstone.
+        cancel_requested_at: When the client asked to cancel the job while an attempt held a
+            live lease (UTC); the attempt stops at its next checkpoint and the job ends
+            ``cancelled``.
+        retries: How many times the client re-ran the job after it failed
+            (``POST /v1/jobs/{id}:retry``); distinguishes each outcome's callback event.
         revision: The store's version of this record (opaque), for conditional writes; not
             stored in the record itself.
     """
@@ -241,6 +248,8 @@ class Job:
     callback_updated_at: datetime | None = None
     expires_at: datetime | None = None
     deleted_at: datetime | None = None
+    cancel_requested_at: datetime | None = None
+    retries: int = 0
     revision: str | None = None
 
     def replace(self, **changes: Any) -> Job:

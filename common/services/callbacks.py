@@ -25,8 +25,10 @@ __all__ = ["CallbackScheduler", "callback_event", "callback_task_id"]
 
 
 def callback_event(status: JobStatus) -> str:
-    """The event type for a terminal status: ``job.completed`` or ``job.failed``."""
-    return "job.completed" if status is JobStatus.SUCCESS else "job.failed"
+    """The event type for a terminal status: ``job.completed``, ``job.cancelled`` or ``job.failed``."""
+    if status is JobStatus.SUCCESS:
+        return "job.completed"
+    return "job.cancelled" if status is JobStatus.CANCELLED else "job.failed"
 
 
 def callback_task_id(tenant_id: str, job_id: str, event: str, round_: str = "") -> str:
@@ -78,7 +80,10 @@ class CallbackScheduler:
         if job.callback_status not in (CallbackStatus.PENDING, CallbackStatus.FAILING):
             return False
         event = callback_event(job.status)
-        task_id = callback_task_id(job.tenant_id, job.job_id, event, round_)
+        # A retried job's next outcome is a new event: its task must not collide with the first's.
+        task_id = callback_task_id(
+            job.tenant_id, job.job_id, event, f"{round_}r{job.retries}" if job.retries else round_
+        )
         try:
             created = self._queue.enqueue_callback(
                 task_id, {"tenant_id": job.tenant_id, "job_id": job.job_id, "event": event}

@@ -35,8 +35,12 @@ EXPECTED: dict[str, set[Grant]] = {
         ("roles/cloudkms.cryptoKeyDecrypter", ("kms_key", "webhook_secrets")),
     },
     # Reads jobs and offloaded results; DELETE /v1/jobs/{id} writes the tombstone, deletes the
-    # job's idempotency keys and its objects.
-    "status": {("roles/datastore.user", PROJECT), ("roles/storage.objectAdmin", DATA_BUCKET)},
+    # job's idempotency keys and its objects; POST /v1/jobs/{id}:retry publishes the job again.
+    "status": {
+        ("roles/datastore.user", PROJECT),
+        ("roles/storage.objectAdmin", DATA_BUCKET),
+        ("roles/pubsub.publisher", JOBS_TOPIC),
+    },
     "push_invoker": {("roles/run.invoker", ("function", "run_agent"))},
     "tasks_invoker": {("roles/run.invoker", ("function", "notify"))},
     "allUsers": {("roles/run.invoker", ("function", "submit")), ("roles/run.invoker", ("function", "status"))},

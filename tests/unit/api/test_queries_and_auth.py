@@ -11,8 +11,8 @@ from tests.support.fakes import InMemoryTenantDirectory
 
 
 def test_list_query_defaults_and_values():
-    assert parse_list_query({}) == ListJobsQuery(None, 20)
-    assert parse_list_query({"status": "failed", "limit": "5"}) == ListJobsQuery(JobStatus.FAILED, 5)
+    assert parse_list_query({}) == ListJobsQuery(status=None, limit=20)
+    assert parse_list_query({"status": "failed", "limit": "5"}) == ListJobsQuery(status=JobStatus.FAILED, limit=5)
 
 
 @pytest.mark.parametrize(
