@@ -21,12 +21,26 @@ from typing import Any, Literal
 
 from common.errors import PermanentError
 
-__all__ = ["ALL_FUNCTIONS", "ConfigError", "FunctionName", "SettingInfo", "Settings", "setting_infos"]
+__all__ = [
+    "ALL_FUNCTIONS",
+    "INLINE_DOCUMENT_BYTES",
+    "REQUEST_BYTES",
+    "ConfigError",
+    "FunctionName",
+    "SettingInfo",
+    "Settings",
+    "setting_infos",
+]
 
 FunctionName = Literal["submit", "run_agent", "status", "notify"]
 ALL_FUNCTIONS: tuple[FunctionName, ...] = ("submit", "run_agent", "status", "notify")
 _API: tuple[FunctionName, ...] = ("submit", "status")
 _STORES: tuple[FunctionName, ...] = ("submit", "run_agent", "status")
+
+INLINE_DOCUMENT_BYTES = 4 * 1024 * 1024
+"""Default largest inline (base64) document of a submit body, decoded (bytes)."""
+REQUEST_BYTES = (INLINE_DOCUMENT_BYTES + 2) // 3 * 4 + 256 * 1024
+"""Default submit body limit: the inline document's base64 text plus 256 KiB for everything else (bytes)."""
 
 
 class ConfigError(PermanentError):
@@ -183,10 +197,41 @@ class Settings:
         "Results larger than this go to the bucket with a pointer in the job (bytes).",
     )
     max_document_bytes: int = _setting(
-        50 * 1024 * 1024, "AGENTJOBS_MAX_DOCUMENT_BYTES", ("run_agent",), "Largest input document accepted (bytes)."
+        50 * 1024 * 1024,
+        "AGENTJOBS_MAX_DOCUMENT_BYTES",
+        ("run_agent", "submit"),
+        "Largest input document accepted, and the largest upload URL submit signs (bytes).",
+    )
+    upload_url_seconds: float = _setting(
+        900.0, "AGENTJOBS_UPLOAD_URL_SECONDS", ("submit",), "Lifetime of a signed upload URL (POST /v1/uploads) (s)."
+    )
+    signing_service_account: str = _setting(
+        "",
+        "AGENTJOBS_SIGNING_SERVICE_ACCOUNT",
+        ("submit",),
+        "Service account that signs upload URLs through IAM signBlob (submit's own); empty: the "
+        "default credentials' account.",
+    )
+    dev_signing_key: str = _setting(
+        "",
+        "AGENTJOBS_DEV_SIGNING_KEY",
+        ("submit",),
+        "Dev only: PEM RSA key signing upload URLs where there is no IAM. The local stack generates one.",
+        secret=True,
+        deployed=False,
+    )
+    max_inline_document_bytes: int = _setting(
+        INLINE_DOCUMENT_BYTES,
+        "AGENTJOBS_MAX_INLINE_DOCUMENT_BYTES",
+        ("submit",),
+        "Largest PDF a submit body may carry inline as document_base64 (bytes, decoded); larger ones "
+        "go through POST /v1/uploads.",
     )
     max_request_bytes: int = _setting(
-        256 * 1024, "AGENTJOBS_MAX_REQUEST_BYTES", ("submit",), "Largest HTTP request body accepted by submit (bytes)."
+        REQUEST_BYTES,
+        "AGENTJOBS_MAX_REQUEST_BYTES",
+        ("submit",),
+        "Largest HTTP request body accepted by submit (bytes): an inline document in base64 plus 256 KiB.",
     )
     default_model: str = _setting(
         "",

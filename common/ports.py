@@ -28,9 +28,11 @@ __all__ = [
     "Rejection",
     "RejectionLog",
     "SecretCipher",
+    "SignedUpload",
     "StoredObject",
     "TaskQueue",
     "TenantDirectory",
+    "UploadSigner",
 ]
 
 
@@ -40,6 +42,21 @@ class StoredObject:
 
     uri: str
     generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class SignedUpload:
+    """A URL that lets its holder PUT one object, and the headers the PUT must carry.
+
+    Attributes:
+        url: The V4 signed URL.
+        headers: Headers the request must send exactly as given (they are signed).
+        expires_at: When the URL stops working (UTC).
+    """
+
+    url: str
+    headers: dict[str, str]
+    expires_at: datetime
 
 
 Clock = Callable[[], datetime]
@@ -464,5 +481,18 @@ class SecretCipher(Protocol):
                 another context, or corrupt data.
             TransientError: The key service is unavailable.
             Forbidden: Not allowed to use the key.
+        """
+        ...
+
+
+class UploadSigner(Protocol):
+    """Signs upload URLs into the bucket (Cloud Storage V4 signing)."""
+
+    def signed_put(self, object_name: str, *, content_type: str, size_bytes: int, now: datetime) -> SignedUpload:
+        """A short-lived URL for one ``PUT`` of ``object_name`` with this content type and exact size.
+
+        Raises:
+            TransientError: The signing service (IAM signBlob) is unavailable.
+            PermanentError: Signing is not configured or not allowed.
         """
         ...
