@@ -8,12 +8,23 @@ from typing import Any
 from common.jobs.codec import error_to_doc
 from common.jobs.models import Job
 
-__all__ = ["iso", "job_links", "job_view"]
+__all__ = ["iso", "job_links", "job_view", "own_base_url"]
 
 
 def iso(value: datetime | None) -> str | None:
     """RFC 3339 UTC timestamp, or ``None``."""
     return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def own_base_url(host_url: str, forwarded_proto: str | None) -> str:
+    """The base URL a request reached, with the scheme the client used behind Google's front end.
+
+    Cloud Run terminates TLS and forwards plain HTTP with ``X-Forwarded-Proto: https``.
+    """
+    base = host_url.rstrip("/")
+    if forwarded_proto == "https" and base.startswith("http://"):
+        return "https://" + base[len("http://") :]
+    return base
 
 
 def job_links(base_url: str, job_id: str) -> dict[str, str]:

@@ -79,7 +79,7 @@ def parse_upload_request(body: Mapping[str, Any], *, max_bytes: int) -> UploadRe
     if unknown:
         errors.append({"field": "(body)", "message": "has a field the schema does not define"})
     filename = body.get("filename")
-    if not isinstance(filename, str) or not filename.strip() or not valid_text(filename, max_chars=MAX_FILENAME_CHARS):
+    if not isinstance(filename, str) or not filename or not valid_text(filename, max_chars=MAX_FILENAME_CHARS):
         errors.append({"field": "filename", "message": f"must be a file name of 1 to {MAX_FILENAME_CHARS} characters"})
     content_type = body.get("content_type")
     if content_type not in CONTENT_TYPES:

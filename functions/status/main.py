@@ -33,6 +33,7 @@ from common.api.queries import parse_list_query, parse_rejections_query
 from common.api.responses import Response, json_response
 from common.api.routing import Route, match
 from common.api.server_errors import install_json_errors
+from common.api.views import own_base_url
 from common.config import Settings
 from common.ports import BlobStore, JobPublisher
 from common.services.erasure import JobEraser
@@ -122,7 +123,7 @@ def _route(request: flask.Request) -> Response:
     if route.name == "openapi":
         from common.api.openapi import openapi_document
 
-        return json_response(openapi_document())
+        return json_response(openapi_document(own_base_url(request.host_url, request.headers.get("X-Forwarded-Proto"))))
     tenant = _auth.authenticate(request.headers.get("Authorization"))
     if route.name == "list_jobs":
         query = parse_list_query({k: v for k, v in request.args.items()})

@@ -29,7 +29,7 @@ from common.api.handling import respond
 from common.api.responses import Response, json_response
 from common.api.routing import Route, match
 from common.api.server_errors import install_json_errors, read_body
-from common.api.views import job_links
+from common.api.views import job_links, own_base_url
 from common.config import Settings
 from common.ports import BlobStore, UploadSigner
 from common.services.submit import SubmitService, parse_json_body
@@ -110,7 +110,7 @@ def _route(request: flask.Request) -> Response:
     if route.name == "openapi":
         from common.api.openapi import openapi_document
 
-        return json_response(openapi_document())
+        return json_response(openapi_document(own_base_url(request.host_url, request.headers.get("X-Forwarded-Proto"))))
     tenant = _auth.authenticate(request.headers.get("Authorization"))
     if route.name == "delete_upload":
         return json_response(_uploads.delete(tenant.tenant_id, params["upload_id"]))
