@@ -85,6 +85,8 @@ def parse_upload_request(body: Mapping[str, Any], *, max_bytes: int) -> UploadRe
     if content_type not in CONTENT_TYPES:
         errors.append({"field": "content_type", "message": f"must be one of: {', '.join(CONTENT_TYPES)}"})
     raw_size = body.get("size_bytes")
+    if isinstance(raw_size, float) and raw_size.is_integer():  # JSON Schema's integer admits 9.0
+        raw_size = int(raw_size)
     size = parse_uint(raw_size) if isinstance(raw_size, int) else None
     if size is None or size < 1:
         errors.append({"field": "size_bytes", "message": "must be a positive integer (bytes)"})
