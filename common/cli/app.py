@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from common.cli import agents, dev, jobs, submit, tenants
+from common.cli import agents, control, dev, jobs, submit, tenants
 
 app = typer.Typer(
     help="Run LLM agents as asynchronous, tenant-isolated jobs on Google Cloud serverless.",
@@ -15,6 +15,9 @@ app.add_typer(dev.app, name="dev")
 app.add_typer(tenants.app, name="tenants")
 app.add_typer(agents.app, name="agents")
 app.add_typer(jobs.app, name="jobs")
+jobs.app.command("cancel")(control.cancel)
+jobs.app.command("retry")(control.retry)
+app.add_typer(control.rejections_app, name="rejections")
 app.command()(jobs.status)
 app.command()(submit.submit)
 

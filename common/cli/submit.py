@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,22 +11,17 @@ import httpx
 import typer
 from rich.console import Console
 
-from common.cli.context import api_key, api_url, cloud_env, require, submit_url
+from common.cli.context import api_key, api_url, submit_url
 from common.cli.jobs import get_json, print_job
+from common.cli.uploads import Uploaded, delete_upload, upload_file
 
 console = Console()
 
 
-def _upload(path: Path, tenant_id: str) -> str:
-    """Put ``path`` under ``tenants/{tenant}/uploads/`` (not the inbox, which would start a second job)."""
-    from common.adapters.clients import storage_client
-    from common.adapters.gcs_blobs import GcsBlobStore
-
-    with cloud_env() as (settings, _):
-        blobs = GcsBlobStore(storage_client(settings.project), settings.bucket, tenant_id)
-        content_type = "application/pdf" if path.suffix.lower() == ".pdf" else "application/octet-stream"
-        stored = blobs.write(f"uploads/{uuid.uuid4().hex}/{path.name}", path.read_bytes(), content_type=content_type)
-    return stored.uri
+def _forget(uploaded: Uploaded | None, key: str, submit_url_: str | None) -> None:
+    """A failed submission removes the document it uploaded (DELETE /v1/uploads/{id})."""
+    if uploaded is not None and not delete_upload(submit_url(submit_url_), key, uploaded.upload_id):
+        console.print("[yellow]the uploaded document could not be removed; it expires with your retention[/yellow]")
 
 
 def submit(
@@ -40,21 +34,19 @@ def submit(
         typer.Option("--json", exists=True, dir_okay=False, help="A JSON request body (agent input + envelope)."),
     ] = None,
     wait: Annotated[bool, typer.Option(help="Show progress until the job is done, then the result.")] = False,
-    tenant: Annotated[
-        str | None, typer.Option(envvar="AGENTJOBS_TENANT", help="Your tenant id (needed to upload --file).")
-    ] = None,
     callback_url: Annotated[str | None, typer.Option(help="Callback URL for this job.")] = None,
     idempotency_key: Annotated[str | None, typer.Option(help="Idempotency-Key header.")] = None,
     submit_url_: Annotated[str | None, typer.Option("--submit-url", help="Submit API base URL.")] = None,
     api_url_: Annotated[str | None, typer.Option("--api-url", help="Status API base URL.")] = None,
     api_key_: Annotated[str | None, typer.Option("--api-key", envvar="AGENTJOBS_API_KEY", help="API key.")] = None,
 ) -> None:
-    """Submit a job: --file uploads a document into your prefix; --json sends a request body."""
+    """Submit a job: --file uploads a document into your prefix (API key only); --json sends a request body."""
     if (file is None) == (json_file is None):
         console.print("[red]give exactly one of --file or --json[/red]")
         raise typer.Exit(2)
     key = api_key(api_key_)
     body: dict[str, Any]
+    uploaded: Uploaded | None = None
     if json_file is not None:
         try:
             body = json.loads(json_file.read_text())
@@ -63,8 +55,9 @@ def submit(
             raise typer.Exit(2) from e
     else:
         assert file is not None
-        tenant_id = require(tenant, "--file needs your tenant id: pass --tenant or set AGENTJOBS_TENANT.")
-        body = {"file_uri": _upload(file, tenant_id)}
+        # Upload over HTTPS with the API key alone (POST /v1/uploads, then PUT to the signed URL).
+        uploaded = upload_file(submit_url(submit_url_), key, file)
+        body = {"file_uri": uploaded.file_uri}
     if callback_url:
         body["callback_url"] = callback_url
     headers = {"Authorization": f"Bearer {key}"}
@@ -75,12 +68,14 @@ def submit(
             f"{submit_url(submit_url_)}/v1/agents/{agent}/jobs", json=body, headers=headers, timeout=30
         )
     except httpx.HTTPError as e:
+        _forget(uploaded, key, submit_url_)
         console.print(f"[red]could not reach the submit API: {type(e).__name__}[/red]")
         raise typer.Exit(1) from e
     answer: dict[str, Any] = (
         response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
     )
     if response.status_code not in (200, 202):
+        _forget(uploaded, key, submit_url_)
         error = answer.get("error", {})
         console.print(f"[red]{response.status_code} {error.get('code')}: {error.get('message')}[/red]")
         for item in error.get("errors", []):
