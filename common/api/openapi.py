@@ -57,7 +57,7 @@ def _body_schema(input_name: str, input_model: type[BaseModel]) -> dict[str, Any
         "properties": {
             "document_base64": {
                 "type": "string",
-                "maxLength": (limit + 2) // 3 * 4,
+                "maxLength": limit // 3 * 4,  # whatever decodes from this many characters fits the limit
                 "pattern": _PDF_BASE64,
                 "description": f"A PDF of at most {limit} bytes, base64-encoded, instead of `file_uri` (for "
                 "clients that cannot upload first). It is stored in your prefix like an upload.",

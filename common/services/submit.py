@@ -273,16 +273,19 @@ class SubmitService:
         problem = {"field": "document_base64", "message": "must be the standard base64 encoding of a PDF"}
         if not isinstance(encoded, str) or not encoded.isascii():
             raise UnprocessableEntity("document_base64 is invalid", details={"errors": [problem]})
+        too_large = PayloadTooLarge(
+            f"inline documents may be at most {limit} bytes; use POST /v1/uploads for larger ones",
+            code="document_too_large",
+            details={"limit_bytes": limit},
+        )
         if len(encoded) > (limit + 2) // 3 * 4:
-            raise PayloadTooLarge(
-                f"inline documents may be at most {limit} bytes; use POST /v1/uploads for larger ones",
-                code="document_too_large",
-                details={"limit_bytes": limit},
-            )
+            raise too_large
         try:
             data = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise UnprocessableEntity("document_base64 is invalid", details={"errors": [problem]}) from None
+        if len(data) > limit:
+            raise too_large
         if not data.startswith(_PDF_MAGIC):
             raise UnprocessableEntity("document_base64 is invalid", details={"errors": [problem]})
         return data

@@ -122,3 +122,30 @@ def test_an_agent_without_documents_refuses_an_inline_one(submit, tenant):
     body = {"criteria": "x", "patient_profile": ["y"], "document_base64": base64.b64encode(b"%PDF-1").decode()}
     answer = submit.post("/v1/agents/criteria-evaluator/jobs", json=body, headers=bearer(tenant))
     assert answer.status_code == 422 and answer.get_json()["error"]["code"] == "document_not_accepted"
+
+
+def test_an_agent_that_needs_a_model_is_refused_at_submit_time_when_none_is_configured(make_app, tenant, monkeypatch):
+    monkeypatch.delenv("AGENTJOBS_MODEL", raising=False)
+    monkeypatch.delenv("AGENTJOBS_MODEL__CRITERIA_EVALUATOR", raising=False)
+    app = make_app("submit")
+    body = {"criteria": [{"type": "inclusion", "text": "Adult"}], "patient_profile": ["An adult."]}
+    answer = app.post("/v1/agents/criteria-evaluator/jobs", json=body, headers=bearer(tenant))
+    assert answer.status_code == 422
+    error = answer.get_json()["error"]
+    assert error["code"] == "model_not_configured"
+    for where in ("AGENTJOBS_MODEL__CRITERIA_EVALUATOR", "agentjobs dev up --model", "Terraform variable"):
+        assert where in error["message"]
+
+
+def test_the_largest_inline_document_fits_the_default_body_limit(make_app, tenant, directory):
+    from common.config import Settings
+
+    settings = Settings()
+    app = make_app("submit")
+    pdf = b"%PDF-1.4\n" + b"0" * (settings.max_inline_document_bytes - 9)
+    body = {"document_base64": base64.b64encode(pdf).decode(), "metadata": {"k": "v" * 512}}
+    answer = app.post(f"/v1/agents/{AGENT}/jobs", json=body, headers=bearer(tenant))
+    assert answer.status_code == 202, answer.get_json()
+    too_big = base64.b64encode(pdf + b"0").decode()
+    refused = app.post(f"/v1/agents/{AGENT}/jobs", json={"document_base64": too_big}, headers=bearer(tenant))
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (413, "document_too_large")
