@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -137,3 +139,53 @@ def test_rejections_list_the_tenants_own_codes_and_never_content(status, emulato
     assert len(ids) == 3
     theirs = status.get("/v1/rejections", headers=bearer(other_tenant)).get_json()
     assert theirs["count"] == 1
+
+
+class _Checkpointing:
+    """An agent that works in stages until it is told to stop; each stage ends at a checkpoint."""
+
+    name = "protocol-processor"
+
+    def __init__(self):
+        from common.agents.registry import load_agent
+
+        real = load_agent("protocol-processor")
+        self.input_model, self.output_model = real.input_model, real.output_model
+        self.stages = 0
+
+    def input_from_file(self, file_uri, generation):
+        return None
+
+    def run(self, payload, ctx):
+        while self.stages < 200:
+            time.sleep(0.05)
+            self.stages += 1
+            ctx.record_stage("work", 0.05)  # the checkpoint
+        raise AssertionError("the cancellation never reached the agent")
+
+
+def test_a_running_attempt_stops_at_its_next_checkpoint_after_a_cancel_over_http(status, directory, tenant):
+    from common.config import Settings
+    from common.services.execution import JobExecutor
+
+    job = store(directory)
+    agent = _Checkpointing()
+    executor = JobExecutor(
+        settings=Settings(heartbeat_seconds=0.2, lease_seconds=5),
+        blobs_for=lambda t: None,  # the agent reads nothing
+        clock=lambda: datetime.now(UTC),
+        agents=lambda name: agent,
+    )
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(executor.execute(directory.jobs("acme"), job.job_id)))
+    worker.start()
+    while agent.stages < 2:
+        time.sleep(0.02)
+    response = status.post(f"/v1/jobs/{job.job_id}:cancel", headers=bearer(tenant))
+    assert response.status_code == 202
+    asked_at = agent.stages
+    worker.join(timeout=10)
+    assert outcome and (outcome[0].status, outcome[0].code) == ("cancelled", "job_cancelled")
+    assert agent.stages - asked_at <= 8  # within a heartbeat (0.2 s) and one stage (0.05 s), with slack
+    final = status.get(f"/v1/jobs/{job.job_id}", headers=bearer(tenant)).get_json()
+    assert final["status"] == "cancelled" and final["finished_at"]
