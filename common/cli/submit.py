@@ -93,7 +93,7 @@ def submit(
             code, job = get_json(f"{status_base}/v1/jobs/{job_id}", key)
             if code == 200:
                 progress.update(f"{job['status']} · attempt {job['attempts']} · {time.monotonic() - started:.1f} s")
-                if job["status"] in ("success", "failed"):
+                if job["status"] in ("success", "failed", "cancelled", "deleted"):
                     break
             time.sleep(0.5)
     print_job(job)

@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from common.agents.input_errors import field_errors
 from common.agents.registry import load_agent
+from common.api.schemas import SUBMIT_ENVELOPE_FIELDS
 from common.boundary.json_input import loads_bounded
 from common.boundary.text import printable_ascii, valid_label_key, valid_text
 from common.config import Settings
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 STALE_RESERVATION_SECONDS = 60.0
-_ENVELOPE = ("callback_url", "metadata", "model", "document_base64")
+_ENVELOPE = (*SUBMIT_ENVELOPE_FIELDS, "document_base64")
 _PDF_MAGIC = b"%PDF-"
 _MAX_IDEMPOTENCY_KEY = 255
 _MAX_METADATA = 32
