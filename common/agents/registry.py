@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from common.agents.base import Agent
 from common.errors import NotFound
+
+if TYPE_CHECKING:  # the names are free to import: no agent, no pydantic
+    from common.agents.base import Agent
 
 __all__ = ["AGENT_NAMES", "NEEDS_MODEL", "UnknownAgent", "load_agent", "model_not_configured_message"]
 
@@ -42,7 +44,7 @@ def load_agent(name: str) -> Agent:
     except KeyError:
         raise UnknownAgent(f"unknown agent; known agents: {', '.join(sorted(_AGENTS))}") from None
     module = importlib.import_module(module_name)
-    return cast(Agent, getattr(module, class_name)())
+    return cast("Agent", getattr(module, class_name)())
 
 
 def model_not_configured_message(agent: str) -> str:
