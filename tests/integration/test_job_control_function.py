@@ -164,7 +164,7 @@ class _Checkpointing:
         raise AssertionError("the cancellation never reached the agent")
 
 
-def test_a_running_attempt_stops_at_its_next_checkpoint_after_a_cancel_over_http(status, directory, tenant):
+def test_a_running_attempt_stops_at_its_next_checkpoint_after_a_cancel_over_http(status, directory, tenant, blobs):
     from common.config import Settings
     from common.services.execution import JobExecutor
 
@@ -172,7 +172,7 @@ def test_a_running_attempt_stops_at_its_next_checkpoint_after_a_cancel_over_http
     agent = _Checkpointing()
     executor = JobExecutor(
         settings=Settings(heartbeat_seconds=0.2, lease_seconds=5),
-        blobs_for=lambda t: None,  # the agent reads nothing
+        blobs_for=blobs,  # the agent reads nothing
         clock=lambda: datetime.now(UTC),
         agents=lambda name: agent,
     )
