@@ -28,5 +28,8 @@ lint: setup
 
 bench: setup
 	$(UV) run --frozen python benchmarks/cold_start.py
+	$(UV) run --frozen python benchmarks/cli_startup.py
 	$(UV) run --frozen python benchmarks/protocol_accuracy.py
 	$(UV) run --frozen python benchmarks/protocol_speed.py
+	$(UV) run --frozen python benchmarks/judges_overhead.py
+	$(UV) run --frozen python benchmarks/judges_detection.py

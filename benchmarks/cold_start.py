@@ -14,8 +14,8 @@ alike; the medians' ratio is what the budget is about.
 
 With ``--telemetry`` it also measures each function with Sentry and OTLP configured
 (``SENTRY_DSN`` and ``OTEL_EXPORTER_OTLP_ENDPOINT`` pointing at 127.0.0.1): the function's
-module load followed by ``common.telemetry.init(name)``, which is what phase B's entry points run
-at cold start. Its floor adds ``sentry_sdk`` and the OpenTelemetry SDK (``opentelemetry.sdk.trace``)
+module load, which initialises telemetry itself (``common.telemetry.init(name)`` at module
+level, once per cold start). Its floor adds ``sentry_sdk`` and the OpenTelemetry SDK (``opentelemetry.sdk.trace``)
 imported bare, in the same run; budget 1.3x for every function. It also lists the pydantic plugin
 entry points installed (logfire registers one that loads ~280 modules on the first model
 definition; budget: none installed). It also reports which LLM provider SDKs
@@ -166,11 +166,10 @@ def main() -> int:
 
 
 def telemetry_rows(samples: int) -> list[dict[str, object]]:
-    """Each function's load + ``common.telemetry.init`` with Sentry and OTLP configured, vs floor + SDKs."""
+    """Each function's load (telemetry initialised by it) with Sentry and OTLP configured, vs floor + SDKs."""
     rows: list[dict[str, object]] = []
     for name in ("status", "submit", "run_agent", "notify"):
-        init = f"import common.telemetry\ncommon.telemetry.init({name!r})"
-        row = measure(name, samples, TELEMETRY_ENV, floor_extra=TELEMETRY_FLOOR, timed_then=init)
+        row = measure(name, samples, TELEMETRY_ENV, floor_extra=TELEMETRY_FLOOR)
         rows.append({**row, "function": f"{name} (sentry+otlp)", "budget": TELEMETRY_BUDGET})
     from importlib.metadata import entry_points
 

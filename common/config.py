@@ -60,7 +60,8 @@ class SettingInfo:
         doc: One line for the README's settings table.
         secret: Never printed; deployed from Secret Manager.
         fallback_env: A second variable read when ``env`` is unset.
-        prefix: ``env`` is a prefix: every variable ``{env}<NAME>`` contributes one entry.
+        prefix: When set, ``env`` is a prefix and this names what follows it (``"AGENT"``,
+            ``"TENANT"``): every variable ``{env}<NAME>`` contributes one entry.
         deployed: Whether a deployment sets it (``False`` for local-stack-only settings).
     """
 
@@ -70,7 +71,7 @@ class SettingInfo:
     doc: str
     secret: bool = False
     fallback_env: str | None = None
-    prefix: bool = False
+    prefix: str | None = None
     deployed: bool = True
 
 
@@ -82,7 +83,7 @@ def _setting(
     *,
     secret: bool = False,
     fallback_env: str | None = None,
-    prefix: bool = False,
+    prefix: str | None = None,
     deployed: bool = True,
 ) -> Any:
     info = {"env": env, "functions": functions, "doc": doc, "secret": secret, "fallback_env": fallback_env}
@@ -244,7 +245,7 @@ class Settings:
         "AGENTJOBS_MODEL__",
         ("submit", "run_agent"),
         "Per-agent model: AGENTJOBS_MODEL__CRITERIA_EVALUATOR (agent upper-cased, - becomes _).",
-        prefix=True,
+        prefix="AGENT",
     )
     model_base_url: str = _setting(
         "",
@@ -261,6 +262,39 @@ class Settings:
     )
     model_timeout_seconds: float = _setting(
         120.0, "AGENTJOBS_MODEL_TIMEOUT_SECONDS", ("run_agent",), "Timeout of one model call (s)."
+    )
+    judge_models: dict[str, str] = _setting(  # noqa: RUF009 - _setting returns a dataclasses.field
+        {},
+        "AGENTJOBS_JUDGE_MODEL__",
+        ("run_agent",),
+        "Per-agent LLM judge model, separate from the agent's: AGENTJOBS_JUDGE_MODEL__CRITERIA_EVALUATOR; "
+        "unset = deterministic judges only.",
+        prefix="AGENT",
+    )
+    judge_sample_rate: float = _setting(
+        1.0,
+        "AGENTJOBS_JUDGE_SAMPLE_RATE",
+        ("run_agent",),
+        "Share of successful jobs the LLM judge sees, 0.0 to 1.0 (deterministic judges see every job).",
+    )
+    judge_sample_rates: dict[str, str] = _setting(  # noqa: RUF009 - _setting returns a dataclasses.field
+        {},
+        "AGENTJOBS_JUDGE_SAMPLE_RATE__",
+        ("run_agent",),
+        "Per-tenant LLM judge rate: AGENTJOBS_JUDGE_SAMPLE_RATE__ACME=0.1 (tenant upper-cased, - becomes _).",
+        prefix="TENANT",
+    )
+    judge_alert_window: int = _setting(
+        20,
+        "AGENTJOBS_JUDGE_ALERT_WINDOW",
+        ("run_agent",),
+        "Jobs per tenant, agent and judge over which the rolling pass rate is computed.",
+    )
+    judge_alert_pass_rate: float = _setting(
+        0.8,
+        "AGENTJOBS_JUDGE_ALERT_PASS_RATE",
+        ("run_agent",),
+        "One Sentry alert when a judge's pass rate over the window drops below this, 0.0 to 1.0.",
     )
     allow_loopback_callbacks: bool = _setting(
         False,
@@ -389,6 +423,20 @@ class Settings:
     def model_for(self, agent: str) -> str:
         """The configured ``provider/model`` for ``agent``, or ``""`` when none is configured."""
         return self.agent_models.get(agent, self.default_model)
+
+    def judge_model_for(self, agent: str) -> str:
+        """The LLM judge's ``provider/model`` for ``agent``, or ``""`` when none is configured."""
+        return self.judge_models.get(agent, "")
+
+    def judge_rate_for(self, tenant_id: str) -> float:
+        """The share of ``tenant_id``'s jobs the LLM judge sees, clamped to ``[0, 1]``.
+
+        Raises:
+            ConfigError: ``AGENTJOBS_JUDGE_SAMPLE_RATE__<TENANT>`` is not a number.
+        """
+        raw = self.judge_sample_rates.get(tenant_id)
+        rate = self.judge_sample_rate if raw is None else _parse(raw, "float", "AGENTJOBS_JUDGE_SAMPLE_RATE__")
+        return min(1.0, max(0.0, float(rate)))
 
 
 def setting_infos() -> tuple[SettingInfo, ...]:

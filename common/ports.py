@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
+from common.judges.models import Quality
 from common.tenants.models import ApiKey, Tenant
+from common.usage.report import DailyUsage
 
 __all__ = [
     "BlobStore",
@@ -33,6 +35,7 @@ __all__ = [
     "TaskQueue",
     "TenantDirectory",
     "UploadSigner",
+    "UsageReader",
 ]
 
 
@@ -84,7 +87,12 @@ class Rejection:
 
 
 class JobStore(Protocol):
-    """One tenant's jobs (``tenants/{tenant_id}/jobs``)."""
+    """One tenant's jobs (``tenants/{tenant_id}/jobs``).
+
+    A write that moves a job into ``success`` or ``failed`` (:meth:`create`, :meth:`update`,
+    :meth:`replace`) also adds the job to the tenant's daily usage counters, atomically with it
+    (:func:`common.usage.counters.finished_usage`); a write that does not happen counts nothing.
+    """
 
     @property
     def tenant_id(self) -> str:
@@ -170,8 +178,12 @@ class JobStore(Protocol):
         created_after: datetime | None = None,
         after: Cursor | None = None,
         limit: int = 20,
+        quality: Quality | None = None,
     ) -> list[Job]:
         """The most recently created jobs, newest first (ties by id, descending).
+
+        ``quality`` (``passed``, ``flagged``, ``not_judged``: what the judges made of a successful
+        job) takes precedence over ``status``: only successful jobs have one.
 
         Args:
             status: Only jobs of this status.
@@ -179,6 +191,7 @@ class JobStore(Protocol):
             created_after: Only jobs created strictly after this time (UTC).
             after: Continue after this ``(created_at, job_id)`` of the previous page's last job.
             limit: At most this many jobs.
+            quality: Only successful jobs the judges rated this way.
 
         Raises:
             TransientError: The store is unavailable.
@@ -262,6 +275,14 @@ class TenantDirectory(Protocol):
         """Replace the stored tenant's record (settings, encrypted webhook secrets)."""
         ...
 
+    def list_tenants(self, *, limit: int) -> list[Tenant]:
+        """Up to ``limit`` tenants, ordered by tenant id (admin listing).
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        ...
+
     def api_key(self, api_key_hash: str) -> ApiKey | None:
         """The API key with this hash (its tenant and expiry), or ``None``.
 
@@ -298,6 +319,21 @@ class TenantDirectory(Protocol):
         ...
 
 
+class UsageReader(Protocol):
+    """One tenant's daily usage counters (``tenants/{tenant_id}/usage/{YYYY-MM-DD}_{shard}``).
+
+    Job stores write them, in the commit that finishes a job (:mod:`common.usage.counters`).
+    """
+
+    def days(self, start: date, end: date) -> list[DailyUsage]:
+        """The counters of UTC days ``start`` to ``end`` (both included) that have any, oldest first.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        ...
+
+
 class BlobStore(Protocol):
     """One tenant's objects (``gs://BUCKET/tenants/{tenant_id}/``)."""
 
@@ -317,10 +353,36 @@ class BlobStore(Protocol):
         """
         ...
 
-    def write(self, relative_name: str, data: bytes, *, content_type: str) -> StoredObject:
+    def write(
+        self, relative_name: str, data: bytes, *, content_type: str, expires_at: datetime | None = None
+    ) -> StoredObject:
         """Write ``tenants/{tenant_id}/{relative_name}``; returns its URI and generation.
 
+        Args:
+            relative_name: Name under the tenant's prefix.
+            data: The object's bytes.
+            content_type: Its MIME type.
+            expires_at: When the bucket's lifecycle may delete it (UTC; the object's
+                ``customTime``), normally the owning job's ``expires_at``.
+
         Raises:
+            TransientError: Storage is unavailable.
+        """
+        ...
+
+    def set_expiry(self, uri: str, expires_at: datetime, *, generation: int | None = None) -> bool:
+        """Mark an existing object for deletion at ``expires_at`` (its ``customTime``).
+
+        The bucket's lifecycle rule deletes an object once its ``customTime`` has passed, so an
+        input blob lives exactly as long as the job that read it. Cloud Storage never moves a
+        ``customTime`` earlier; an object read by two jobs keeps the later expiry.
+
+        Returns:
+            ``False`` when the object is gone, was replaced (``generation``), or already
+            carries a later expiry.
+
+        Raises:
+            Forbidden: ``outside_tenant_prefix`` when the URI is not under the tenant's prefix.
             TransientError: Storage is unavailable.
         """
         ...

@@ -4,6 +4,9 @@
 #   tenants/{tenant}/idempotency/{key}   idempotency keys (TTL on expires_at, their job's)
 #   api_keys/{sha256}                    API key -> tenant
 #   rejections/{id}                      deliveries that could never form a job
+#   tenants/{tenant}/plan_ledger/*       usage-plan budget and concurrency totals (common/plans)
+#   tenants/{tenant}/plan_reservations/* one budget reservation per job (TTL on expires_at)
+#   tenants/{tenant}/rate_windows/*      RPM/TPM counters per model and minute (TTL on expires_at)
 #
 # Point-in-time recovery stays off: an erased job must not be readable again for 7 days. Delete
 # protection is on; `terraform destroy` abandons the database instead of deleting it.
@@ -98,6 +101,44 @@ resource "google_firestore_index" "rejections_by_tenant_newest_first" {
   }
 }
 
+# GET /v1/jobs?quality=flagged: one tenant's judged jobs of one quality, newest first.
+resource "google_firestore_index" "jobs_by_quality_newest_first" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "jobs"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "quality"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "DESCENDING"
+  }
+}
+
+# GET /v1/jobs?quality=...&agent=...: both filters.
+resource "google_firestore_index" "jobs_by_quality_and_agent_newest_first" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "jobs"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "quality"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "agent"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "DESCENDING"
+  }
+}
+
 # The sweeper, across every tenant's jobs (collection group "jobs"): an equality on one field and
 # a range, sorted, on another.
 
@@ -152,6 +193,23 @@ resource "google_firestore_index" "sweep_stuck_callbacks" {
   }
 }
 
+# usage-plan reservations left open across tenants: settled by the sweeper once their job ended.
+resource "google_firestore_index" "sweep_open_reservations" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "plan_reservations"
+  query_scope = "COLLECTION_GROUP"
+
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "ASCENDING"
+  }
+}
+
 # Jobs expire at their expires_at timestamp (created_at + the tenant's retention); Firestore
 # deletes expired documents, typically within 24 hours. The field keeps its default single-field
 # indexes so that expired jobs can still be listed.
@@ -169,6 +227,26 @@ resource "google_firestore_field" "idempotency_expiry" {
   project    = var.project_id
   database   = google_firestore_database.default.name
   collection = "idempotency"
+  field      = "expires_at"
+
+  ttl_config {}
+}
+
+# A reservation record (estimate, actual cost) is kept as long as its job.
+resource "google_firestore_field" "reservation_expiry" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "plan_reservations"
+  field      = "expires_at"
+
+  ttl_config {}
+}
+
+# Rate-limit windows are useless an hour after their minute.
+resource "google_firestore_field" "rate_window_expiry" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "rate_windows"
   field      = "expires_at"
 
   ttl_config {}

@@ -126,6 +126,9 @@ locals {
       AGENTJOBS_MODEL                                = var.default_model
       AGENTJOBS_MODEL_BASE_URL                       = var.model_base_url
       AGENTJOBS_MODEL_TIMEOUT_SECONDS                = tostring(var.model_timeout_seconds)
+      AGENTJOBS_JUDGE_SAMPLE_RATE                    = tostring(var.judge_sample_rate)
+      AGENTJOBS_JUDGE_ALERT_WINDOW                   = tostring(var.judge_alert_window)
+      AGENTJOBS_JUDGE_ALERT_PASS_RATE                = tostring(var.judge_alert_pass_rate)
       AGENTJOBS_RETENTION_DAYS                       = tostring(var.retention_days)
       SENTRY_ENVIRONMENT                             = var.sentry_environment
       SENTRY_RELEASE                                 = local.sentry_release
@@ -155,6 +158,14 @@ locals {
     AGENTJOBS_MODEL__ = {
       readers = ["submit", "run_agent"]
       values  = var.agent_models
+    }
+    AGENTJOBS_JUDGE_MODEL__ = {
+      readers = ["run_agent"]
+      values  = var.judge_models
+    }
+    AGENTJOBS_JUDGE_SAMPLE_RATE__ = {
+      readers = ["run_agent"]
+      values  = { for tenant, rate in var.judge_sample_rates : tenant => tostring(rate) }
     }
   }
   function_prefix_env = {

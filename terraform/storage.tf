@@ -26,9 +26,21 @@ resource "google_storage_bucket" "data" {
     retention_duration_seconds = 0
   }
 
+  # The ceiling: no blob outlives the deployment's retention.
   lifecycle_rule {
     condition {
       age = var.retention_days
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  # Per job: run_agent sets each input's and stored result's customTime to its job's
+  # expires_at, so a tenant with a shorter retention loses its blobs when its jobs expire.
+  lifecycle_rule {
+    condition {
+      days_since_custom_time = 0
     }
     action {
       type = "Delete"

@@ -166,6 +166,63 @@ variable "model_timeout_seconds" {
   }
 }
 
+# --- Judges (run_agent) ----------------------------------------------------------------------
+
+variable "judge_models" {
+  description = "Per-agent LLM judge model, agent name => provider/model, separate from the agent's own model. Each becomes AGENTJOBS_JUDGE_MODEL__<AGENT>. Empty: deterministic judges only."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for agent, model in var.judge_models : can(regex("^[a-z0-9-]{1,64}$", agent)) && can(regex("^[a-z0-9-]+/[^\\s]+$", model))])
+    error_message = "judge_models keys must be agent names (lowercase letters, digits, '-') and values provider/model."
+  }
+}
+
+variable "judge_sample_rate" {
+  description = "AGENTJOBS_JUDGE_SAMPLE_RATE: share of successful jobs the LLM judge sees, 0 to 1."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.judge_sample_rate >= 0 && var.judge_sample_rate <= 1
+    error_message = "judge_sample_rate must be in [0, 1]."
+  }
+}
+
+variable "judge_sample_rates" {
+  description = "Per-tenant LLM judge rate, tenant id => share 0 to 1, e.g. { acme = 0.1 }. Each becomes AGENTJOBS_JUDGE_SAMPLE_RATE__<TENANT>."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for tenant, rate in var.judge_sample_rates : can(regex("^[a-z][a-z0-9-]{1,38}[a-z0-9]$", tenant)) && rate >= 0 && rate <= 1])
+    error_message = "judge_sample_rates keys must be tenant ids and values in [0, 1]."
+  }
+}
+
+variable "judge_alert_window" {
+  description = "AGENTJOBS_JUDGE_ALERT_WINDOW: jobs per tenant, agent and judge in the rolling pass rate."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.judge_alert_window >= 1 && var.judge_alert_window <= 1000
+    error_message = "judge_alert_window must be from 1 to 1000."
+  }
+}
+
+variable "judge_alert_pass_rate" {
+  description = "AGENTJOBS_JUDGE_ALERT_PASS_RATE: one Sentry alert when a judge's rolling pass rate drops below this, 0 to 1."
+  type        = number
+  default     = 0.8
+
+  validation {
+    condition     = var.judge_alert_pass_rate >= 0 && var.judge_alert_pass_rate <= 1
+    error_message = "judge_alert_pass_rate must be in [0, 1]."
+  }
+}
+
 # --- Job execution (run_agent) ---------------------------------------------------------------
 
 variable "max_attempts" {

@@ -14,10 +14,15 @@ SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 @pytest.fixture(autouse=True)
 def _fresh_default_model() -> None:
-    """The process-wide model port reads settings once; tests change them, so start each clean."""
+    """The process-wide model port reads settings once; tests change them, so start each clean.
+
+    Agents are cached per process too and keep the model port they were built with.
+    """
+    from common.agents.registry import load_agent
     from common.llm.default import default_model
 
     default_model.cache_clear()
+    load_agent.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import tasks_v2
 
+from common import telemetry
 from common.adapters.sdk_errors import translate
 from common.config import Settings
 
@@ -63,7 +64,8 @@ class CloudTasksQueue:
         http_request: dict[str, Any] = {
             "http_method": tasks_v2.HttpMethod.POST,
             "url": self._url,
-            "headers": {"Content-Type": "application/json"},
+            # traceparent: notify continues the job's trace (one trace per job).
+            "headers": dict(telemetry.get().inject({"Content-Type": "application/json"})),
             "body": json.dumps(dict(payload)).encode("utf-8"),
         }
         if self._service_account:

@@ -6,6 +6,7 @@ Layout::
     tenants/{tenant_id}                       tenant record (webhook secrets encrypted)
     tenants/{tenant_id}/jobs/{job_id}         jobs (and tombstones of erased jobs)
     tenants/{tenant_id}/idempotency/{key}     idempotency keys (sha256 of the caller's key)
+    tenants/{tenant_id}/usage/{day}_{shard}   daily usage counters (common.usage.counters)
     api_keys/{sha256(api key)}                -> {tenant_id, created_at, expires_at}
     rejections/{message id}                   deliveries that could never form a job
 
@@ -26,6 +27,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from common.adapters.firestore_usage import add_usage
 from common.adapters.sdk_errors import translate
 from common.errors import AgentJobsError, Conflict, NotFound, TransientError
 from common.jobs.codec import (
@@ -38,8 +40,10 @@ from common.jobs.codec import (
     tenant_to_doc,
 )
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
+from common.judges.models import Quality
 from common.ports import Cursor, Rejection
 from common.tenants.models import ApiKey, Tenant
+from common.usage.counters import finished_usage
 
 __all__ = [
     "FirestoreIdempotencyStore",
@@ -97,7 +101,8 @@ class FirestoreJobStore:
     Changes are optimistic: read, apply the pure transition, write on the condition that the
     document's update time is still the one read (Firestore's ``last_update_time``
     precondition). The update time is the job's ``revision``, so a lease holder that knows the
-    job it last wrote can write again without reading (:meth:`replace`).
+    job it last wrote can write again without reading (:meth:`replace`). The write that finishes
+    a job carries the tenant's daily usage counters in the same batch (one more write, no read).
     """
 
     def __init__(self, client: firestore.Client, tenant_id: str):
@@ -118,8 +123,15 @@ class FirestoreJobStore:
         if job.tenant_id != self._tenant_id:
             raise ValueError("job belongs to another tenant")
         ref: Any = self._jobs.document(job.job_id)
+        finished = finished_usage(None, job)
         try:
-            result: Any = ref.create(job_to_doc(job))
+            if finished is None:
+                result: Any = ref.create(job_to_doc(job))
+            else:  # created already failed: counted in the same commit, once (create fails if it exists)
+                batch: Any = self._client.batch()
+                batch.create(ref, job_to_doc(job))
+                add_usage(batch, self._client, self._tenant_id, finished)
+                result = batch.commit()[0]
             return job.replace(revision=_revision(result.update_time)), True
         except gexc.AlreadyExists:
             existing = self.get(job.job_id)
@@ -163,8 +175,17 @@ class FirestoreJobStore:
         ref: Any = self._jobs.document(current.job_id)
         from_rfc3339: Any = DatetimeWithNanoseconds.from_rfc3339  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
         option: Any = self._client.write_option(last_update_time=from_rfc3339(current.revision))
+        finished = finished_usage(current, updated)
         try:
-            result: Any = ref.update(job_to_doc(updated), option=option)
+            if finished is None:
+                result: Any = ref.update(job_to_doc(updated), option=option)
+            else:
+                # The finishing write and the usage counters commit together or not at all; the
+                # revision precondition fails the whole batch when another writer won.
+                batch: Any = self._client.batch()
+                batch.update(ref, job_to_doc(updated), option=option)
+                add_usage(batch, self._client, self._tenant_id, finished)
+                result = batch.commit()[0]
         except gexc.FailedPrecondition:
             return None
         except Exception as e:
@@ -208,11 +229,42 @@ class FirestoreJobStore:
         created_after: datetime | None = None,
         after: Cursor | None = None,
         limit: int = 20,
+        quality: Quality | None = None,
     ) -> list[Job]:
-        """Newest jobs first (ties by document id), optionally filtered, after a cursor."""
+        """Newest jobs first (ties by document id), optionally filtered, after a cursor.
+
+        ``quality`` takes precedence over ``status`` (only successful jobs have one).
+        """
+        if quality is not None:
+            return self._by_quality(quality, agent, created_after, after, limit)
         query: Any = self._jobs
         if status is not None:
             query = query.where(filter=FieldFilter("status", "==", status.value))
+        if agent is not None:
+            query = query.where(filter=FieldFilter("agent", "==", agent))
+        if created_after is not None:
+            query = query.where(filter=FieldFilter("created_at", ">", created_after))
+        query = query.order_by("created_at", direction=firestore.Query.DESCENDING).order_by(
+            "__name__", direction=firestore.Query.DESCENDING
+        )
+        if after is not None:
+            query = query.start_after({"created_at": after[0], "__name__": after[1]})
+        query = query.limit(limit)
+        try:
+            return [_from_snapshot(s) for s in query.stream()]
+        except Exception as e:
+            raise translate(e, what="list jobs") from e
+
+    def _by_quality(
+        self,
+        quality: Quality,
+        agent: str | None,
+        created_after: datetime | None,
+        after: Cursor | None,
+        limit: int,
+    ) -> list[Job]:
+        # GET /v1/jobs?quality=flagged: its own composite indexes (quality[, agent], created_at desc).
+        query: Any = self._jobs.where(filter=FieldFilter("quality", "==", quality.value))
         if agent is not None:
             query = query.where(filter=FieldFilter("agent", "==", agent))
         if created_after is not None:
@@ -316,6 +368,14 @@ class FirestoreTenantDirectory:
         except Exception as e:
             raise translate(e, what="read tenant") from e
         return tenant_from_doc(cast(dict[str, Any], snapshot.to_dict())) if snapshot.exists else None
+
+    def list_tenants(self, *, limit: int) -> list[Tenant]:
+        """Up to ``limit`` tenants in document-id order (one read per tenant)."""
+        query: Any = self._client.collection("tenants").order_by("__name__").limit(limit)
+        try:
+            return [tenant_from_doc(cast(dict[str, Any], s.to_dict())) for s in query.stream()]
+        except Exception as e:
+            raise translate(e, what="list tenants") from e
 
     def save(self, tenant: Tenant) -> None:
         """Overwrite the tenant's record."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from google.api_core import exceptions as gexc
@@ -95,15 +96,45 @@ class GcsBlobStore:
         except Exception as e:
             raise translate(e, what="read object") from e
 
-    def write(self, relative_name: str, data: bytes, *, content_type: str) -> StoredObject:
-        """Write under the tenant prefix; returns the ``gs://`` URI and the new generation."""
+    def write(
+        self, relative_name: str, data: bytes, *, content_type: str, expires_at: datetime | None = None
+    ) -> StoredObject:
+        """Write under the tenant prefix; returns the ``gs://`` URI and the new generation.
+
+        ``expires_at`` becomes the object's ``customTime``, which the bucket's lifecycle rule
+        deletes on.
+        """
         name = self._prefix + relative_name.lstrip("/")
         blob: Any = self._bucket.blob(name)
+        if expires_at is not None:
+            blob.custom_time = expires_at
         try:
             blob.upload_from_string(data, content_type=content_type)
         except Exception as e:
             raise translate(e, what="write object") from e
         return StoredObject(uri=f"gs://{self._bucket_name}/{name}", generation=int(blob.generation or 0))
+
+    def set_expiry(self, uri: str, expires_at: datetime, *, generation: int | None = None) -> bool:
+        """Set the object's ``customTime`` to ``expires_at``; ``False`` when it is gone or replaced.
+
+        Raises:
+            Forbidden: ``outside_tenant_prefix``.
+            TransientError: Storage is unavailable.
+        """
+        name = self._own_name(uri)
+        blob: Any = self._bucket.blob(name)
+        blob.custom_time = expires_at
+        try:
+            blob.patch(if_generation_match=generation, retry=self._retry)
+        except (gexc.NotFound, gexc.PreconditionFailed):
+            return False
+        except gexc.BadRequest:
+            # The one field we send is customTime, and Cloud Storage refuses to move it earlier:
+            # another job that read the same object expires later, and keeps the object.
+            return False
+        except Exception as e:
+            raise translate(e, what="set object expiry") from e
+        return True
 
     def delete(self, uri: str, *, generation: int | None = None) -> bool:
         """Delete the object (only that generation, when given); ``False`` when there was none.

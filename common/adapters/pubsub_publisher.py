@@ -8,6 +8,7 @@ from typing import Any
 
 from google.cloud import pubsub_v1
 
+from common import telemetry
 from common.adapters.sdk_errors import translate
 from common.messaging.parse import JOB_QUEUED_KIND, SWEEP_KIND
 
@@ -16,6 +17,9 @@ __all__ = ["PubSubJobPublisher", "publish_sweep_tick"]
 
 class PubSubJobPublisher:
     """Publishes ``{"tenant_id", "job_id"}`` with attribute ``kind=job.queued`` to the jobs topic.
+
+    The message also carries the W3C ``traceparent`` of the current span as an attribute, so
+    ``run_agent`` continues the job's trace (one trace per job).
 
     Args:
         client: A publisher client.
@@ -36,7 +40,8 @@ class PubSubJobPublisher:
         """
         data = json.dumps({"tenant_id": tenant_id, "job_id": job_id}).encode("utf-8")
         try:
-            future: Any = self._client.publish(self._topic, data, kind=JOB_QUEUED_KIND, tenant_id=tenant_id)
+            trace = telemetry.get().inject({})
+            future: Any = self._client.publish(self._topic, data, kind=JOB_QUEUED_KIND, tenant_id=tenant_id, **trace)
             return str(future.result(timeout=self._timeout))
         except Exception as e:
             raise translate(e, what="publish job") from e

@@ -63,11 +63,15 @@ class AgentResult:
         output: The agent's output model.
         model: ``provider/model`` actually used, or ``None`` for offline runs.
         usage: Token usage summed over model calls, or ``None`` for offline runs.
+        source_pages: The text of each page of the document the agent read (index 0 is page 1),
+            for the judges (:mod:`common.judges`) to check the output against; never stored.
+            Empty when the agent reads no document.
     """
 
     output: BaseModel
     model: str | None = None
     usage: Usage | None = None
+    source_pages: tuple[str, ...] = ()
 
 
 class Agent(Protocol):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from werkzeug.exceptions import HTTPException
 
+from common import telemetry
 from common.api.responses import Response, error_response, json_response
 from common.errors import AgentJobsError, InvalidRequest, TransientError
 from common.telemetry.log import log, where
@@ -48,10 +49,12 @@ def respond(function: str, call: Callable[[], Response]) -> Response:
     except HTTPException:
         raise  # werkzeug's own (e.g. 413 while reading the body): the JSON error handlers answer it
     except AgentJobsError as e:
+        telemetry.get().report(e)  # client error: a tag; transient: an event (the request is not retried)
         if e.http_status >= 500:
             log("http.backend_error", severity="WARNING", function=function, code=e.error_code)
         return error_response(e)
     except Exception as e:
+        telemetry.get().report(e)  # a bug: a Sentry issue
         log(
             "http.unexpected_error",
             severity="ERROR",
@@ -74,12 +77,15 @@ def ack_or_retry(function: str, call: Callable[[], Response]) -> Response:
     try:
         return call()
     except TransientError as e:
+        telemetry.get().report(e)  # breadcrumb; an event when the delivery says it is the last attempt
         log("delivery.retry", severity="WARNING", function=function, code=e.error_code)
         return error_response(e)
     except AgentJobsError as e:
+        telemetry.get().report(e)
         log("delivery.dropped", severity="WARNING", function=function, code=e.error_code)
         return json_response({"outcome": "rejected", "code": e.error_code})
     except Exception as e:
+        telemetry.get().report(e)
         log(
             "delivery.unexpected_error",
             severity="ERROR",

@@ -19,6 +19,7 @@ from common.api.pagination import MAX_TOKEN_CHARS
 from common.api.queries import MAX_LIST_LIMIT
 from common.api.schemas import SUBMIT_ENVELOPE_FIELDS
 from common.config import Settings
+from common.usage.query import DEFAULT_DAYS, MAX_DAYS
 
 __all__ = ["openapi_document"]
 
@@ -186,6 +187,10 @@ def _upload_paths(bearer: list[dict[str, list[str]]]) -> dict[str, Any]:
     }
 
 
+_FEEDBACK_FIELD = r"^[a-z][a-z0-9_]*(\[[0-9]{1,4}\])?(\.[a-z][a-z0-9_]*(\[[0-9]{1,4}\])?)*$"
+"""The JSON Schema pattern of a feedback ``field`` (:mod:`common.judges.feedback`)."""
+
+
 def _error(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -205,6 +210,51 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
     return document
 
 
+def _usage_path(bearer: list[dict[str, list[str]]]) -> dict[str, Any]:
+    day = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    return {
+        "get": {
+            "operationId": "get_usage",
+            "summary": "Your usage: finished jobs, tokens and cost, by day, agent or model",
+            "description": "Read from daily per-tenant counters, updated in the same write that finishes each "
+            "job (counted once, whatever the redeliveries). Days are UTC; a job counts on the day it finished. "
+            f"The range covers at most {MAX_DAYS} days.",
+            "security": bearer,
+            "parameters": [
+                {
+                    "name": "from",
+                    "in": "query",
+                    "required": False,
+                    "schema": day,
+                    "description": f"First day, included (default: {DEFAULT_DAYS} days ending `to`).",
+                },
+                {
+                    "name": "to",
+                    "in": "query",
+                    "required": False,
+                    "schema": day,
+                    "description": "Last day, included (default: today, UTC).",
+                },
+                {
+                    "name": "group_by",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"enum": ["day", "agent", "model"], "default": "day"},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "Usage",
+                    "content": {"application/json": {"schema": {"$ref": _REF.format(model="UsageReport")}}},
+                },
+                "400": _error("invalid_parameter: malformed date, from after to, range too long, unknown group_by"),
+                "401": _error("Missing or invalid API key"),
+                "503": _error("A backend is unavailable; retry"),
+            },
+        }
+    }
+
+
 @cache
 def _document() -> dict[str, Any]:
     agents = {name: load_agent(name) for name in sorted(AGENT_NAMES)}
@@ -217,6 +267,7 @@ def _document() -> dict[str, Any]:
         schemas.RejectionList,
         schemas.UploadRequest,
         schemas.UploadTicket,
+        schemas.UsageReport,
     ]
     for agent in agents.values():
         models += [agent.input_model, agent.output_model]
@@ -313,6 +364,50 @@ def _document() -> dict[str, Any]:
             },
         },
     }
+    paths["/v1/jobs/{job_id}/feedback"] = {
+        "post": {
+            "operationId": "post_feedback",
+            "summary": "Your verdict on a successful job's output",
+            "description": "Stored with the job beside its judgements, codes only (no free text), so the judges' "
+            "agreement with reviewers can be measured.",
+            "security": bearer,
+            "parameters": [job_id_parameter],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["verdict"],
+                            "properties": {
+                                "verdict": {"enum": ["correct", "incorrect", "partial"]},
+                                "field": {
+                                    "type": "string",
+                                    "maxLength": 64,
+                                    "pattern": _FEEDBACK_FIELD,
+                                    "examples": ["criteria[3].status"],
+                                },
+                                "comment_code": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,47}$"},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "Stored: the job's summary with its feedback",
+                    "content": {"application/json": {"schema": {"$ref": _REF.format(model="JobView")}}},
+                },
+                "400": _error("invalid_feedback or malformed JSON"),
+                "401": _error("Missing or invalid API key"),
+                "404": _error("No such job in your tenant"),
+                "409": _error("feedback_refused: the job has no successful output, or too much feedback"),
+                "413": _error("Body over 1 KiB"),
+                "503": _error("A backend is unavailable; retry"),
+            },
+        }
+    }
     paths["/v1/jobs"] = {
         "get": {
             "operationId": "list_jobs",
@@ -330,6 +425,13 @@ def _document() -> dict[str, Any]:
                     "in": "query",
                     "required": False,
                     "schema": {"enum": sorted(AGENT_NAMES)},
+                },
+                {
+                    "name": "quality",
+                    "in": "query",
+                    "required": False,
+                    "description": "What the judges made of a successful job; alone or with status=success.",
+                    "schema": {"enum": ["passed", "flagged", "not_judged"]},
                 },
                 {
                     "name": "created_after",
@@ -370,6 +472,7 @@ def _document() -> dict[str, Any]:
             },
         }
     }
+    paths["/v1/usage"] = _usage_path(bearer)
     return clean_descriptions(
         {
             "openapi": "3.1.0",
@@ -378,8 +481,8 @@ def _document() -> dict[str, Any]:
                 "version": "1",
                 "description": "Run LLM agents as asynchronous, tenant-isolated jobs.\n\n"
                 "Job creation and uploads (`/v1/agents/...`, `/v1/uploads`) are served by the `submit` function; "
-                "job resources (`/v1/jobs...`, `/v1/rejections`) by the `status` function, whose URL is each job's "
-                "`links.self`. Each function serves this document with its own URL in `servers`.",
+                "job resources (`/v1/jobs...`, `/v1/rejections`, `/v1/usage`) by the `status` function, whose URL is "
+                "each job's `links.self`. Each function serves this document with its own URL in `servers`.",
             },
             "paths": paths,
             "components": {

@@ -10,6 +10,7 @@ from common.agents.registry import AGENT_NAMES
 from common.boundary.ids import parse_uint
 from common.errors import InvalidRequest
 from common.jobs.models import JobStatus
+from common.judges.models import Quality
 
 __all__ = [
     "MAX_LIST_LIMIT",
@@ -25,18 +26,24 @@ _MAX_TIMESTAMP_CHARS = 40
 
 @dataclass(frozen=True, slots=True)
 class ListJobsQuery:
-    """``GET /v1/jobs?status=&agent=&created_after=&limit=&page_token=``."""
+    """``GET /v1/jobs?status=&quality=&agent=&created_after=&limit=&page_token=``."""
 
     status: JobStatus | None = None
     agent: str | None = None
     created_after: datetime | None = None
     limit: int = 20
     page_token: str | None = None
+    quality: Quality | None = None
 
     def filters(self) -> dict[str, str | None]:
         """The filters a page token is bound to."""
         after = None if self.created_after is None else self.created_after.isoformat()
-        return {"status": self.status.value if self.status else None, "agent": self.agent, "created_after": after}
+        return {
+            "status": self.status.value if self.status else None,
+            "quality": self.quality.value if self.quality else None,
+            "agent": self.agent,
+            "created_after": after,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +101,12 @@ def parse_list_query(args: Mapping[str, str]) -> ListJobsQuery:
         args: Query parameters (first value of each).
 
     Raises:
-        InvalidRequest: ``invalid_parameter`` for an unknown status or agent, a limit outside
-            1..100, a ``created_after`` that is not RFC 3339 with a zone, an empty value, or an
-            unknown parameter.
+        InvalidRequest: ``invalid_parameter`` for an unknown status, quality or agent, a limit
+            outside 1..100, a ``created_after`` that is not RFC 3339 with a zone, an empty value,
+            or an unknown parameter. (Only successful jobs have a quality: a quality with another
+            status lists nothing.)
     """
-    _allowed(args, ("status", "agent", "created_after", "limit", "page_token"))
+    _allowed(args, ("status", "quality", "agent", "created_after", "limit", "page_token"))
     status: JobStatus | None = None
     raw_status = args.get("status")
     if raw_status is not None:
@@ -111,8 +119,20 @@ def parse_list_query(args: Mapping[str, str]) -> ListJobsQuery:
         raise _bad("agent", f"agent must be one of: {', '.join(sorted(AGENT_NAMES))}")
     raw_after = args.get("created_after")
     created_after = None if raw_after is None else _timestamp(raw_after, "created_after")
+    quality: Quality | None = None
+    raw_quality = args.get("quality")
+    if raw_quality is not None:
+        try:
+            quality = Quality(raw_quality)
+        except ValueError:
+            raise _bad("quality", f"quality must be one of: {', '.join(q.value for q in Quality)}") from None
     return ListJobsQuery(
-        status=status, agent=agent, created_after=created_after, limit=_limit(args), page_token=_page_token(args)
+        status=status,
+        agent=agent,
+        created_after=created_after,
+        limit=_limit(args),
+        page_token=_page_token(args),
+        quality=quality,
     )
 
 

@@ -19,13 +19,17 @@ def json_response(body: dict[str, Any], status: int = 200, headers: dict[str, st
 def error_response(error: AgentJobsError) -> Response:
     """``{"error": {"code", "message", ...}}`` with the error's HTTP status.
 
-    401s carry ``WWW-Authenticate: Bearer`` (RFC 6750); 503s and 429s carry ``Retry-After``;
+    401s carry ``WWW-Authenticate: Bearer`` (RFC 6750); 503s and 429s carry ``Retry-After`` (the
+    error's ``retry_after_seconds`` when it has one, as do 402 ``budget_exceeded``);
     405s carry ``Allow``.
     """
     headers: dict[str, str] = {}
     if isinstance(error, Unauthenticated):
         headers["WWW-Authenticate"] = 'Bearer realm="agentjobs"'
-    if isinstance(error, TransientError):
+    retry_after = error.details.get("retry_after_seconds")
+    if isinstance(retry_after, (int, float)) and not isinstance(retry_after, bool) and retry_after >= 0:
+        headers["Retry-After"] = str(max(1, -(-int(retry_after * 1000) // 1000)))  # whole seconds, rounded up
+    elif isinstance(error, TransientError):
         headers["Retry-After"] = "5"
     allow: tuple[str, ...] | None = getattr(error, "allow", None)
     if allow:

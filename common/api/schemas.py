@@ -17,6 +17,7 @@ from common.services.model_policy import MODEL_ID_PATTERN
 __all__ = [
     "SUBMIT_ENVELOPE_FIELDS",
     "CallbackAttemptView",
+    "CostView",
     "ErrorBody",
     "ErrorDetail",
     "JobErrorCause",
@@ -24,12 +25,18 @@ __all__ = [
     "JobLinks",
     "JobList",
     "JobView",
+    "ModelCallView",
     "RejectionList",
     "RejectionView",
     "SubmitAccepted",
     "SubmitEnvelope",
+    "TraceStageView",
+    "TraceView",
     "UploadRequest",
     "UploadTicket",
+    "UsageCountsView",
+    "UsageReport",
+    "UsageRowView",
     "UsageView",
 ]
 
@@ -131,13 +138,58 @@ class JobErrorView(BaseModel):
     )
 
 
-class UsageView(BaseModel):
-    """Model token usage."""
+_USD = r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$"
+USD_FIELD = Field(
+    pattern=_USD, description="USD as an exact decimal string; null when no call was priced (never a made-up 0)."
+)
 
-    input_tokens: int
-    output_tokens: int
+
+class ModelCallView(BaseModel):
+    """One model call, as the provider reported it (tokens)."""
+
+    provider: str = Field(examples=["openai"])
+    request_model: str = Field(description="The model asked for.", examples=["gpt-4o-mini"])
+    response_model: str | None = Field(
+        description="The model id the provider answered with.", examples=["gpt-4o-mini-2024-07-18"]
+    )
+    requested_at: str | None = Field(description="When the request was sent (UTC); the prices in force then apply.")
+    input_tokens: int = Field(description="All input tokens, cache reads and writes included.")
+    output_tokens: int = Field(description="All output tokens, reasoning included.")
+    cache_read_tokens: int
+    cache_write_tokens: int
+    reasoning_tokens: int
+    seconds: float = Field(description="Duration of the call (s).")
+
+
+class UsageView(BaseModel):
+    """Model token usage, summed over the job's calls (tokens)."""
+
+    input_tokens: int = Field(description="Cache reads and writes included.")
+    output_tokens: int = Field(description="Reasoning included.")
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
     document_tokens: int | None = None
     calls: int
+    model_calls: list[ModelCallView] | None = Field(
+        default=None, description="One entry per call, oldest first (GET /v1/jobs/{job_id} only)."
+    )
+
+
+class CostView(BaseModel):
+    """The job's model cost, with where the prices came from."""
+
+    total_usd: Annotated[str | None, USD_FIELD]
+    input_usd: Annotated[str | None, USD_FIELD]
+    output_usd: Annotated[str | None, USD_FIELD]
+    priced_calls: int
+    unpriced_calls: int = Field(description="Calls of models with no known price; when > 0 the sums are a lower bound.")
+    price_source: str = Field(
+        description="genai-prices==<version> (list prices at each call's request time), "
+        "tenant-override, or both joined by +; empty when nothing was priced.",
+        examples=["genai-prices==0.2.3"],
+    )
+    priced_at: str | None = Field(description="When the cost was computed (UTC).")
 
 
 class CallbackAttemptView(BaseModel):
@@ -148,6 +200,49 @@ class CallbackAttemptView(BaseModel):
     http_status: int | None
     latency_ms: float
     error: str | None = None
+
+
+class JudgementView(BaseModel):
+    """One judge's verdict on a successful job's output (never quotes the output or the input)."""
+
+    judge: str = Field(description="e.g. criteria_on_cited_page, verdict_follows_rule, llm_rubric.")
+    version: str
+    pass_: bool | None = Field(alias="pass", description="null when the judge gave no verdict (see reason_code).")
+    score: float = Field(ge=0.0, le=1.0)
+    reason_code: str = Field(description="ok, a failure code, or judge_error, judge_timeout, not_sampled.")
+    reason: str = Field(description="Names criteria by id or index, never by their text.")
+    at: str | None
+    model: str | None = Field(default=None, description="The LLM judge's provider/model.")
+    usage: UsageView | None = None
+    cost: CostView | None = None
+
+
+class FeedbackView(BaseModel):
+    """A reviewer's verdict on the output (codes only)."""
+
+    verdict: Literal["correct", "incorrect", "partial"]
+    field: str | None = None
+    comment_code: str | None = None
+    at: str | None
+
+
+class TraceStageView(BaseModel):
+    """One stage or model call of the job's last attempt."""
+
+    name: str = Field(description="Stage name (e.g. download), or the model for a model call.")
+    kind: Literal["stage", "model_call"]
+    start_s: float = Field(description="Seconds after started_at.")
+    seconds: float
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+
+
+class TraceView(BaseModel):
+    """Where the job's telemetry is, and its stage timeline (``agentjobs jobs trace``)."""
+
+    trace_id: str = Field(description="W3C trace id, as exported to Sentry and OTLP backends when configured.")
+    spans: list[TraceStageView]
 
 
 class JobView(BaseModel):
@@ -180,6 +275,7 @@ class JobView(BaseModel):
     metadata: dict[str, str] | None = None
     model: str | None = None
     usage: UsageView | None = None
+    cost: CostView | None = Field(default=None, description="Present once a job that called a model is priced.")
     error: JobErrorView | None = None
     result: dict[str, Any] | None = Field(default=None, description="The agent's output (see its schema) on success.")
     result_ref: str | None = Field(default=None, description="gs:// URI when the result was too large to inline.")
@@ -189,6 +285,13 @@ class JobView(BaseModel):
         description="Where the signed callback stands; absent when the job has no callback URL or has not finished.",
     )
     callback_error: str | None = Field(default=None, description="The last failed attempt's reason, e.g. http_503.")
+    quality: Literal["passed", "flagged", "not_judged"] | None = Field(
+        default=None,
+        description="What the judges made of a successful job's output; the status stays success when flagged.",
+    )
+    judgements: list[JudgementView] | None = None
+    feedback: list[FeedbackView] | None = None
+    trace: TraceView | None = Field(default=None, description="Trace id and stage timeline of the last attempt.")
 
 
 class JobList(BaseModel):
@@ -241,3 +344,37 @@ class UploadTicket(BaseModel):
     headers: dict[str, str] = Field(description="Send exactly these headers with the PUT (they are signed).")
     expires_at: str | None
     max_bytes: int
+
+
+class UsageCountsView(BaseModel):
+    """Counters of finished jobs (tokens; USD as a decimal string)."""
+
+    jobs: int = Field(description="Jobs finished (succeeded + failed + cancelled).")
+    succeeded: int
+    failed: int
+    cancelled: int
+    calls: int = Field(description="Model calls.")
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    reasoning_tokens: int
+    cost_usd: str = Field(pattern=_USD, description="Cost of the priced calls (USD, exact decimal string).")
+    priced_calls: int
+    unpriced_calls: int = Field(description="Calls without a known price, not in cost_usd (a lower bound then).")
+
+
+class UsageRowView(UsageCountsView):
+    """One group: a day (YYYY-MM-DD, UTC), an agent, or a provider/model."""
+
+    key: str
+
+
+class UsageReport(BaseModel):
+    """``GET /v1/usage``: the tenant's finished jobs from daily counters."""
+
+    from_: str = Field(alias="from", description="First UTC day (YYYY-MM-DD), included.")
+    to: str = Field(description="Last UTC day (YYYY-MM-DD), included.")
+    group_by: Literal["day", "agent", "model"]
+    rows: list[UsageRowView] = Field(description="Sorted by key; days and groups without finished jobs are omitted.")
+    total: UsageCountsView

@@ -1,60 +1,39 @@
 """``agentjobs jobs cancel | retry`` and ``agentjobs rejections list``: job control through the status API."""
 
-from __future__ import annotations
+from typing import Annotated, Any, cast
 
-import json
-from typing import Annotated, Any
-
-import httpx
 import typer
-from rich.console import Console
 
-from common.cli.context import api_key, api_url
-from common.cli.jobs import ApiKey, get_json
+from common.cli import exits
+from common.cli.context import ApiKeyOption, ApiUrlOption, JsonOption, api_key, api_url
 
 __all__ = ["cancel", "rejections_app", "retry"]
 
-console = Console()
-rejections_app = typer.Typer(help="Deliveries of yours that could never form a job.", no_args_is_help=True)
-
-ApiUrl = Annotated[str | None, typer.Option("--api-url", help="Status API base URL (default: $AGENTJOBS_API_URL).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print the raw JSON.")]
-
-
-def _post(url: str, key: str) -> tuple[int, dict[str, Any]]:
-    try:
-        response = httpx.post(url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
-    except httpx.HTTPError as e:
-        console.print(f"[red]could not reach {url}: {type(e).__name__}[/red]", highlight=False)
-        raise typer.Exit(1) from e
-    try:
-        body: dict[str, Any] = response.json()
-    except ValueError:
-        body = {"error": {"code": "not_json", "message": response.text[:200]}}
-    return response.status_code, body
+rejections_app = typer.Typer(
+    rich_markup_mode=None, help="Deliveries of yours that could never form a job.", no_args_is_help=True
+)
 
 
 def _control(action: str, job_id: str, api_url_: str | None, api_key_: str | None, as_json: bool) -> None:
-    code, body = _post(f"{api_url(api_url_)}/v1/jobs/{job_id}:{action}", api_key(api_key_))
-    if as_json:
-        typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
-    elif code < 300:
-        note = (
-            " (cancellation under way: it stops at its next checkpoint)" if code == 202 and action == "cancel" else ""
-        )
-        console.print(f"{body['job_id']} {body['status']}{note}", highlight=False)
-    else:
-        error = body.get("error", {})
-        console.print(f"[red]{code} {error.get('code')}: {error.get('message')}[/red]", highlight=False)
+    from common.cli.api_client import call, error_line
+    from common.cli.jobs import print_json
+
+    code, body = call("POST", f"{api_url(api_url_)}/v1/jobs/{job_id}:{action}", api_key(api_key_))
     if code >= 300:
-        raise typer.Exit(1)
+        exits.fail(error_line(code, body))
+    if as_json:
+        print_json(body)
+        return
+    under_way = code == 202 and action == "cancel"
+    note = " (cancellation under way: it stops at its next checkpoint)" if under_way else ""
+    typer.echo(f"{body.get('job_id')} {body.get('status')}{note}")
 
 
 def cancel(
     job_id: Annotated[str, typer.Argument(help="The job id.")],
-    api_url_: ApiUrl = None,
-    api_key_: ApiKey = None,
-    as_json: AsJson = False,
+    as_json: JsonOption = False,
+    api_url_: ApiUrlOption = None,
+    api_key_: ApiKeyOption = None,
 ) -> None:
     """Cancel a pending or running job (POST /v1/jobs/{job_id}:cancel)."""
     _control("cancel", job_id, api_url_, api_key_, as_json)
@@ -62,9 +41,9 @@ def cancel(
 
 def retry(
     job_id: Annotated[str, typer.Argument(help="The job id.")],
-    api_url_: ApiUrl = None,
-    api_key_: ApiKey = None,
-    as_json: AsJson = False,
+    as_json: JsonOption = False,
+    api_url_: ApiUrlOption = None,
+    api_key_: ApiKeyOption = None,
 ) -> None:
     """Run a failed job again as a new attempt (POST /v1/jobs/{job_id}:retry)."""
     _control("retry", job_id, api_url_, api_key_, as_json)
@@ -72,26 +51,29 @@ def retry(
 
 @rejections_app.command("list")
 def list_rejections(
-    limit: Annotated[int, typer.Option(help="At most this many (1-100).")] = 20,
-    page_token: Annotated[str | None, typer.Option(help="next_page_token of the previous page.")] = None,
-    api_url_: ApiUrl = None,
-    api_key_: ApiKey = None,
-    as_json: AsJson = False,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many (1-100).")] = 20,
+    page_token: Annotated[
+        str | None, typer.Option("--page-token", help="Continue a listing: the next_page_token it printed.")
+    ] = None,
+    as_json: JsonOption = False,
+    api_url_: ApiUrlOption = None,
+    api_key_: ApiKeyOption = None,
 ) -> None:
     """List your rejected deliveries with their reason codes, newest first (GET /v1/rejections)."""
+    from common.cli.api_client import call, error_line
+    from common.cli.jobs import print_json
+
     params: dict[str, Any] = {"limit": limit} | ({"page_token": page_token} if page_token else {})
-    code, body = get_json(f"{api_url(api_url_)}/v1/rejections", api_key(api_key_), params)
-    if as_json:
-        typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
-    elif code == 200:
-        if not body["rejections"]:
-            console.print("no rejected deliveries")
-        for item in body["rejections"]:
-            console.print(f"{item['received_at']}  {item['code']:<24} {item['reason']}", highlight=False)
-        if body.get("next_page_token"):
-            console.print(f"more: --page-token {body['next_page_token']}", highlight=False)
-    else:
-        error = body.get("error", {})
-        console.print(f"[red]{code} {error.get('code')}: {error.get('message')}[/red]", highlight=False)
+    code, body = call("GET", f"{api_url(api_url_)}/v1/rejections", api_key(api_key_), params=params)
     if code != 200:
-        raise typer.Exit(1)
+        exits.fail(error_line(code, body))
+    if as_json:
+        print_json(body)
+        return
+    items = cast(list[dict[str, Any]], body.get("rejections") or [])
+    if not items:
+        typer.echo("no rejected deliveries")
+    for item in items:
+        typer.echo(f"{item.get('received_at')}  {item.get('code')!s:<24} {item.get('reason')}")
+    if body.get("next_page_token"):
+        exits.note(f"more: agentjobs rejections list --page-token {body['next_page_token']}")

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from common.cli.render import print_protocol_summary, print_timings
+from common.cli.render import cost_line, print_protocol_summary, print_timings
 from common.devstack.processes import StartupFailed
 from common.devstack.sdk import MissingEmulators
 from common.devstack.stack import PROJECT_ROOT, StackInfo, StackSettings, start_stack, stop_stack
@@ -62,8 +62,14 @@ def _wait_job(status_url: str, api_key: str, *, timeout: float) -> tuple[dict[st
             time.sleep(0.1)
 
 
-def run_demo(*, keep: bool = False, timeout: float = 180.0) -> int:
-    """Run the demo; returns the process exit code (0 on success)."""
+def run_demo(*, keep: bool = False, timeout: float = 180.0, traces: bool = False) -> int:
+    """Run the demo; returns the process exit code (0 on success).
+
+    Args:
+        keep: Leave the stack running afterwards.
+        timeout: Longest wait for the job (s).
+        traces: Also start the local trace UI (Phoenix) and print the job's trace URL.
+    """
     pdf = shared_data_dir() / _DEMO_PDF
     if not pdf.exists():
         console.print(f"[red]missing demo input {pdf} (set AGENTJOBS_SHARED_DATA)[/red]")
@@ -72,7 +78,7 @@ def run_demo(*, keep: bool = False, timeout: float = 180.0) -> int:
     stop_stack(state_dir)  # a previous demo that was interrupted
     try:
         with console.status("starting the local stack (emulators + 4 functions)..."):
-            info = start_stack(StackSettings(), state_dir=state_dir)
+            info = start_stack(StackSettings(traces=traces), state_dir=state_dir)
     except (MissingEmulators, StartupFailed) as e:
         console.print(f"[red]{e}[/red]")
         return 1
@@ -133,7 +139,12 @@ def _run(info: StackInfo, pdf: Path, timeout: float) -> int:
                 **{f"  agent: {k}": v for k, v in job.get("timings", {}).items() if k not in ("queued",)},
             },
         )
+        console.print(cost_line(job), highlight=False)
         console.print(f"status URL: {status_url}  (Authorization: Bearer <api key>)", highlight=False)
+        trace: dict[str, Any] = job.get("trace") or {}
+        trace_id = trace.get("trace_id")
+        if "traces" in info.endpoints and trace_id:
+            console.print(f"trace: {info.endpoints['traces']}/redirects/traces/{trace_id}", highlight=False)
 
         deliveries = receiver.wait_for(1, timeout=30)
         if not deliveries or not deliveries[0].verified or deliveries[0].payload is None:

@@ -1,50 +1,35 @@
-"""``agentjobs status`` and ``agentjobs jobs``: look jobs up, and erase them, through the HTTP API."""
-
-from __future__ import annotations
+"""``agentjobs status`` and ``agentjobs jobs``: look jobs up, list them and erase them through the HTTP API."""
 
 import json
 from typing import Annotated, Any, cast
 
-import httpx
 import typer
-from rich.console import Console
 
-from common.cli.context import api_key, api_url
-from common.cli.render import print_criteria_evaluation, print_protocol_summary, print_timings
+from common.cli import exits
+from common.cli.context import ApiKeyOption, ApiUrlOption, JsonOption, api_key, api_url
 
-console = Console()
-app = typer.Typer(help="List and erase jobs.", no_args_is_help=True)
+__all__ = ["TimeoutOption", "app", "finish", "print_job", "print_json", "status", "trace"]
 
-ApiKey = Annotated[
-    str | None, typer.Option("--api-key", help="API key (default: $AGENTJOBS_API_KEY).", envvar="AGENTJOBS_API_KEY")
+app = typer.Typer(rich_markup_mode=None, help="List, trace and erase jobs.", no_args_is_help=True)
+
+TimeoutOption = Annotated[
+    float, typer.Option("--timeout", help="With --wait: give up after this many seconds (exit 3); 0 = no limit.")
 ]
 
 
-def get_json(url: str, key: str, params: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
-    """GET ``url`` with the API key; returns ``(status, JSON body)``.
-
-    Raises:
-        typer.Exit: The API could not be reached.
-    """
-    try:
-        response = httpx.get(url, params=params, headers={"Authorization": f"Bearer {key}"}, timeout=30)
-    except httpx.HTTPError as e:
-        console.print(f"[red]could not reach {url}: {type(e).__name__}[/red]")
-        raise typer.Exit(1) from e
-    try:
-        body: dict[str, Any] = response.json()
-    except ValueError:
-        body = {"error": {"code": "not_json", "message": response.text[:200]}}
-    return response.status_code, body
-
-
 def print_job(job: dict[str, Any]) -> None:
-    """A job's status, error, result and timings."""
+    """A job's status, error, result and timings, for a terminal."""
+    from rich.console import Console
+
+    from common.cli.render import print_criteria_evaluation, print_protocol_summary, print_timings, print_usage
+
+    console = Console()
     console.print(
-        f"[bold]{job['job_id']}[/bold]  {job['agent']}  [bold]{job['status']}[/bold]  attempts={job['attempts']}"
+        f"[bold]{job['job_id']}[/bold]  {job['agent']}  [bold]{job['status']}[/bold]  attempts={job['attempts']}",
+        highlight=False,
     )
     if "error" in job:
-        console.print(f"[red]{job['error']['code']}: {job['error']['message']}[/red]")
+        console.print(f"[red]{job['error']['code']}: {job['error']['message']}[/red]", highlight=False)
     result: Any = job.get("result")
     if isinstance(result, dict):
         result = cast(dict[str, Any], result)
@@ -54,64 +39,146 @@ def print_job(job: dict[str, Any]) -> None:
             print_criteria_evaluation(console, result)
     if job.get("timings"):
         print_timings(console, job["timings"])
+    print_usage(console, job)
+
+
+def print_json(data: Any) -> None:
+    """``data`` as indented JSON on stdout."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def finish(job: dict[str, Any], as_json: bool) -> None:
+    """Print a finished job; exit 0 on ``success``, 1 otherwise.
+
+    Raises:
+        typer.Exit: Code 1 when the job did not succeed.
+    """
+    if as_json:
+        print_json(job)
+    else:
+        print_job(job)
+    if job.get("status") != "success":
+        raise typer.Exit(exits.FAILED)
 
 
 def status(
     job_id: Annotated[str, typer.Argument(help="The job id.")],
-    api_url_: Annotated[str | None, typer.Option("--api-url", help="Status API base URL.")] = None,
-    api_key_: ApiKey = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until the job ends; exit 0 on success, 1 if not.")] = False,
+    timeout: TimeoutOption = 600.0,
+    as_json: JsonOption = False,
+    api_url_: ApiUrlOption = None,
+    api_key_: ApiKeyOption = None,
 ) -> None:
     """Show a job's status and result (GET /v1/jobs/{job_id})."""
-    code, body = get_json(f"{api_url(api_url_)}/v1/jobs/{job_id}", api_key(api_key_))
+    from common.cli.api_client import call, error_line, wait_for_job
+
+    base, key = api_url(api_url_), api_key(api_key_)
+    if wait:
+        finish(wait_for_job(base, key, job_id, timeout=timeout), as_json)
+        return
+    code, body = call("GET", f"{base}/v1/jobs/{job_id}", key)
     if as_json:
-        typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
+        print_json(body)
     elif code == 200:
         print_job(body)
     else:
-        console.print(f"[red]{code} {body.get('error', {}).get('code')}: {body.get('error', {}).get('message')}[/red]")
+        exits.fail(error_line(code, body))
     if code != 200:
-        raise typer.Exit(1)
+        raise typer.Exit(exits.FAILED)
 
 
 @app.command("list")
 def list_jobs(
-    status_: Annotated[str | None, typer.Option("--status", help="pending, running, success or failed.")] = None,
-    limit: int = 20,
-    api_url_: Annotated[str | None, typer.Option("--api-url", help="Status API base URL.")] = None,
-    api_key_: ApiKey = None,
+    status_: Annotated[
+        str | None, typer.Option("--status", help="pending, running, success, failed or cancelled.")
+    ] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent's jobs.")] = None,
+    quality: Annotated[
+        str | None,
+        typer.Option("--quality", help="Only successful jobs judged passed, flagged or not_judged."),
+    ] = None,
+    created_after: Annotated[
+        str | None, typer.Option("--created-after", help="Only jobs created after this time (RFC 3339).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Jobs per page, 1-100.")] = 20,
+    page_token: Annotated[
+        str | None, typer.Option("--page-token", help="Continue a listing: the next_page_token it printed.")
+    ] = None,
+    as_json: JsonOption = False,
+    api_url_: ApiUrlOption = None,
+    api_key_: ApiKeyOption = None,
 ) -> None:
-    """List your recent jobs (GET /v1/jobs)."""
+    """List your jobs, newest first (GET /v1/jobs)."""
+    from common.cli.api_client import call, error_line
+
     params: dict[str, Any] = {"limit": limit}
-    if status_:
-        params["status"] = status_
-    code, body = get_json(f"{api_url(api_url_)}/v1/jobs", api_key(api_key_), params)
+    for name, value in (
+        ("status", status_),
+        ("agent", agent),
+        ("quality", quality),
+        ("created_after", created_after),
+        ("page_token", page_token),
+    ):
+        if value:
+            params[name] = value
+    code, body = call("GET", f"{api_url(api_url_)}/v1/jobs", api_key(api_key_), params=params)
     if code != 200:
-        console.print(f"[red]{code} {body.get('error', {}).get('code')}: {body.get('error', {}).get('message')}[/red]")
-        raise typer.Exit(1)
-    for job in body["jobs"]:
-        console.print(f"{job['created_at']}  {job['job_id']}  {job['agent']:<20} {job['status']}")
+        exits.fail(error_line(code, body))
+    if as_json:
+        print_json(body)
+        return
+    jobs = cast(list[dict[str, Any]], body.get("jobs") or [])
+    if not jobs:
+        filters = ", ".join(f"{k}={v}" for k, v in params.items() if k != "limit")
+        typer.echo(f"no jobs{f' matching {filters}' if filters else ''}")
+    for job in jobs:
+        typer.echo(f"{job['created_at']}  {job['job_id']}  {job['agent']:<20} {job['status']}")
+    if body.get("next_page_token"):
+        exits.note(f"more: agentjobs jobs list --page-token {body['next_page_token']}")
+
+
+@app.command("trace")
+def trace(
+    job_id: Annotated[str, typer.Argument(help="The job id.")],
+    as_json: JsonOption = False,
+    api_url_: ApiUrlOption = None,
+    api_key_: ApiKeyOption = None,
+) -> None:
+    """Show a job's stage timeline as a waterfall: stages, model calls, tokens and cost (from GET /v1/jobs/{job_id})."""
+    from common.cli.api_client import call, error_line
+
+    code, body = call("GET", f"{api_url(api_url_)}/v1/jobs/{job_id}", api_key(api_key_))
+    if code != 200:
+        exits.fail(error_line(code, body))
+    if as_json:
+        print_json(body.get("trace"))
+        return
+    from rich.console import Console
+
+    from common.cli.trace import render_trace
+    from common.devstack.stack import load_stack
+
+    stack = load_stack()
+    try:
+        render_trace(Console(), body, trace_ui=stack.endpoints.get("traces") if stack else None)
+    except ValueError as e:
+        exits.fail(str(e))
 
 
 @app.command("delete")
 def delete_job(
     job_id: Annotated[str, typer.Argument(help="The job id.")],
-    api_url_: Annotated[str | None, typer.Option("--api-url", help="Status API base URL.")] = None,
-    api_key_: ApiKey = None,
+    as_json: JsonOption = False,
+    api_url_: ApiUrlOption = None,
+    api_key_: ApiKeyOption = None,
 ) -> None:
     """Erase a job now: its input, result, stored files and callback log (DELETE /v1/jobs/{job_id})."""
-    url = f"{api_url(api_url_)}/v1/jobs/{job_id}"
-    try:
-        response = httpx.delete(url, headers={"Authorization": f"Bearer {api_key(api_key_)}"}, timeout=60)
-    except httpx.HTTPError as e:
-        console.print(f"[red]could not reach {url}: {type(e).__name__}[/red]")
-        raise typer.Exit(1) from e
-    try:
-        body: dict[str, Any] = response.json()
-    except ValueError:
-        body = {"error": {"code": "not_json", "message": response.text[:200]}}
-    if response.status_code != 200:
-        error = body.get("error", {})
-        console.print(f"[red]{response.status_code} {error.get('code')}: {error.get('message')}[/red]")
-        raise typer.Exit(1)
-    console.print(f"{body['job_id']} deleted at {body.get('deleted_at')}; only its ids and timestamps remain")
+    from common.cli.api_client import call, error_line
+
+    code, body = call("DELETE", f"{api_url(api_url_)}/v1/jobs/{job_id}", api_key(api_key_), timeout=60)
+    if code != 200:
+        exits.fail(error_line(code, body))
+    if as_json:
+        print_json(body)
+        return
+    typer.echo(f"{body['job_id']} deleted at {body.get('deleted_at')}; only its ids and timestamps remain")

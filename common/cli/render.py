@@ -8,7 +8,15 @@ from typing import Any, cast
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["print_criteria_evaluation", "print_protocol_summary", "print_schedule_grid", "print_timings", "shorten"]
+__all__ = [
+    "cost_line",
+    "print_criteria_evaluation",
+    "print_protocol_summary",
+    "print_schedule_grid",
+    "print_timings",
+    "print_usage",
+    "shorten",
+]
 
 
 def shorten(text: str, width: int = 110) -> str:
@@ -140,3 +148,48 @@ def print_timings(console: Console, timings: Mapping[str, float], *, title: str 
     for name, seconds in timings.items():
         table.add_row(name, f"{seconds:.3f}")
     console.print(table)
+
+
+def cost_line(job: Mapping[str, Any]) -> str:
+    """One line with the job's model cost and its provenance, as the API reports it.
+
+    ``cost: $0.000450 (1 priced call; genai-prices==0.2.3, priced 2026-12-02T14:00:00Z)``; a
+    job with unpriced calls says so (the amount is then a lower bound, or absent: never $0).
+    """
+    cost = cast(Mapping[str, Any] | None, job.get("cost"))
+    if cost is None:
+        if job.get("usage"):
+            return "cost: not priced"
+        return "cost: none (no model calls)"
+    priced, unpriced = int(cost.get("priced_calls", 0)), int(cost.get("unpriced_calls", 0))
+    total = cost.get("total_usd")
+    amount = f"${total}" if total is not None else "unknown"
+    calls = f"{priced} priced call{'s' if priced != 1 else ''}"
+    if unpriced:
+        calls += f", {unpriced} unpriced (no known price{', amount is a lower bound' if total is not None else ''})"
+    source = f"; {cost.get('price_source')}" if cost.get("price_source") else ""
+    return f"cost: {amount} ({calls}{source}, priced {cost.get('priced_at')})"
+
+
+def print_usage(console: Console, job: Mapping[str, Any]) -> None:
+    """The job's model, tokens, per-call usage and cost line (nothing for a job without model calls)."""
+    usage = cast(Mapping[str, Any] | None, job.get("usage"))
+    if usage:
+        console.print(
+            f"[bold]usage[/bold]   model {job.get('model')} · {usage.get('calls')} call(s) · "
+            f"input {usage.get('input_tokens')} (cached {usage.get('cache_read_tokens', 0)}, "
+            f"cache write {usage.get('cache_write_tokens', 0)}) · output {usage.get('output_tokens')} "
+            f"(reasoning {usage.get('reasoning_tokens', 0)})",
+            highlight=False,
+        )
+        calls = cast(Sequence[Mapping[str, Any]], usage.get("model_calls") or [])
+        for n, c in enumerate(calls, 1):
+            answered = c.get("response_model")
+            console.print(
+                f"  call {n}  {c.get('requested_at')}  {c.get('provider')}/{c.get('request_model')}"
+                f"{f' → {answered}' if answered and answered != c.get('request_model') else ''}  "
+                f"in {c.get('input_tokens')} (cached {c.get('cache_read_tokens')}) · out {c.get('output_tokens')} "
+                f"(reasoning {c.get('reasoning_tokens')}) · {float(c.get('seconds') or 0):.3f} s",
+                highlight=False,
+            )
+    console.print(cost_line(job), highlight=False)

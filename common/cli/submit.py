@@ -1,101 +1,123 @@
 """``agentjobs submit``: upload if needed, submit over HTTPS, optionally wait for the result."""
 
-from __future__ import annotations
-
 import json
-import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
-from rich.console import Console
 
-from common.cli.context import api_key, api_url, submit_url
-from common.cli.jobs import get_json, print_job
-from common.cli.uploads import Uploaded, delete_upload, upload_file
+from common.cli import exits
+from common.cli.context import (
+    ApiKeyOption,
+    ApiUrlOption,
+    JsonOption,
+    SubmitUrlOption,
+    api_key,
+    api_url,
+    submit_url,
+)
+from common.cli.jobs import TimeoutOption, finish, print_json
 
-console = Console()
+if TYPE_CHECKING:
+    from common.cli.uploads import Uploaded
+
+InputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--input",
+        "-i",
+        exists=True,
+        dir_okay=False,
+        help="A JSON request: the agent's input, plus optional callback_url, metadata and model.",
+    ),
+]
 
 
-def _forget(uploaded: Uploaded | None, key: str, submit_url_: str | None) -> None:
+def _forget(uploaded: "Uploaded | None", base: str, key: str) -> None:
     """A failed submission removes the document it uploaded (DELETE /v1/uploads/{id})."""
-    if uploaded is not None and not delete_upload(submit_url(submit_url_), key, uploaded.upload_id):
-        console.print("[yellow]the uploaded document could not be removed; it expires with your retention[/yellow]")
+    from common.cli.uploads import delete_upload
+
+    if uploaded is not None and not delete_upload(base, key, uploaded.upload_id):
+        exits.note("the uploaded document could not be removed; it expires with your retention")
+
+
+def read_request(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path`` (a request body: agent input + envelope).
+
+    Raises:
+        typer.Exit: Code 2 when it is not a JSON object.
+    """
+    try:
+        body: Any = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as e:
+        exits.fail(f"{path} is not valid JSON ({type(e).__name__})", exits.USAGE)
+    if not isinstance(body, dict):
+        exits.fail(f"{path} must hold a JSON object", exits.USAGE)
+    return body  # pyright: ignore[reportUnknownVariableType]
 
 
 def submit(
     agent: Annotated[str, typer.Argument(help="Agent name, e.g. protocol-processor.")],
     file: Annotated[
-        Path | None, typer.Option("--file", exists=True, dir_okay=False, help="A document to upload and process.")
-    ] = None,
-    json_file: Annotated[
         Path | None,
-        typer.Option("--json", exists=True, dir_okay=False, help="A JSON request body (agent input + envelope)."),
+        typer.Option(
+            "--file", exists=True, dir_okay=False, help="A PDF to upload into your prefix (API key only) and process."
+        ),
     ] = None,
-    wait: Annotated[bool, typer.Option(help="Show progress until the job is done, then the result.")] = False,
+    input_file: InputOption = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait until the job ends, then print it; exit 0 on success, 1 if not.")
+    ] = False,
+    timeout: TimeoutOption = 600.0,
+    as_json: JsonOption = False,
     callback_url: Annotated[str | None, typer.Option(help="Callback URL for this job.")] = None,
     idempotency_key: Annotated[str | None, typer.Option(help="Idempotency-Key header.")] = None,
-    submit_url_: Annotated[str | None, typer.Option("--submit-url", help="Submit API base URL.")] = None,
-    api_url_: Annotated[str | None, typer.Option("--api-url", help="Status API base URL.")] = None,
-    api_key_: Annotated[str | None, typer.Option("--api-key", envvar="AGENTJOBS_API_KEY", help="API key.")] = None,
+    submit_url_: SubmitUrlOption = None,
+    api_url_: ApiUrlOption = None,
+    api_key_: ApiKeyOption = None,
 ) -> None:
-    """Submit a job: --file uploads a document into your prefix (API key only); --json sends a request body."""
-    if (file is None) == (json_file is None):
-        console.print("[red]give exactly one of --file or --json[/red]")
-        raise typer.Exit(2)
+    """Submit a job: --file uploads a document into your prefix (API key only); --input sends a JSON request.
+
+    A submission that fails after its --file upload removes the upload (DELETE /v1/uploads/{id}).
+
+    Exit codes: 0 accepted (with --wait: succeeded), 1 refused or the job failed, 2 usage,
+    3 --wait timed out, 4 the API did not answer.
+    """
+    from common.cli.api_client import call, error_line, wait_for_job
+    from common.cli.uploads import upload_file
+
+    if (file is None) == (input_file is None):
+        exits.fail("give exactly one of --file or --input", exits.USAGE)
     key = api_key(api_key_)
+    base = submit_url(submit_url_)
     body: dict[str, Any]
     uploaded: Uploaded | None = None
-    if json_file is not None:
-        try:
-            body = json.loads(json_file.read_text())
-        except ValueError as e:
-            console.print(f"[red]{json_file} is not valid JSON[/red]")
-            raise typer.Exit(2) from e
+    if input_file is not None:
+        body = read_request(input_file)
     else:
         assert file is not None
-        # Upload over HTTPS with the API key alone (POST /v1/uploads, then PUT to the signed URL).
-        uploaded = upload_file(submit_url(submit_url_), key, file)
+        uploaded = upload_file(base, key, file)
         body = {"file_uri": uploaded.file_uri}
     if callback_url:
         body["callback_url"] = callback_url
-    headers = {"Authorization": f"Bearer {key}"}
-    if idempotency_key:
-        headers["Idempotency-Key"] = idempotency_key
+    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
     try:
-        response = httpx.post(
-            f"{submit_url(submit_url_)}/v1/agents/{agent}/jobs", json=body, headers=headers, timeout=30
-        )
-    except httpx.HTTPError as e:
-        _forget(uploaded, key, submit_url_)
-        console.print(f"[red]could not reach the submit API: {type(e).__name__}[/red]")
-        raise typer.Exit(1) from e
-    answer: dict[str, Any] = (
-        response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
-    )
-    if response.status_code not in (200, 202):
-        _forget(uploaded, key, submit_url_)
-        error = answer.get("error", {})
-        console.print(f"[red]{response.status_code} {error.get('code')}: {error.get('message')}[/red]")
-        for item in error.get("errors", []):
-            console.print(f"  {item.get('field')}: {item.get('message')}")
-        raise typer.Exit(1)
+        code, answer = call("POST", f"{base}/v1/agents/{agent}/jobs", key, json=body, headers=headers)
+    except typer.Exit:
+        _forget(uploaded, base, key)
+        raise
+    if code not in (200, 202):
+        _forget(uploaded, base, key)
+        if as_json:
+            print_json(answer)
+            raise typer.Exit(exits.FAILED)
+        exits.fail(error_line(code, answer))
     job_id = answer["job_id"]
-    console.print(f"job {job_id} {answer['status']}  {answer['links']['self']}", highlight=False)
     if not wait:
+        if as_json:
+            print_json(answer)
+        else:
+            typer.echo(f"job {job_id} {answer['status']}  {answer['links']['self']}")
         return
-    status_base = api_url(api_url_)
-    started = time.monotonic()
-    job: dict[str, Any] = {}
-    with console.status("pending") as progress:
-        while True:
-            code, job = get_json(f"{status_base}/v1/jobs/{job_id}", key)
-            if code == 200:
-                progress.update(f"{job['status']} · attempt {job['attempts']} · {time.monotonic() - started:.1f} s")
-                if job["status"] in ("success", "failed", "cancelled", "deleted"):
-                    break
-            time.sleep(0.5)
-    print_job(job)
-    if job["status"] != "success":
-        raise typer.Exit(1)
+    exits.note(f"job {job_id} {answer['status']}  {answer['links']['self']}")
+    finish(wait_for_job(api_url(api_url_), key, job_id, timeout=timeout), as_json)

@@ -79,9 +79,14 @@ def start_process(
 
 
 def wait_http(
-    process: ManagedProcess, popen: subprocess.Popen[bytes] | None, url: str, *, timeout: float = 60.0
+    process: ManagedProcess,
+    popen: subprocess.Popen[bytes] | None,
+    url: str,
+    *,
+    timeout: float = 60.0,
+    expect_ok: bool = False,
 ) -> float:
-    """Wait until ``url`` answers any HTTP status.
+    """Wait until ``url`` answers any HTTP status (with ``expect_ok``: a 2xx, as ``/healthz`` does).
 
     Returns:
         Seconds waited.
@@ -97,11 +102,12 @@ def wait_http(
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback URL we built
                 return time.monotonic() - started
         except urllib.error.HTTPError:
-            return time.monotonic() - started
+            if not expect_ok:
+                return time.monotonic() - started
         except (urllib.error.URLError, OSError):
             pass
         if time.monotonic() - started > timeout:
-            raise StartupFailed(f"{process.name} was not ready after {timeout:.0f} s; see {process.log_path}")
+            raise StartupFailed(f"{process.name} did not answer {url} after {timeout:.0f} s; see {process.log_path}")
         time.sleep(0.1)
 
 

@@ -4,6 +4,8 @@ Parts:
 
 * Pub/Sub emulator and Firestore emulator (Google Cloud SDK components);
 * fake-gcs-server, publishing real GCS object notifications into the Pub/Sub emulator;
+* with ``traces``, a local trace UI (Arize Phoenix, :mod:`common.devstack.traces`) receiving the
+  functions' spans over OTLP;
 * the Cloud Tasks emulator (PyPI ``gcloud-tasks-emulator``, in its own locked tool environment
   because it pins an old protobuf, started through ``tools/tasks-emulator/serve.py`` so that it
   honours the queue's retry configuration and task-name dedup, as Cloud Tasks does);
@@ -116,7 +118,10 @@ class StackSettings:
         functions: Which functions to serve (``()`` for emulators only, as integration tests do).
         with_tasks: Start the Cloud Tasks emulator and the callbacks queue.
         sweep_every_seconds: How often the ticker publishes a sweep tick (s); 0 starts no ticker.
-        extra_env: Extra environment for the functions (e.g. model settings).
+        extra_env: Extra environment for the functions (e.g. model keys); not persisted.
+        model: ``AGENTJOBS_MODEL`` for the functions (``provider/model``; empty = offline); kept
+            in the stack's environment, so ``dev info`` shows it and restarts keep it.
+        traces: Also start the local trace UI and point the functions' OTLP exporter at it.
     """
 
     project: str = "agentjobs-dev"
@@ -125,6 +130,8 @@ class StackSettings:
     with_tasks: bool = True
     sweep_every_seconds: float = 5.0
     extra_env: Mapping[str, str] = field(default_factory=dict[str, str])
+    model: str = ""
+    traces: bool = False
 
 
 @dataclass(slots=True)
@@ -297,6 +304,12 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
         return process
 
     try:
+        trace_ui = None
+        if s.traces:  # first: it takes the longest to start (tens of seconds)
+            from common.devstack.traces import start_trace_ui
+
+            trace_ui, popens["traces"] = start_trace_ui(state_dir)
+            info.processes.append(trace_ui.process)
         ports = {name: free_port() for name in ("pubsub", "firestore", "storage", "tasks", *s.functions)}
         pubsub = launch(
             "pubsub",
@@ -336,6 +349,8 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
             "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{ports['storage']}",
             "AGENTJOBS_DEV_ALLOW_LOOPBACK_CALLBACKS": "1",
         }
+        if s.model:
+            info.env["AGENTJOBS_MODEL"] = s.model
         with info.client_env():
             from common.adapters import provisioning
 
@@ -376,13 +391,19 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
                 info.env["AGENTJOBS_PUBLIC_BASE_URL"] = function_urls["status"]
             if "notify" in function_urls:
                 info.env["AGENTJOBS_NOTIFY_URL"] = function_urls["notify"] + "/"
+            if trace_ui is not None:
+                from common.devstack.traces import wait_trace_ui
+
+                wait_trace_ui(trace_ui, popens["traces"])
+                info.endpoints["traces"] = trace_ui.ui_url
+                info.env |= trace_ui.function_env()
             function_env = {**info.env, **_LOCAL_SWEEP_ENV, **s.extra_env}
             function_waits: list[tuple[ManagedProcess, str]] = []
             for name in s.functions:
                 process = launch(name, _function_argv(name, ports[name]), ports[name], env=function_env)
                 function_waits.append((process, function_urls[name] + "/healthz"))
                 info.endpoints[name] = function_urls[name]
-            _wait_all(function_waits, popens, timeout=120)
+            _wait_all(function_waits, popens, timeout=120, expect_ok=True)  # every function answers /healthz
 
             if "run_agent" in function_urls:
                 for spec in SUBSCRIPTIONS:
@@ -442,7 +463,7 @@ def restart_function(
         env={**info.env, **_LOCAL_SWEEP_ENV, **(extra_env or {})},
         cwd=PROJECT_ROOT,
     )
-    wait_http(process, popen, f"http://127.0.0.1:{old.port}/healthz", timeout=120)
+    wait_http(process, popen, f"http://127.0.0.1:{old.port}/healthz", timeout=120, expect_ok=True)
     info.processes[info.processes.index(old)] = process
     _write_state(info.state_dir, info)
     return process
@@ -487,8 +508,12 @@ def _wait_all(
     waits: list[tuple[ManagedProcess, str]],
     popens: Mapping[str, subprocess.Popen[bytes]],
     timeout: float = 90.0,
+    *,
+    expect_ok: bool = False,
 ) -> None:
     with ThreadPoolExecutor(max_workers=max(1, len(waits))) as pool:
-        futures = [pool.submit(wait_http, p, popens.get(p.name), url, timeout=timeout) for p, url in waits]
+        futures = [
+            pool.submit(wait_http, p, popens.get(p.name), url, timeout=timeout, expect_ok=expect_ok) for p, url in waits
+        ]
         for future in futures:
             future.result()

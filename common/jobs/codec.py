@@ -9,13 +9,29 @@ defaults so older documents stay readable too.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
 from common.costs.models import Cost, PriceOverride
-from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobError, JobStatus, ModelCall, Source, Usage
+from common.jobs.models import (
+    CallbackAttempt,
+    CallbackStatus,
+    Job,
+    JobError,
+    JobStatus,
+    JobTrace,
+    ModelCall,
+    Source,
+    StageTiming,
+    Usage,
+)
+from common.judges.feedback import Feedback
+from common.judges.models import Judgement, Quality
+from common.plans.codec import plan_from_doc, plan_to_doc
 from common.tenants.models import ApiKey, Tenant, WebhookSecret
+
+_UNKNOWN_ISSUE_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 __all__ = [
     "api_key_from_doc",
@@ -25,13 +41,18 @@ __all__ = [
     "cost_to_doc",
     "error_from_doc",
     "error_to_doc",
+    "feedback_to_doc",
     "job_from_doc",
     "job_to_doc",
+    "judgement_from_doc",
+    "judgement_to_doc",
     "model_call_to_doc",
     "price_override_from_doc",
     "price_override_to_doc",
     "tenant_from_doc",
     "tenant_to_doc",
+    "trace_from_doc",
+    "trace_to_doc",
 ]
 
 
@@ -68,7 +89,81 @@ def job_to_doc(job: Job) -> dict[str, Any]:
         "deleted_at": job.deleted_at,
         "cancel_requested_at": job.cancel_requested_at,
         "retries": job.retries,
+        "judgements": [judgement_to_doc(j) for j in job.judgements],
+        "quality": None if job.quality is None else job.quality.value,
+        "feedback": [feedback_to_doc(f) for f in job.feedback],
+        "trace": None if job.trace is None else trace_to_doc(job.trace),
     }
+
+
+def feedback_to_doc(feedback: Feedback) -> dict[str, Any]:
+    """One reviewer's feedback as stored in the job's ``feedback`` array (codes only)."""
+    return {
+        "verdict": feedback.verdict,
+        "at": feedback.at,
+        "field": feedback.field,
+        "comment_code": feedback.comment_code,
+        "quality": feedback.quality,
+    }
+
+
+def judgement_to_doc(judgement: Judgement) -> dict[str, Any]:
+    """One judge's verdict as stored in the job's ``judgements`` array (``pass`` as in the API)."""
+    doc: dict[str, Any] = {
+        "judge": judgement.judge,
+        "version": judgement.version,
+        "pass": judgement.passed,
+        "score": judgement.score,
+        "reason_code": judgement.reason_code,
+        "reason": judgement.reason,
+        "at": judgement.at,
+    }
+    if judgement.model is not None:
+        doc["model"] = judgement.model
+    if judgement.usage is not None:
+        doc["usage"] = _usage_to_doc(judgement.usage)
+    if judgement.cost is not None:
+        doc["cost"] = cost_to_doc(judgement.cost)
+    return doc
+
+
+def judgement_from_doc(doc: dict[str, Any]) -> Judgement:
+    """Inverse of :func:`judgement_to_doc`."""
+    usage = cast(dict[str, Any] | None, doc.get("usage"))
+    cost = cast(dict[str, Any] | None, doc.get("cost"))
+    passed = doc.get("pass")
+    return Judgement(
+        judge=str(doc.get("judge", "")),
+        version=str(doc.get("version", "")),
+        passed=None if passed is None else bool(passed),
+        score=float(doc.get("score", 0.0)),
+        reason_code=str(doc.get("reason_code", "")),
+        reason=str(doc.get("reason", "")),
+        at=cast(datetime, doc["at"]),
+        model=doc.get("model"),
+        usage=None if usage is None else _usage_from_doc(usage),
+        cost=None if cost is None else cost_from_doc(cost),
+    )
+
+
+def trace_to_doc(trace: JobTrace) -> dict[str, Any]:
+    """``{"trace_id", "stages": [{"name", "start_s", "seconds"}]}``."""
+    return {
+        "trace_id": trace.trace_id,
+        "stages": [{"name": s.name, "start_s": s.start_s, "seconds": s.seconds} for s in trace.stages],
+    }
+
+
+def trace_from_doc(doc: dict[str, Any]) -> JobTrace:
+    """Inverse of :func:`trace_to_doc`."""
+    stages = cast(list[dict[str, Any]], doc.get("stages") or [])
+    return JobTrace(
+        trace_id=str(doc.get("trace_id", "")),
+        stages=tuple(
+            StageTiming(str(s.get("name", "")), float(s.get("start_s", 0.0)), float(s.get("seconds", 0.0)))
+            for s in stages
+        ),
+    )
 
 
 def error_to_doc(error: JobError | None) -> dict[str, Any] | None:
@@ -226,6 +321,7 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
     error = cast(dict[str, Any] | None, doc.get("error"))
     usage = cast(dict[str, Any] | None, doc.get("usage"))
     cost = cast(dict[str, Any] | None, doc.get("cost"))
+    trace = cast(dict[str, Any] | None, doc.get("trace"))
     callbacks = cast(list[dict[str, Any]], doc.get("callbacks") or [])
     return Job(
         job_id=doc["job_id"],
@@ -267,6 +363,19 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
         deleted_at=doc.get("deleted_at"),
         cancel_requested_at=doc.get("cancel_requested_at"),
         retries=int(doc.get("retries", 0)),
+        judgements=tuple(judgement_from_doc(j) for j in cast(list[dict[str, Any]], doc.get("judgements") or [])),
+        quality=Quality(doc["quality"]) if doc.get("quality") else None,
+        feedback=tuple(
+            Feedback(
+                verdict=f.get("verdict", "partial"),
+                at=f["at"],
+                field=f.get("field"),
+                comment_code=f.get("comment_code"),
+                quality=f.get("quality"),
+            )
+            for f in cast(list[dict[str, Any]], doc.get("feedback") or [])
+        ),
+        trace=None if trace is None else trace_from_doc(trace),
     )
 
 
@@ -285,6 +394,7 @@ def tenant_to_doc(tenant: Tenant) -> dict[str, Any]:
         "active": tenant.active,
         "price_overrides": [price_override_to_doc(o) for o in tenant.price_overrides],
         "retention_days": tenant.retention_days,
+        "plan": None if tenant.plan is None else plan_to_doc(tenant.plan),
     }
 
 
@@ -310,6 +420,7 @@ def tenant_from_doc(doc: dict[str, Any]) -> Tenant:
             price_override_from_doc(o) for o in cast(list[dict[str, Any]], doc.get("price_overrides") or [])
         ),
         retention_days=int(retention) if isinstance(retention, int) else None,
+        plan=None if doc.get("plan") is None else plan_from_doc(doc["plan"]),
     )
 
 
@@ -319,5 +430,9 @@ def api_key_to_doc(key: ApiKey) -> dict[str, Any]:
 
 
 def api_key_from_doc(doc: dict[str, Any]) -> ApiKey:
-    """Inverse of :func:`api_key_to_doc`."""
-    return ApiKey(str(doc.get("tenant_id", "")), doc["created_at"], doc.get("expires_at"))
+    """Inverse of :func:`api_key_to_doc`.
+
+    A document written before keys carried an issue time (or by hand) decodes with the Unix
+    epoch as ``created_at``, so that authenticating with it never fails on a missing field.
+    """
+    return ApiKey(str(doc.get("tenant_id", "")), doc.get("created_at") or _UNKNOWN_ISSUE_TIME, doc.get("expires_at"))

@@ -35,12 +35,16 @@ redelivery can run it again. An error that ends a job for a reason of its own
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common.errors import Conflict
 from common.jobs.models import CallbackStatus, Job, JobError, JobStatus, Source, Usage
+
+if TYPE_CHECKING:
+    from common.costs.models import Cost
+    from common.judges.models import Judgement, Quality
 
 __all__ = [
     "ATTEMPTS_EXHAUSTED",
@@ -226,6 +230,9 @@ def complete(
     timings: Mapping[str, float] | None = None,
     model: str | None = None,
     usage: Usage | None = None,
+    judgements: Sequence[Judgement] = (),
+    quality: Quality | None = None,
+    cost: Cost | None = None,
 ) -> Job:
     """``running -> success`` with the agent's output.
 
@@ -238,6 +245,9 @@ def complete(
         timings: Stage durations in seconds, merged into the job's timings.
         model: The ``provider/model`` used, if any.
         usage: Token usage, if a model was called.
+        judgements: The judges' verdicts on the output (:mod:`common.judges`).
+        quality: What the judges made of it; ``None`` when not judged.
+        cost: The priced usage (:func:`common.costs.price_job`), if a model was called.
 
     Returns:
         The finished job.
@@ -255,7 +265,10 @@ def complete(
         timings={**job.timings, **(timings or {})},
         model=model or job.model,
         usage=usage,
+        cost=cost,
         error=None,
+        judgements=tuple(judgements),
+        quality=quality,
     )
 
 
@@ -318,8 +331,16 @@ def give_up(job: Job, *, now: datetime, error: JobError) -> Job:
     return _finish(job, now=now, status=JobStatus.FAILED, error=JobError(error.code, error.message, cause=job.error))
 
 
-def release(job: Job, *, token: str, now: datetime, error: JobError) -> Job:
+def release(job: Job, *, token: str, now: datetime, error: JobError, refund_attempt: bool = False) -> Job:
     """``running -> pending`` after a transient error, so the next delivery retries at once.
+
+    Args:
+        job: The job as stored.
+        token: The lease token of the attempt.
+        now: Current time (UTC).
+        error: Why the attempt stopped.
+        refund_attempt: The attempt does not count towards ``max_attempts`` (a rate limit
+            stopped it before or between model calls: being throttled is no failure of the job).
 
     Raises:
         LeaseLost: The token does not hold the job's lease any more.
@@ -331,6 +352,7 @@ def release(job: Job, *, token: str, now: datetime, error: JobError) -> Job:
         lease_token=None,
         lease_expires_at=None,
         error=error,
+        attempts=max(0, job.attempts - 1) if refund_attempt else job.attempts,
     )
 
 
@@ -371,7 +393,7 @@ def retry(job: Job, *, now: datetime, max_attempts: int) -> Job:
     """``failed -> pending``: a client re-runs a failed job as a new attempt.
 
     The job keeps its input, attempts and the last error (shown until the next attempt ends);
-    its result, callback state and callback log start afresh, and ``retries`` counts the retry
+    its result, usage, cost, trace, callback state and callback log start afresh, and ``retries`` counts the retry
     so the next outcome is a new callback event.
 
     Args:
@@ -398,6 +420,10 @@ def retry(job: Job, *, now: datetime, max_attempts: int) -> Job:
         callback_error=None,
         callback_updated_at=None,
         cancel_requested_at=None,
+        # The failed run's usage was counted when it failed: the next run reports its own.
+        usage=None,
+        cost=None,
+        trace=None,
         retries=job.retries + 1,
     )
 

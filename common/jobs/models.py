@@ -15,8 +15,21 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from common.costs.models import Cost
+    from common.judges.feedback import Feedback
+    from common.judges.models import Judgement, Quality
 
-__all__ = ["CallbackAttempt", "CallbackStatus", "Job", "JobError", "JobStatus", "ModelCall", "Source", "Usage"]
+__all__ = [
+    "CallbackAttempt",
+    "CallbackStatus",
+    "Job",
+    "JobError",
+    "JobStatus",
+    "JobTrace",
+    "ModelCall",
+    "Source",
+    "StageTiming",
+    "Usage",
+]
 
 
 class JobStatus(StrEnum):
@@ -174,6 +187,38 @@ class CallbackAttempt:
 
 
 @dataclass(frozen=True, slots=True)
+class StageTiming:
+    """One stage of a job's last attempt, for the stage timeline (``agentjobs jobs trace``).
+
+    Attributes:
+        name: Stage name, e.g. ``download`` or ``extract_text``.
+        start_s: When it started, counted from the attempt's ``started_at`` (s).
+        seconds: How long it took (s).
+    """
+
+    name: str
+    start_s: float
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class JobTrace:
+    """Where a job's telemetry is: its trace id and the stage timeline of its last attempt.
+
+    Written with the job's completion (no extra write), so the timeline is readable without a
+    trace backend; model calls come from ``Usage.model_calls`` (request time and duration).
+
+    Attributes:
+        trace_id: The W3C trace id of the attempt (32 hex digits), as exported to Sentry and
+            OTLP backends when they are configured.
+        stages: Stages in the order they ended.
+    """
+
+    trace_id: str
+    stages: tuple[StageTiming, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
     """A job and everything the system knows about its progress.
 
@@ -216,6 +261,12 @@ class Job:
             ``cancelled``.
         retries: How many times the client re-ran the job after it failed
             (``POST /v1/jobs/{id}:retry``); distinguishes each outcome's callback event.
+        judgements: The judges' verdicts on a successful job's output (:mod:`common.judges`),
+            stored with the result in the same write.
+        quality: ``passed``, ``flagged`` or ``not_judged`` for a judged successful job; ``None``
+            otherwise. The status stays ``success`` whatever the quality.
+        feedback: Reviewers' feedback on the output (:mod:`common.judges.feedback`), oldest first.
+        trace: Trace id and stage timeline of the attempt that finished the job, if it ran.
         revision: The store's version of this record (opaque), for conditional writes; not
             stored in the record itself.
     """
@@ -250,6 +301,10 @@ class Job:
     deleted_at: datetime | None = None
     cancel_requested_at: datetime | None = None
     retries: int = 0
+    judgements: tuple[Judgement, ...] = ()
+    quality: Quality | None = None
+    feedback: tuple[Feedback, ...] = ()
+    trace: JobTrace | None = None
     revision: str | None = None
 
     def replace(self, **changes: Any) -> Job:

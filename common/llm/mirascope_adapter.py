@@ -41,6 +41,7 @@ from common.config import Settings
 from common.costs.model_ids import split_model_id
 from common.errors import AgentJobsError, PermanentError, TransientError
 from common.jobs.models import ModelCall
+from common.llm.gate import current_gate
 from common.llm.port import Generation, OutputCheck, OutputRejected
 from common.telemetry.allowlist import is_safe_text
 from common.telemetry.log import log
@@ -82,6 +83,7 @@ _GEN_AI_PROVIDER = {
     "azure": "azure.ai.openai",
 }
 _ATTEMPTS = 2  # the first call, then one retry when the output is invalid
+_THROTTLED_RETRIES = 3  # provider 429s absorbed by the job's gate (short waits) before giving up
 
 
 class ModelRateLimited(TransientError):
@@ -208,8 +210,9 @@ class MirascopeModel:
         messages: list[Message] = [llm.messages.system(system), llm.messages.user(prompt)]
         calls: list[ModelCall] = []
         problem = _InvalidOutput("no attempt made")
+        input_tokens = -(-(len(system) + len(prompt)) // 4)
         for attempt in range(1, _ATTEMPTS + 1):
-            response, call = self._call(provider, model, messages, fmt, attempt)
+            response, call = self._gated_call(provider, model, messages, fmt, attempt, input_tokens=input_tokens)
             calls.append(call)
             try:
                 parsed: T = response.parse()
@@ -231,9 +234,28 @@ class MirascopeModel:
                 )
             log("model.output_invalid", severity="WARNING", model=model, attempt=attempt, reason=str(problem))
             messages = [*response.messages, llm.messages.user(correction)]
+            input_tokens += call.output_tokens + -(-len(correction) // 4)
         raise ModelOutputInvalid(
             f"the model's output did not match the requested schema after {_ATTEMPTS} attempts"
         ) from problem
+
+    def _gated_call(
+        self, provider: Provider, model: str, messages: Sequence[Message], fmt: Any, attempt: int, *, input_tokens: int
+    ) -> tuple[Response[Any], ModelCall]:
+        """:meth:`_call` behind the job's gate (:mod:`common.llm.gate`): rate limits, provider 429s fed back."""
+        gate = current_gate()
+        if gate is None:
+            return self._call(provider, model, messages, fmt, attempt)
+        for throttled in range(_THROTTLED_RETRIES + 1):
+            gate.before_call(model=model, input_tokens=input_tokens)
+            try:
+                return self._call(provider, model, messages, fmt, attempt)
+            except ModelRateLimited as e:
+                retry_after = e.details.get("retry_after_seconds")
+                gate.provider_throttled(model=model, retry_after_seconds=retry_after)
+                if throttled == _THROTTLED_RETRIES:
+                    raise
+        raise AssertionError("unreachable")
 
     def _call(
         self, provider: Provider, model: str, messages: Sequence[Message], fmt: Any, attempt: int
@@ -368,7 +390,11 @@ def _translate(error: Exception) -> AgentJobsError:
 
     name = type(error).__name__
     if isinstance(error, llm.RateLimitError):
-        return ModelRateLimited("the model provider is rate limiting requests (HTTP 429)")
+        retry_after = _retry_after(error)
+        return ModelRateLimited(
+            "the model provider is rate limiting requests (HTTP 429)",
+            details={} if retry_after is None else {"retry_after_seconds": retry_after},
+        )
     if isinstance(error, llm.TimeoutError):
         return ModelTimeout("the model call timed out")
     if isinstance(error, (llm.ServerError, llm.ConnectionError)):
@@ -395,6 +421,23 @@ def _translate(error: Exception) -> AgentJobsError:
         )
     # ResponseValidationError and unknown provider errors: a malformed answer, worth retrying.
     return ModelUnavailable(f"the model call failed ({name})")
+
+
+def _retry_after(error: Exception) -> float | None:
+    """The provider's ``retry-after-ms`` or ``retry-after`` (delay in seconds) of a 429, if it sent one."""
+    response = getattr(getattr(error, "original_exception", None), "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        try:
+            value = float(raw) * scale if raw is not None else None
+        except (TypeError, ValueError):
+            value = None  # an HTTP-date: the limiter's default back-off applies
+        if value is not None and 0 <= value < 86_400:
+            return value
+    return None
 
 
 def _summarise(error: Exception) -> str:

@@ -23,6 +23,7 @@ __all__ = [
     "ObjectFinalized",
     "Rejected",
     "SweepTick",
+    "traceparent_of",
 ]
 
 
@@ -54,6 +55,8 @@ class JobQueued:
     tenant_id: str
     job_id: str
     event_id: str
+    traceparent: str | None = None
+    """The W3C ``traceparent`` the message carried (valid), continuing the job's trace."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ class JobRequest:
         idempotency_key: Optional key (printable ASCII, ≤ 255); the message id is used when absent.
         metadata: Optional caller labels (≤ 32 keys of the label grammar, values ≤ 512 chars).
         model: Optional ``provider/model`` override (bounded; must be on the tenant's allow-list).
+        traceparent: The W3C ``traceparent`` attribute, when the upstream system sent a valid one.
     """
 
     tenant_id: str
@@ -79,6 +83,7 @@ class JobRequest:
     idempotency_key: str | None = None
     metadata: dict[str, str] = field(default_factory=dict[str, str])
     model: str | None = None
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,3 +156,9 @@ class DeadLettered:
 
 
 Delivery = ObjectFinalized | JobQueued | JobRequest | InvalidJobRequest | SweepTick | Rejected | Ignored | DeadLettered
+
+
+def traceparent_of(delivery: Delivery) -> str | None:
+    """The W3C ``traceparent`` a delivery carried (a dead-lettered one's original's), or ``None``."""
+    inner = delivery.original if isinstance(delivery, DeadLettered) else delivery
+    return inner.traceparent if isinstance(inner, JobQueued | JobRequest) else None

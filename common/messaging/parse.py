@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -54,6 +55,7 @@ from common.messaging.deliveries import (
     Rejected,
     SweepTick,
 )
+from common.telemetry.context import TRACEPARENT, parse_traceparent
 from common.topology import DEAD_LETTER_PATH
 
 __all__ = [
@@ -211,11 +213,18 @@ def _pubsub_message(message: Mapping[str, Any], fallback_id: str, max_input_byte
         return _object_finalized(_object(resource), attributes, message_id)
 
     kind = attributes.get("kind")
-    if kind == JOB_QUEUED_KIND:
-        return _job_queued(data, message_id)
     if kind == SWEEP_KIND:
         return SweepTick(message_id)
-    return _job_request(attributes, tenant_id, data, message_id, max_input_bytes)
+    delivery = (
+        _job_queued(data, message_id)
+        if kind == JOB_QUEUED_KIND
+        else _job_request(attributes, tenant_id, data, message_id, max_input_bytes)
+    )
+    traceparent = attributes.get(TRACEPARENT)
+    if isinstance(delivery, JobQueued | JobRequest) and parse_traceparent(traceparent) is not None:
+        # Only a valid W3C value is kept: the attribute is client-controlled on the requests topic.
+        return dataclasses.replace(delivery, traceparent=traceparent)
+    return delivery
 
 
 def _job_queued(data: bytes, message_id: str) -> Delivery:

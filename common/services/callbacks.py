@@ -17,6 +17,7 @@ import hashlib
 
 from common.errors import TransientError
 from common.jobs.models import CallbackStatus, Job, JobStatus
+from common.judges.models import Quality
 from common.ports import TaskQueue
 from common.telemetry.log import log
 from common.webhooks.url_policy import check_callback_url
@@ -24,11 +25,18 @@ from common.webhooks.url_policy import check_callback_url
 __all__ = ["CallbackScheduler", "callback_event", "callback_task_id"]
 
 
-def callback_event(status: JobStatus) -> str:
-    """The event type for a terminal status: ``job.completed``, ``job.cancelled`` or ``job.failed``."""
-    if status is JobStatus.SUCCESS:
-        return "job.completed"
-    return "job.cancelled" if status is JobStatus.CANCELLED else "job.failed"
+def callback_event(status: JobStatus, quality: Quality | None = None) -> str:
+    """The event type of a finished job: ``job.completed``, ``job.flagged``, ``job.cancelled`` or ``job.failed``.
+
+    A successful job that a judge flagged (:mod:`common.judges`) sends ``job.flagged``
+    *instead of* ``job.completed``: one event per job, whose type says whether the output can be
+    used as is. Its status is still ``success``.
+    """
+    if status is JobStatus.CANCELLED:
+        return "job.cancelled"
+    if status is not JobStatus.SUCCESS:
+        return "job.failed"
+    return "job.flagged" if quality is Quality.FLAGGED else "job.completed"
 
 
 def callback_task_id(tenant_id: str, job_id: str, event: str, round_: str = "") -> str:
@@ -79,7 +87,7 @@ class CallbackScheduler:
             return False
         if job.callback_status not in (CallbackStatus.PENDING, CallbackStatus.FAILING):
             return False
-        event = callback_event(job.status)
+        event = callback_event(job.status, job.quality)
         # A retried job's next outcome is a new event: its task must not collide with the first's.
         task_id = callback_task_id(
             job.tenant_id, job.job_id, event, f"{round_}r{job.retries}" if job.retries else round_

@@ -8,8 +8,10 @@ both end here. Orchestration only; the state machine is :mod:`common.jobs.lifecy
 Guarantees, whatever the agent or our own code does:
 
 * a job this attempt holds ends ``success`` or ``failed``, or is released to ``pending`` with the
-  attempt counted (transient errors); an unexpected exception anywhere, including while storing
-  the result, fails the job with ``internal_error`` instead of escaping;
+  attempt counted (transient errors; not counted when a rate limit stopped it, ``rate_limited``
+  or the provider's ``model_rate_limited``: being throttled is no failure of the job); an
+  unexpected exception anywhere, including while storing the result, fails the job with
+  ``internal_error`` instead of escaping;
 * if the process dies, the heartbeat stops, the lease (:attr:`Settings.lease_seconds`) expires,
   and the sweeper requeues the job, which the next claim takes over with the attempt counted;
 * a second delivery of a job whose lease is live is acked (``in_progress``) without touching it,
@@ -23,23 +25,32 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
+from common import telemetry
 from common.agents.base import Agent, AgentResult
 from common.agents.input_errors import invalid_input
 from common.agents.registry import load_agent
 from common.boundary.text import scrub_unencodable
 from common.config import Settings
+from common.costs.models import Cost, PriceOverride
+from common.costs.pricing import price_job
 from common.errors import AgentJobsError, PermanentError, TransientError
 from common.jobs import lifecycle
-from common.jobs.models import Job, JobError
+from common.jobs.models import Job, JobError, JobTrace, StageTiming, Usage
+from common.llm.gate import gated
 from common.ports import BlobStore, Clock, JobStore
 from common.services.callbacks import CallbackScheduler
+from common.services.job_telemetry import job_claimed, job_finished
+from common.services.judging import JobJudging
 from common.telemetry.log import log, where
+
+if TYPE_CHECKING:
+    from common.plans.runtime import PlanRuntime
 
 __all__ = ["JobExecutor", "RunDeadlineExceeded", "RunOutcome"]
 
@@ -148,16 +159,37 @@ class _RunContext:
     max_document_bytes: int
     lease: _Lease
     timings: dict[str, float] = field(default_factory=dict[str, float])
+    stages: list[StageTiming] = field(default_factory=list[StageTiming])
+    started: float = field(default_factory=time.perf_counter)
 
     def read_document(self, uri: str, *, generation: int | None = None) -> bytes:
         started = time.perf_counter()
         data = self.blobs.read(uri, max_bytes=self.max_document_bytes, generation=generation)
+        self._expire_with_job(uri, generation)
         self.record_stage("download", time.perf_counter() - started)
         return data
 
+    def _expire_with_job(self, uri: str, generation: int | None) -> None:
+        # The bucket's lifecycle deletes an input at its customTime; without one, only the
+        # deployment-wide age ceiling does, later than a shorter tenant retention.
+        expires_at = self.lease.job.expires_at
+        if expires_at is None:
+            return
+        try:
+            self.blobs.set_expiry(uri, expires_at, generation=generation)
+        except AgentJobsError as e:  # best effort: the age ceiling still deletes the object
+            log("blob.expiry_not_set", severity="WARNING", job_id=self.job_id, code=e.code)
+
     def record_stage(self, name: str, seconds: float) -> None:
         self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 6)
+        start = time.perf_counter() - seconds - self.started
+        self.stages.append(StageTiming(name, round(max(0.0, start), 6), round(seconds, 6)))
+        telemetry.get().record_stage(name, seconds)
         self.checkpoint()
+
+    def trace(self) -> JobTrace:
+        """The stage timeline for the completion write, under the delivery's trace id."""
+        return JobTrace(trace_id=telemetry.get().trace_id or "", stages=tuple(self.stages))
 
     def checkpoint(self) -> None:
         """Stop the agent between stages when its attempt can no longer succeed.
@@ -187,6 +219,12 @@ class JobExecutor:
         clock: Current UTC time.
         callbacks: Enqueues callback deliveries when jobs finish; ``None`` disables callbacks.
         agents: Agent lookup (defaults to the registry; tests may pass their own).
+        plans: Usage plans (:mod:`common.plans.runtime`): rate limits at each model call, and
+            the settlement of a job's budget reservation when it ends; ``None`` for neither.
+        prices_for: A tenant's price overrides (``Tenant.price_overrides``), asked only when a
+            job made model calls; ``None``: list prices only.
+        judging: Judges successful outputs before the completion write (default: the
+            deterministic judges, and the LLM judge where settings configure one).
     """
 
     def __init__(
@@ -197,12 +235,18 @@ class JobExecutor:
         clock: Clock,
         callbacks: CallbackScheduler | None = None,
         agents: Callable[[str], Agent] = load_agent,
+        plans: PlanRuntime | None = None,
+        prices_for: Callable[[str], Sequence[PriceOverride]] | None = None,
+        judging: JobJudging | None = None,
     ):
+        self._plans = plans
         self._settings = settings
         self._blobs_for = blobs_for
         self._clock = clock
         self._callbacks = callbacks
         self._agents = agents
+        self._prices_for = prices_for
+        self._judging = judging or JobJudging(settings=settings, clock=clock)
 
     def execute(self, store: JobStore, job_id: str) -> RunOutcome:
         """Claim the job and, if this call holds its lease, run it to one stored outcome.
@@ -228,6 +272,7 @@ class JobExecutor:
         claimed = store.update(job_id, claim)
         if claimed.status.terminal:
             if seen and not seen[-1].status.terminal:  # this claim ended the job (attempts used up, or cancelled)
+                job_claimed(claimed, model=claimed.model or s.model_for(claimed.agent), max_attempts=s.max_attempts)
                 self._finished(claimed)
                 code = claimed.error.code if claimed.error is not None else "job_cancelled"
                 return RunOutcome("ran", claimed.job_id, claimed.status.value, code)
@@ -243,11 +288,13 @@ class JobExecutor:
 
     def _attempt(self, store: JobStore, job: Job, token: str) -> RunOutcome:
         log("job.started", tenant_id=job.tenant_id, job_id=job.job_id, agent=job.agent, attempt=job.attempts)
+        model = job.model or self._settings.model_for(job.agent)
+        job_claimed(job, model=model, max_attempts=self._settings.max_attempts)
         lease = _Lease(store, job, token, settings=self._settings, clock=self._clock)
         ctx = _RunContext(
             tenant_id=job.tenant_id,
             job_id=job.job_id,
-            model=job.model or self._settings.model_for(job.agent),
+            model=model,
             blobs=self._blobs_for(job.tenant_id),
             max_document_bytes=self._settings.max_document_bytes,
             lease=lease,
@@ -257,7 +304,8 @@ class JobExecutor:
         lease.start()
         started = time.perf_counter()
         try:
-            result = self._run_agent(job, ctx)
+            with gated(self._plans.gate(job) if self._plans is not None else None):
+                result = self._run_agent(job, ctx)
             ctx.timings["run"] = round(time.perf_counter() - started, 6)
             return self._succeed(lease, token, result, ctx)
         except TransientError as e:
@@ -266,16 +314,17 @@ class JobExecutor:
             raise
         except lifecycle.Cancelled:
             ctx.timings.setdefault("run", round(time.perf_counter() - started, 6))
-            return self._stop_cancelled(lease, token, ctx.timings)
+            return self._stop_cancelled(lease, token, ctx)
         except lifecycle.LeaseLost:
             log("job.lease_lost", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id)
             return RunOutcome("ran", job.job_id, None, "lease_lost")
         except AgentJobsError as e:
             ctx.timings.setdefault("run", round(time.perf_counter() - started, 6))
-            return self._fail(lease, token, e, ctx.timings)
+            return self._fail(lease, token, e, ctx.timings, ctx)
         except Exception as e:
             # A bug of ours outside the agent (the agent's own crashes are mapped in _run_agent),
             # e.g. while encoding or storing the result. Retrying would repeat it: fail the job.
+            telemetry.get().report(e, final_attempt=True)  # a bug: one Sentry issue
             log(
                 "job.internal_error",
                 severity="ERROR",
@@ -285,7 +334,7 @@ class JobExecutor:
                 where=where(e),
             )
             error = PermanentError(f"internal error while running the job ({type(e).__name__})", code="internal_error")
-            return self._fail(lease, token, error, ctx.timings)
+            return self._fail(lease, token, error, ctx.timings, ctx)
         finally:
             lease.stop()
 
@@ -302,6 +351,7 @@ class JobExecutor:
         except Exception as e:
             # An unexpected exception inside an agent is almost always deterministic (a parser
             # bug on this input); retrying would loop, so the job fails with a clear code.
+            telemetry.get().report(e, final_attempt=True)  # a bug: one Sentry issue, tagged with the job
             log(
                 "agent.crashed",
                 severity="ERROR",
@@ -314,29 +364,44 @@ class JobExecutor:
 
     def _succeed(self, lease: _Lease, token: str, result: AgentResult, ctx: _RunContext) -> RunOutcome:
         job = lease.job
+        # Judged under the lease, before the completion write that stores the verdicts and the
+        # callback that announces them (issue 9).
+        started = time.perf_counter()
+        payload = self._agents(job.agent).input_model.model_validate(job.input)
+        judgements, quality = self._judging.judge(job, payload, result)
+        ctx.timings["judge"] = round(time.perf_counter() - started, 6)
         # Text from documents may hold unpaired surrogates (a PDF's ToUnicode map can yield
         # U+D800); they cannot be stored as UTF-8, so they become U+FFFD.
         output: dict[str, Any] = scrub_unencodable(result.output.model_dump(mode="json"))
         encoded = json.dumps(output, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         inline: dict[str, Any] | None = output
         result_ref: str | None = None
-        if len(encoded) > self._settings.inline_result_bytes:
-            stored = ctx.blobs.write(f"results/{job.job_id}.json", encoded, content_type="application/json")
-            result_ref, inline = stored.uri, None
-        lease.stop()
-        finished = lease.write(
-            lambda j: lifecycle.complete(
-                j,
-                token=token,
-                now=self._clock(),
-                result=inline,
-                result_ref=result_ref,
-                timings=ctx.timings,
-                model=result.model,
-                usage=result.usage,
+        trace = ctx.trace()
+        with telemetry.get().stage("store"):
+            if len(encoded) > self._settings.inline_result_bytes:
+                stored = ctx.blobs.write(
+                    f"results/{job.job_id}.json", encoded, content_type="application/json", expires_at=job.expires_at
+                )
+                result_ref, inline = stored.uri, None
+            cost = self._price(job, result.usage)
+            lease.stop()
+            finished = lease.write(
+                lambda j: lifecycle.complete(
+                    j,
+                    token=token,
+                    now=self._clock(),
+                    result=inline,
+                    result_ref=result_ref,
+                    timings=ctx.timings,
+                    model=result.model,
+                    usage=result.usage,
+                    cost=cost,
+                    judgements=judgements,
+                    quality=quality,
+                ).replace(trace=trace)
             )
-        )
         self._finished(finished)
+        self._judging.report(finished)
         log(
             "job.succeeded",
             tenant_id=job.tenant_id,
@@ -348,13 +413,41 @@ class JobExecutor:
         )
         return RunOutcome("ran", job.job_id, finished.status.value)
 
-    def _fail(self, lease: _Lease, token: str, error: AgentJobsError, timings: dict[str, float]) -> RunOutcome:
+    def _price(self, job: Job, usage: Usage | None) -> Cost | None:
+        """The job's cost at each call's request time, with the tenant's overrides; ``None`` without calls.
+
+        Pricing never fails a finished job: should it raise, the job is stored without a cost
+        (its calls then count as unpriced, never $0) and the failure is logged.
+        """
+        if usage is None or not usage.model_calls:
+            return None
+        try:
+            overrides = self._prices_for(job.tenant_id) if self._prices_for is not None else ()
+            return price_job(usage.model_calls, overrides, now=self._clock())
+        except Exception as e:
+            log(
+                "job.pricing_failed",
+                severity="WARNING",
+                tenant_id=job.tenant_id,
+                job_id=job.job_id,
+                error_type=type(e).__name__,
+                where=where(e),
+            )
+            return None
+
+    def _fail(
+        self, lease: _Lease, token: str, error: AgentJobsError, timings: dict[str, float], ctx: _RunContext
+    ) -> RunOutcome:
         lease.stop()
         job = lease.job
+        trace = ctx.trace()
         try:
-            finished = lease.write(
-                lambda j: lifecycle.fail(j, token=token, now=self._clock(), error=_job_error(error), timings=timings)
-            )
+            with telemetry.get().stage("store"):
+                finished = lease.write(
+                    lambda j: lifecycle.fail(
+                        j, token=token, now=self._clock(), error=_job_error(error), timings=timings
+                    ).replace(trace=trace)
+                )
         except lifecycle.LeaseLost:
             log("job.lease_lost", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id)
             return RunOutcome("ran", job.job_id, None, "lease_lost")
@@ -362,13 +455,17 @@ class JobExecutor:
         log("job.failed", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id, code=error.error_code)
         return RunOutcome("ran", job.job_id, finished.status.value, error.error_code)
 
-    def _stop_cancelled(self, lease: _Lease, token: str, timings: dict[str, float]) -> RunOutcome:
+    def _stop_cancelled(self, lease: _Lease, token: str, ctx: _RunContext) -> RunOutcome:
         lease.stop()
         job = lease.job
+        trace = ctx.trace()
         try:
-            finished = lease.write(
-                lambda j: lifecycle.stop_cancelled(j, token=token, now=self._clock(), timings=timings)
-            )
+            with telemetry.get().stage("store"):
+                finished = lease.write(
+                    lambda j: lifecycle.stop_cancelled(j, token=token, now=self._clock(), timings=ctx.timings).replace(
+                        trace=trace
+                    )
+                )
         except lifecycle.LeaseLost:
             return RunOutcome("ran", job.job_id, None, "lease_lost")
         self._finished(finished)
@@ -379,7 +476,13 @@ class JobExecutor:
         lease.stop()
         job = lease.job
         try:
-            lease.write(lambda j: lifecycle.release(j, token=token, now=self._clock(), error=_job_error(error)))
+            # Throttling (our limits, or the provider's 429) is no failure of the job: no attempt spent.
+            refund = error.error_code in _THROTTLED
+            lease.write(
+                lambda j: lifecycle.release(
+                    j, token=token, now=self._clock(), error=_job_error(error), refund_attempt=refund
+                )
+            )
         except lifecycle.LeaseLost:
             return
         except AgentJobsError:
@@ -389,8 +492,19 @@ class JobExecutor:
         log("job.released", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id, code=error.error_code)
 
     def _finished(self, job: Job) -> None:
+        job_finished(job)
         if self._callbacks is not None:
-            self._callbacks.schedule(job)
+            with telemetry.get().stage("enqueue_callback"):
+                self._callbacks.schedule(job)
+        self.settle(job)
+
+    def settle(self, job: Job) -> None:
+        """Settle a job that reached a terminal status against its tenant's budget (no-op without plans)."""
+        if self._plans is not None:
+            self._plans.settle(job)
+
+
+_THROTTLED = frozenset({"rate_limited", "model_rate_limited"})
 
 
 def _job_error(error: AgentJobsError) -> JobError:

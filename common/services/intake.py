@@ -41,6 +41,7 @@ from common.messaging.deliveries import (
     Rejected,
     SweepTick,
 )
+from common.plans.admission import Admission
 from common.ports import Clock, JobStore, RejectionLog, TenantDirectory
 from common.retention import policy
 from common.services.callbacks import CallbackScheduler
@@ -81,6 +82,11 @@ class DeliveryIntake:
         sweeper: Builds the sweeper on the first sweep tick (so its dependencies load only
             then); ``None`` ignores ticks.
         agents: Agent lookup (defaults to the registry; tests may pass their own).
+        admission: Admits new jobs against their tenant's usage plan; ``None`` admits every job.
+            A job refused for good (``plan_inactive``, ``budget_exceeded``, ``model_unpriced``)
+            is recorded as a failed job with that code and never run; a job over its
+            concurrency limit is not created, and its delivery is redelivered (429) on the
+            subscription's backoff, so nothing is lost.
     """
 
     def __init__(
@@ -94,7 +100,9 @@ class DeliveryIntake:
         callbacks: CallbackScheduler | None = None,
         sweeper: Callable[[], Sweeper] | None = None,
         agents: Callable[[str], Agent] = load_agent,
+        admission: Admission | None = None,
     ):
+        self._admission = admission
         self._settings = settings
         self._tenants = tenants
         self._executor = executor
@@ -157,7 +165,7 @@ class DeliveryIntake:
         new, error = resolved
         if error is not None:
             return self._create_failed(new, error, event.event_id)
-        return self._create_and_execute(new)
+        return self._create_and_execute(new, event.event_id)
 
     def _drop(self, event: ObjectFinalized) -> RunOutcome | tuple[_NewJob, AgentJobsError | None]:
         """The job a drop asks for (with the error that fails it), or how the delivery ended."""
@@ -225,7 +233,8 @@ class DeliveryIntake:
                 callback_url=callback_url,
                 metadata=request.metadata,
                 model=model or None,
-            )
+            ),
+            request.message_id,
         )
 
     def _invalid_request(self, request: InvalidJobRequest) -> RunOutcome:
@@ -271,14 +280,30 @@ class DeliveryIntake:
             return self._reject(delivery.event_id, "dead_lettered", "dead-lettered job message of a missing job", None)
         if job.status.terminal and job.error is not None and job.error.code == lifecycle.DELIVERY_EXHAUSTED:
             self._schedule(job)
+            self._executor.settle(job)
         log("job.dead_lettered", tenant_id=job.tenant_id, job_id=job.job_id, status=job.status.value)
         return RunOutcome("rejected", job.job_id, job.status.value, lifecycle.DELIVERY_EXHAUSTED)
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def _create_and_execute(self, new: _NewJob) -> RunOutcome:
+    def _create_and_execute(self, new: _NewJob, event_id: str) -> RunOutcome:
         store = self._tenants.jobs(new.tenant.tenant_id)
-        _, created = store.create(self._new_job(new))
+        job = self._new_job(new)
+        if self._admission is not None:
+            try:
+                self._admission.admit(
+                    new.tenant,
+                    job_id=new.job_id,
+                    agent=new.agent,
+                    model=new.model or self._settings.model_for(new.agent),
+                    job_input=new.input,
+                    expires_at=job.expires_at,
+                )
+            except TransientError:
+                raise  # concurrency limit or ledger unavailable: redeliver later
+            except AgentJobsError as e:
+                return self._create_failed(new, e, event_id)
+        _, created = store.create(job)
         log(
             "job.created" if created else "job.redelivered",
             tenant_id=new.tenant.tenant_id,

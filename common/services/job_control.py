@@ -10,7 +10,9 @@ outcome: whichever write lands second sees the first.
   terminal and is acked). A ``running`` job is marked; its attempt learns it at its next
   heartbeat and stops at its next checkpoint (between stages and model calls), then the job ends
   ``cancelled``. An attempt that finishes before it sees the mark keeps its outcome. The
-  ``job.cancelled`` callback event is sent like the others.
+  ``job.cancelled`` callback event is sent like the others. A job the cancellation ends at once
+  is handed to ``finished`` (its usage-plan reservation is settled then; the sweeper settles it
+  otherwise) and ends its telemetry like any terminal job (:func:`common.services.job_telemetry.job_finished`).
 * Retry: a ``failed`` job goes back to ``pending`` as a new attempt, within the attempt cap
   (``AGENTJOBS_MAX_ATTEMPTS``), and its job message is published. If publishing fails the job
   still is ``pending``, and the sweeper republishes it (``AGENTJOBS_SWEEP_PENDING_AFTER_SECONDS``),
@@ -29,6 +31,7 @@ from common.jobs.ids import is_job_id
 from common.jobs.models import Job, JobStatus
 from common.ports import Clock, JobPublisher, TenantDirectory
 from common.retention.erasure import JobDeleted
+from common.services.job_telemetry import job_finished
 from common.services.status import JobNotFound
 from common.telemetry.log import log
 
@@ -44,6 +47,8 @@ class JobControl:
         clock: Current UTC time.
         max_attempts: The attempt cap (``AGENTJOBS_MAX_ATTEMPTS``).
         base_url: Public base URL of the HTTP API, for ``links``.
+        finished: Called with a job the cancellation ended at once (settles its usage-plan
+            reservation); ``None`` leaves that to the sweeper.
     """
 
     def __init__(
@@ -54,12 +59,14 @@ class JobControl:
         clock: Clock,
         max_attempts: int,
         base_url: str,
+        finished: Callable[[Job], None] | None = None,
     ):
         self._tenants = tenants
         self._publisher = publisher
         self._clock = clock
         self._max_attempts = max_attempts
         self._base_url = base_url
+        self._finished = finished
 
     def _update(self, tenant_id: str, job_id: str, transition: Callable[[Job], Job]) -> Job:
         if not is_job_id(job_id):
@@ -85,8 +92,18 @@ class JobControl:
             NotCancellable: 409 ``job_not_cancellable`` for a ``success`` or ``failed`` job.
             TransientError: The store is unavailable.
         """
-        job = self._update(tenant_id, job_id, lambda j: lifecycle.cancel(j, now=self._clock()))
+        seen: list[Job] = []
+
+        def cancel(job: Job) -> Job:
+            seen.append(job)
+            return lifecycle.cancel(job, now=self._clock())
+
+        job = self._update(tenant_id, job_id, cancel)
         log("job.cancel_requested", tenant_id=tenant_id, job_id=job.job_id, status=job.status.value)
+        if job.status is JobStatus.CANCELLED and seen and not seen[-1].status.terminal:  # this call ended it
+            job_finished(job)
+            if self._finished is not None:
+                self._finished(job)
         return job_view(job, base_url=self._base_url, summary=True), job.status is JobStatus.CANCELLED
 
     def retry(self, tenant_id: str, job_id: str) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 One setting picks the default (``AGENTJOBS_MODEL``, mirascope's ``provider/model`` form), an
 agent may override it (``AGENTJOBS_MODEL__<AGENT>``), and a request may pick another model only
-from its tenant's allow-list.
+from its tenant's allow-list (the usage plan's ``model_permissions``, or the legacy
+``allowed_models`` of a tenant without a plan).
 """
 
 from __future__ import annotations
@@ -52,6 +53,6 @@ class ModelPolicy:
             return default
         if not MODEL_ID_PATTERN.fullmatch(requested):
             raise UnprocessableEntity("model must have the form provider/model", code="invalid_model")
-        if requested not in tenant.allowed_models:
+        if requested not in tenant.model_permissions:
             raise Forbidden("this model is not on the tenant's allow-list", code="model_not_allowed")
         return requested

@@ -12,6 +12,9 @@ unavailable (the local emulator); nor is one of a job erased meanwhile.
 Signatures use every valid webhook secret of the tenant (two during a rotation's grace period),
 decrypted once per instance (:class:`~common.services.webhook_secrets.SigningSecrets`).
 
+``tenant.budget_warning`` tasks (:mod:`common.plans.warnings`) carry their figures and go to the
+tenant's default webhook URL; their attempts are logged (there is no job to record them on).
+
 A task that can never be delivered (malformed, or its job or tenant is gone) is acked and
 recorded in the rejection log (:meth:`Notifier.handle`), like a delivery to ``run_agent`` that
 can never form a job: nothing is acked without a record.
@@ -27,6 +30,7 @@ from typing import Any, Protocol, cast
 from common.boundary.ids import IdKind, event_ref, is_valid_id, parse_uint
 from common.errors import AgentJobsError, InvalidRequest, PermanentError, TransientError
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
+from common.plans.warnings import BudgetWarning, parse_budget_warning
 from common.ports import Clock, RejectionLog, TenantDirectory
 from common.services.callbacks import callback_event
 from common.services.tenant_cache import TenantCache
@@ -39,7 +43,7 @@ from common.webhooks.url_policy import CallbackUrlRefused, Resolver, check_callb
 
 __all__ = ["EVENTS", "CallbackFailed", "CallbackTask", "DeliveryOutcome", "Notifier", "Poster", "parse_callback_task"]
 
-EVENTS = frozenset({"job.completed", "job.failed", "job.cancelled"})
+EVENTS = frozenset({"job.completed", "job.flagged", "job.failed", "job.cancelled"})
 
 
 class CallbackFailed(TransientError):
@@ -89,7 +93,8 @@ def parse_callback_task(payload: object, *, retry_count: object = None) -> Callb
     tenant_id, job_id, event = fields.get("tenant_id"), fields.get("job_id"), fields.get("event")
     if not is_valid_id(IdKind.TENANT, tenant_id) or not is_valid_id(IdKind.JOB, job_id) or event not in EVENTS:
         raise InvalidRequest(
-            "task needs tenant_id, job_id and event (job.completed|job.failed|job.cancelled)", code="malformed_task"
+            "task needs tenant_id, job_id and event (job.completed|job.flagged|job.failed|job.cancelled)",
+            code="malformed_task",
         )
     retries = parse_uint(retry_count, maximum=1_000_000) if retry_count is not None else 0
     return CallbackTask(str(tenant_id), str(job_id), str(event), (retries or 0) + 1)
@@ -174,6 +179,9 @@ class Notifier:
         """
         ref = event_ref(task_name)
         try:
+            warning = parse_budget_warning(payload)
+            if warning is not None:
+                return self._tenant_event(warning, retry_count)
             task = parse_callback_task(payload, retry_count=retry_count)
         except InvalidRequest as e:
             return self._reject(ref, e)
@@ -185,6 +193,41 @@ class Notifier:
             if e.error_code == CallbackUrlRefused.code:
                 raise  # recorded on the job: its callback is abandoned
             return self._reject(ref, e)
+
+    def _tenant_event(self, warning: BudgetWarning, retry_count: object) -> DeliveryOutcome:
+        """Deliver a ``tenant.budget_warning`` to the tenant's default webhook (no job to record it on).
+
+        Raises:
+            CallbackFailed: The receiver failed and attempts remain (retry).
+        """
+        attempt = (parse_uint(retry_count, maximum=1_000_000) or 0) + 1 if retry_count is not None else 1
+        tenant = self._tenant_cache.get(warning.tenant_id)
+        if tenant is None or not tenant.webhook_url:
+            return DeliveryOutcome("skipped")
+        now = self._clock()
+        try:
+            check_callback_url(tenant.webhook_url, allow_loopback=self._allow_loopback, resolve=self._resolve)
+        except CallbackUrlRefused:
+            log("plan.warning_url_refused", severity="WARNING", tenant_id=warning.tenant_id)
+            return DeliveryOutcome("skipped")
+        body = warning.body()
+        headers = signed_headers(
+            self._signing.for_tenant(tenant, now=now), message_id=warning.message_id(), timestamp=now, body=body
+        )
+        result = self._poster.post(tenant.webhook_url, body, headers, timeout=self._timeout)
+        ok = result.http_status is not None and 200 <= result.http_status < 300
+        log(
+            "plan.warning_attempt",
+            tenant_id=warning.tenant_id,
+            attempt=attempt,
+            http_status=result.http_status,
+            error=result.error,
+        )
+        if ok:
+            return DeliveryOutcome("delivered", result.http_status)
+        if attempt >= self._max_attempts:
+            return DeliveryOutcome("abandoned", result.http_status)
+        raise CallbackFailed(f"receiver answered {result.http_status or result.error or 'nothing'}")
 
     def _reject(self, ref: str, error: AgentJobsError) -> DeliveryOutcome:
         # No tenant id on the record: the task's may name a tenant that does not exist.

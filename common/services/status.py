@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, cast
 
 from common.api.pagination import decode_page_token, encode_page_token, query_digest
 from common.api.queries import ListJobsQuery, ListRejectionsQuery
 from common.api.views import iso, job_view
-from common.errors import NotFound
+from common.errors import Conflict, NotFound
 from common.jobs.ids import is_job_id
 from common.jobs.models import Job, JobStatus
 from common.ports import BlobStore, RejectionLog, TenantDirectory
@@ -30,6 +31,12 @@ class JobNotFound(NotFound):
     """No job with that id in the caller's tenant."""
 
     code = "job_not_found"
+
+
+class FeedbackRefused(Conflict):
+    """Feedback on a job that has no successful output, or has too much feedback already."""
+
+    code = "feedback_refused"
 
 
 class StatusService:
@@ -82,6 +89,41 @@ class StatusService:
             result = cast(dict[str, Any], json.loads(raw))
         return job_view(job, base_url=self._base_url, result=result)
 
+    def add_feedback(self, tenant_id: str, job_id: str, body: bytes, *, now: datetime) -> dict[str, Any]:
+        """Store a reviewer's feedback on a successful job's output (one read, one write).
+
+        Returns:
+            The job's summary view with its feedback.
+
+        Raises:
+            InvalidRequest: ``invalid_feedback`` (see :func:`common.judges.feedback.parse_feedback`).
+            JobNotFound: No such job in this tenant (also for malformed ids).
+            FeedbackRefused: 409 ``feedback_refused``: the job has no successful output, or has
+                :data:`~common.judges.feedback.MAX_FEEDBACK` entries already.
+            TransientError: A backend is unavailable.
+        """
+        from common.judges.feedback import MAX_FEEDBACK, Feedback, parse_feedback
+
+        verdict, field, comment_code = parse_feedback(body)
+        self._find(tenant_id, job_id)
+
+        def add(job: Job) -> Job:
+            if job.status is not JobStatus.SUCCESS:
+                raise FeedbackRefused("feedback is for successful jobs only")
+            if len(job.feedback) >= MAX_FEEDBACK:
+                raise FeedbackRefused(f"a job keeps at most {MAX_FEEDBACK} feedback entries")
+            quality = None if job.quality is None else job.quality.value
+            entry = Feedback(verdict=verdict, at=now, field=field, comment_code=comment_code, quality=quality)
+            return job.replace(feedback=(*job.feedback, entry), updated_at=now)
+
+        job = self._tenants.jobs(tenant_id).update(job_id, add)
+        from common.telemetry import get
+
+        get().record_feedback(agent=job.agent, verdict=verdict, quality=job.quality.value if job.quality else "none")
+        return job_view(job, base_url=self._base_url, summary=True) | {
+            "feedback": job_view(job, base_url=self._base_url).get("feedback", [])
+        }
+
     def delete_job(self, tenant_id: str, job_id: str) -> dict[str, Any]:
         """Erase the job's input, result, stored objects and callback log at once.
 
@@ -112,12 +154,15 @@ class StatusService:
         after = (
             None if query.page_token is None else decode_page_token(query.page_token, digest=digest, valid_id=is_job_id)
         )
+        if query.quality is not None and query.status not in (None, JobStatus.SUCCESS):
+            return {"jobs": [], "count": 0}  # only successful jobs have a quality
         jobs = self._tenants.jobs(tenant_id).list(
             status=query.status,
             agent=query.agent,
             created_after=query.created_after,
             after=after,
             limit=query.limit + 1,
+            quality=query.quality,
         )
         page = jobs[: query.limit]
         views = [job_view(j, base_url=self._base_url, summary=True) for j in page]

@@ -40,6 +40,8 @@ from common.jobs import lifecycle
 from common.jobs.ids import new_job_id, request_job_id
 from common.jobs.inbox import tenant_prefix
 from common.jobs.models import Job, Source
+from common.plans.admission import Admission
+from common.plans.errors import REFUSALS
 from common.ports import BlobStore, Clock, IdempotencyStore, JobPublisher, JobStore, TenantDirectory
 from common.retention import policy
 from common.services.model_policy import ModelPolicy
@@ -99,6 +101,8 @@ class SubmitService:
         clock: Current UTC time.
         blobs_for: Builds a tenant's blob store, to store an inline ``document_base64``; called
             only for such requests (``None``: inline documents are refused).
+        admission: Admits new jobs against their tenant's usage plan (:mod:`common.plans`);
+            ``None`` admits every job.
     """
 
     def __init__(
@@ -110,8 +114,10 @@ class SubmitService:
         publisher: JobPublisher,
         clock: Clock,
         blobs_for: Callable[[str], BlobStore] | None = None,
+        admission: Admission | None = None,
     ):
         self._blobs_for = blobs_for
+        self._admission = admission
         self._settings = settings
         self._tenants = tenants
         self._idempotency_for = idempotency_for
@@ -136,6 +142,9 @@ class SubmitService:
                 ``callback_url_refused``, ``idempotency_key_reused``, ``invalid_idempotency_key``.
             Forbidden: 403 ``outside_tenant_prefix``, ``model_not_allowed``.
             Conflict: 409 ``request_in_progress``.
+            PlanInactive: 403 ``plan_inactive``; ModelUnpriced: 403 ``model_unpriced``.
+            BudgetExceeded: 402 ``budget_exceeded`` (with ``Retry-After``: the period's end).
+            ConcurrencyLimited: 429 ``concurrency_limited`` (with ``Retry-After``).
             PermanentError: 422 ``backend_rejected`` when storage refuses the job (never retried).
             TransientError: 503 when a backend is unavailable (nothing was left behind).
         """
@@ -207,7 +216,7 @@ class SubmitService:
             if document is not None and inline_name is not None and self._blobs_for is not None:
                 blobs = self._blobs_for(tenant_id)
                 try:
-                    stored = blobs.write(inline_name, document, content_type="application/pdf")
+                    stored = blobs.write(inline_name, document, content_type="application/pdf", expires_at=expires_at)
                 except AgentJobsError:
                     if keys is not None and idempotency_key is not None:
                         keys.delete(idempotency_key)  # nothing was created: the caller may retry at once
@@ -216,6 +225,7 @@ class SubmitService:
                 if "generation" in agent.input_model.model_fields:
                     job_input["generation"] = stored.generation
             job, created = self._create_and_publish(
+                tenant=tenant,
                 store=store,
                 keys=keys,
                 idempotency_key=idempotency_key,
@@ -242,10 +252,26 @@ class SubmitService:
         return SubmitResult(job, created=created)
 
     def _create_and_publish(
-        self, *, store: JobStore, keys: IdempotencyStore | None, idempotency_key: str | None, new: Job
+        self,
+        *,
+        tenant: Tenant,
+        store: JobStore,
+        keys: IdempotencyStore | None,
+        idempotency_key: str | None,
+        new: Job,
     ) -> tuple[Job, bool]:
-        job, created = store.create(new)
         tenant_id, job_id = new.tenant_id, new.job_id
+        reservation = None
+        try:
+            if self._admission is None:
+                job, created = store.create(new)
+            else:
+                # The job and its reservation are stored together; a refused job is deleted unpublished.
+                reservation, job, created = self._admission.admit_creating(tenant, new, store)
+        except REFUSALS:
+            if keys is not None and idempotency_key is not None:
+                keys.delete(idempotency_key)
+            raise
         try:
             if created or job.status.value == "pending":
                 self._publisher.publish_job(tenant_id, job_id)
@@ -253,6 +279,8 @@ class SubmitService:
             # Nothing may stay pending without a message on its way: undo, and let the caller retry.
             if created:
                 store.delete(job_id)
+                if self._admission is not None:
+                    self._admission.release(reservation)
             if keys is not None and idempotency_key is not None:
                 keys.delete(idempotency_key)
             raise

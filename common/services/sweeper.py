@@ -14,7 +14,9 @@ deployment keeps four functions. Each tick:
   (their task was lost);
 * where no TTL policy deletes expired jobs (the local stack, ``AGENTJOBS_SWEEP_EXPIRED_JOBS``),
   deletes jobs past their ``expires_at`` with their objects and idempotency keys
-  (:meth:`common.services.erasure.JobEraser.expire`).
+  (:meth:`common.services.erasure.JobEraser.expire`);
+* settles budget reservations whose job ended without settling, or no longer exists
+  (:meth:`common.plans.runtime.PlanRuntime.sweep`).
 
 Dead-lettered deliveries reach ``run_agent`` on their own push subscription
 (:data:`common.topology.DEAD_LETTER_PATH`) and are recorded by the intake, not here.
@@ -33,6 +35,7 @@ from datetime import datetime, timedelta
 from common.config import Settings
 from common.errors import TransientError
 from common.jobs.models import CallbackStatus, Job
+from common.plans.runtime import PlanRuntime
 from common.ports import Clock, JobPublisher, JobSweep
 from common.services.callbacks import CallbackScheduler
 from common.services.erasure import JobEraser
@@ -65,6 +68,7 @@ class Sweeper:
         callbacks: Enqueues callback tasks; ``None`` when callbacks are disabled.
         clock: Current UTC time.
         eraser: Deletes expired jobs; ``None`` leaves them to Firestore's TTL (production).
+        plans: Settles orphaned budget reservations; ``None`` when plans are off.
     """
 
     def __init__(
@@ -76,7 +80,9 @@ class Sweeper:
         callbacks: CallbackScheduler | None,
         clock: Clock,
         eraser: JobEraser | None = None,
+        plans: PlanRuntime | None = None,
     ):
+        self._plans = plans
         self._settings = settings
         self._sweep = sweep
         self._publisher = publisher
@@ -115,6 +121,12 @@ class Sweeper:
         if self._eraser is not None:
             jobs_expired, expiry_errors = self._expire(now)
             errors += expiry_errors
+        if self._plans is not None:
+            try:
+                self._plans.sweep(older_than=now - timedelta(seconds=s.sweep_pending_after_seconds))
+            except TransientError as e:
+                errors += 1
+                log("sweep.settle_failed", severity="WARNING", code=e.error_code)
         report = SweepReport(requeued_pending, requeued_expired, callbacks, errors, jobs_expired)
         log(
             "sweep.done",

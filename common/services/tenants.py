@@ -11,7 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from common.costs.models import PriceOverride
+from common.costs.overrides import remove_overrides, upsert_override
 from common.errors import NotFound, UnprocessableEntity
+from common.plans.models import UsagePlan
 from common.ports import Clock, SecretCipher, TenantDirectory
 from common.retention import policy
 from common.services.model_policy import MODEL_ID_PATTERN
@@ -28,7 +31,7 @@ from common.tenants.models import (
 )
 from common.webhooks.url_policy import check_callback_url
 
-__all__ = ["CreatedTenant", "RotatedKey", "RotatedSecret", "TenantAdmin"]
+__all__ = ["CreatedTenant", "RotatedKey", "RotatedSecret", "TenantAdmin", "TenantOverview"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,19 @@ class RotatedKey:
 
     api_key: str
     previous_valid_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TenantOverview:
+    """What ``agentjobs tenants show`` prints.
+
+    Attributes:
+        tenant: The tenant record (webhook secrets only as ciphertext).
+        api_keys: Its API keys' records, newest first: tenant, issue and retirement times only.
+    """
+
+    tenant: Tenant
+    api_keys: tuple[ApiKey, ...]
 
 
 class TenantAdmin:
@@ -182,6 +198,61 @@ class TenantAdmin:
                 raise UnprocessableEntity(f"'{model[:80]}' is not of the form provider/model", code="invalid_model")
         tenant = self._get(tenant_id)
         updated = tenant.replace(allowed_models=tuple(models))
+        if tenant.plan is not None:  # the plan's permissions are the ones in force
+            updated = updated.replace(plan=tenant.plan.replace(model_permissions=tuple(models)))
+        self._tenants.save(updated)
+        return updated
+
+    def set_plan(self, tenant_id: str, plan: UsagePlan | None) -> Tenant:
+        """Set (or with ``None`` remove) the tenant's usage plan.
+
+        A plan replaces ``allowed_models`` as the model allow-list; callers that want to keep the
+        old list put it in ``model_permissions`` (``agentjobs tenants plan set`` does when the
+        plan names none). Takes effect within ``AGENTJOBS_AUTH_CACHE_SECONDS`` (tenant caches).
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+            UnprocessableEntity: ``invalid_model`` for a model id not of the form ``provider/model``.
+        """
+        if plan is not None:
+            for model in (*plan.model_permissions, *plan.model_limits):
+                if not MODEL_ID_PATTERN.fullmatch(model):
+                    raise UnprocessableEntity(f"'{model[:80]}' is not of the form provider/model", code="invalid_model")
+        updated = self._get(tenant_id).replace(plan=plan)
+        self._tenants.save(updated)
+        return updated
+
+    def get(self, tenant_id: str) -> Tenant:
+        """The tenant's record.
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+        """
+        return self._get(tenant_id)
+
+    def set_price_override(self, tenant_id: str, override: PriceOverride) -> Tenant:
+        """Add a price override, replacing the one with the same provider, model and ``effective_from``.
+
+        Applies to jobs that finish afterwards (within ``AGENTJOBS_AUTH_CACHE_SECONDS``, the
+        tenant cache of ``run_agent``); jobs already priced keep their cost.
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+            InvalidPriceOverride: ``invalid_price_override`` when the tenant would hold too many.
+        """
+        tenant = self._get(tenant_id)
+        updated = tenant.replace(price_overrides=upsert_override(tenant.price_overrides, override))
+        self._tenants.save(updated)
+        return updated
+
+    def clear_price_overrides(self, tenant_id: str, model_id: str | None = None) -> Tenant:
+        """Remove the overrides of ``provider/model`` (all its effective dates), or all with ``None``.
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+        """
+        tenant = self._get(tenant_id)
+        updated = tenant.replace(price_overrides=remove_overrides(tenant.price_overrides, model_id))
         self._tenants.save(updated)
         return updated
 
@@ -198,6 +269,24 @@ class TenantAdmin:
         updated = self._get(tenant_id).replace(active=active)
         self._tenants.save(updated)
         return updated
+
+    def list_tenants(self, *, limit: int = 100) -> list[Tenant]:
+        """Up to ``limit`` tenants, ordered by id.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        return self._tenants.list_tenants(limit=limit)
+
+    def show(self, tenant_id: str) -> TenantOverview:
+        """The tenant and its API keys' dates (never the keys or their hashes).
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+        """
+        tenant = self._get(tenant_id)
+        keys = sorted((key for _, key in self._tenants.api_keys(tenant_id)), key=lambda k: k.created_at, reverse=True)
+        return TenantOverview(tenant, tuple(keys))
 
     def _get(self, tenant_id: str) -> Tenant:
         tenant = self._tenants.get(tenant_id)

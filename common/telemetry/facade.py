@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Generator, Mapping, MutableMapping
+from collections.abc import Generator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
@@ -221,9 +221,32 @@ class ModelCallSpan:
             "gen_ai.usage.reasoning.output_tokens": call.reasoning_tokens,
         }
         self._attributes |= usage
-        if self._span is not None:
-            self._span.set_attributes(usage)
+        if self._span is not None and self._span.handles:  # no backend: no pricing either
+            self._span.set_attributes(usage | _call_cost(call))
         self._telemetry.metrics_model_call(self._attributes, call, time.perf_counter() - self._started)
+
+
+def _call_cost(call: ModelCall) -> dict[str, AttributeValue]:
+    """``agentjobs.cost.*`` of one call at list prices (genai-prices loads on the first call)."""
+    try:
+        from common.costs.pricing import price_call
+
+        cost = price_call(call)
+    except Exception as e:  # a price lookup never fails the call it describes
+        _warn_once("telemetry.pricing_failed", error=type(e).__name__)
+        return {}
+    if cost.input_usd is None or cost.output_usd is None:
+        return {"agentjobs.cost.unpriced_calls": 1, "agentjobs.cost.priced_calls": 0}
+    out: dict[str, AttributeValue] = {
+        "agentjobs.cost.total_usd": float(cost.input_usd + cost.output_usd),
+        "agentjobs.cost.input_usd": float(cost.input_usd),
+        "agentjobs.cost.output_usd": float(cost.output_usd),
+        "agentjobs.cost.priced_calls": 1,
+        "agentjobs.cost.unpriced_calls": 0,
+    }
+    if cost.price_source:
+        out["agentjobs.cost.price_source"] = cost.price_source
+    return out
 
 
 class _Backend(Protocol):
@@ -242,6 +265,8 @@ class _Backend(Protocol):
 
     def report(self, error: BaseException, reaction: Reaction, tags: Mapping[str, str]) -> None: ...
 
+    def alert(self, message: str, fingerprint: Sequence[str], tags: Mapping[str, str]) -> None: ...
+
     def flush(self, timeout: float) -> None: ...
 
     def shutdown(self) -> None: ...
@@ -255,6 +280,10 @@ class _Metrics(Protocol):
     def model_call(self, attributes: Mapping[str, AttributeValue], call: ModelCall, seconds: float) -> None: ...
 
     def cost(self, attributes: Mapping[str, AttributeValue], usd: float | None) -> None: ...
+
+    def judgement(self, attributes: Mapping[str, AttributeValue]) -> None: ...
+
+    def feedback(self, attributes: Mapping[str, AttributeValue]) -> None: ...
 
 
 class Telemetry:
@@ -486,7 +515,31 @@ class Telemetry:
         span.set_tags(as_tags)
         span.set_attributes({f"agentjobs.{k}": (int(v) if k == "attempt" else v) for k, v in as_tags.items()})
 
-    def report(self, error: Exception, *, final_attempt: bool) -> Reaction:
+    def set_final_attempt(self, final: bool) -> None:
+        """Say whether the current delivery's attempt is the last (see :attr:`Delivery.final_attempt`)."""
+        delivery = _current_delivery.get()
+        if delivery is not None:
+            delivery.final_attempt = final
+
+    def set_outcome(self, status: str, error_code: str | None = None) -> None:
+        """:meth:`Delivery.set_outcome` on the current delivery, if any."""
+        delivery = _current_delivery.get()
+        if delivery is not None:
+            delivery.set_outcome(status, error_code)
+
+    def annotate(self, attributes: Mapping[str, AttributeValue]) -> None:
+        """Add allow-listed attributes to the current delivery's root span and transaction."""
+        delivery = _current_delivery.get()
+        if delivery is not None:
+            delivery.set_attributes(attributes)
+
+    @property
+    def trace_id(self) -> str | None:
+        """The current span's trace id (32 hex digits), or ``None`` outside any delivery."""
+        span = current_span.get()
+        return None if span is None else span.trace_id
+
+    def report(self, error: Exception, *, final_attempt: bool | None = None) -> Reaction:
         """Report a failure by the event policy of :mod:`common.telemetry.policy`.
 
         Unexpected exceptions and transient errors on the final attempt become Sentry error
@@ -496,15 +549,22 @@ class Telemetry:
         An error is reported once: reporting it again (e.g. when it escapes the delivery after
         being reported inside) does nothing.
 
+        Args:
+            error: The failure.
+            final_attempt: Whether no retry follows; ``None`` takes the current delivery's
+                :attr:`Delivery.final_attempt` (``True`` outside any delivery).
+
         Returns:
             The :class:`~common.telemetry.policy.Reaction` taken.
         """
+        delivery = _current_delivery.get()
+        if final_attempt is None:
+            final_attempt = delivery.final_attempt if delivery is not None else True
         reaction = classify(error, final_attempt=final_attempt)
         if getattr(error, _REPORTED, False):  # reported inside, then re-raised out of the delivery
             return reaction
         with contextlib.suppress(AttributeError):  # __slots__ exceptions: reporting twice is the lesser harm
             setattr(error, _REPORTED, True)
-        delivery = _current_delivery.get()
         if delivery is not None and reaction.outcome is Outcome.PERMANENT:
             delivery.set_outcome("failed", reaction.code)
         elif delivery is not None and reaction.outcome is Outcome.TRANSIENT:
@@ -550,6 +610,33 @@ class Telemetry:
             return
         attributes = self._metric_attributes({"agentjobs.agent": agent, "gen_ai.request.model": model})
         _guard(self._metrics.cost, attributes, usd)
+
+    def alert(self, message: str, *, fingerprint: Sequence[str], tags: Mapping[str, str]) -> None:
+        """Raise a warning event that is no exception (a flagged job, a judge's pass rate dropping).
+
+        Args:
+            message: A fixed text with ids and codes only (it must pass the allow-list grammar
+                word by word; content never goes here).
+            fingerprint: Sentry's grouping key, e.g. ``["judge", judge, agent]``, so repeats
+                group into one issue.
+            tags: Event tags (:data:`~common.telemetry.sentry_scrub.EVENT_TAG_KEYS` only).
+        """
+        if self._sentry is not None:
+            _guard(self._sentry.alert, message, fingerprint, tags)
+
+    def record_judgement(self, *, agent: str, judge: str, outcome: str) -> None:
+        """Count one judgement (metric ``agentjobs.judgements``), ``outcome`` ``pass``, ``fail`` or ``not_judged``."""
+        if self._metrics is None:
+            return
+        attributes = {"agentjobs.agent": agent, "agentjobs.judge": judge, "agentjobs.outcome": outcome}
+        _guard(self._metrics.judgement, self._metric_attributes(attributes))
+
+    def record_feedback(self, *, agent: str, verdict: str, quality: str) -> None:
+        """Count one human feedback (metric ``agentjobs.feedback``) by verdict and the job's quality."""
+        if self._metrics is None:
+            return
+        attributes = {"agentjobs.agent": agent, "agentjobs.outcome": verdict, "agentjobs.quality": quality}
+        _guard(self._metrics.feedback, self._metric_attributes(attributes))
 
     def metrics_model_call(self, attributes: Mapping[str, AttributeValue], call: ModelCall, seconds: float) -> None:
         """Record one call in ``gen_ai.client.token.usage`` and ``gen_ai.client.operation.duration``."""

@@ -249,6 +249,9 @@ class OtelBackend:
     def report(self, error: BaseException, reaction: Reaction, tags: Mapping[str, str]) -> None:
         """Spans record failures on end; nothing else to do."""
 
+    def alert(self, message: str, fingerprint: Sequence[str], tags: Mapping[str, str]) -> None:
+        """Alerts are Sentry events; the ``agentjobs.judgements`` metric carries the counts here."""
+
     def flush(self, timeout: float) -> None:
         """Export buffered spans and metrics, waiting at most ``timeout`` s each."""
         self._provider.force_flush(int(timeout * 1000))
@@ -269,7 +272,9 @@ class OtelMetrics:
     ``agentjobs.job.queue_delay`` (histograms, ``s``), ``gen_ai.client.token.usage`` (histogram,
     ``{token}``, by ``gen_ai.token.type`` = ``input``/``output``) and
     ``gen_ai.client.operation.duration`` (histogram, ``s``) from the GenAI semconv,
-    ``agentjobs.model.cost`` (counter, ``USD``) and ``agentjobs.model.unpriced`` (counter, ``{job}``).
+    ``agentjobs.model.cost`` (counter, ``USD``), ``agentjobs.model.unpriced`` (counter, ``{job}``) and
+    ``agentjobs.judgements`` (counter, ``{judgement}``, by judge and outcome) and
+    ``agentjobs.feedback`` (counter, ``{feedback}``, by verdict and the job's quality).
 
     The metrics SDK and OTLP metric exporter (~0.09 s of imports) load on the first recording,
     not at cold start: submit, status and notify record no metrics and never pay for them.
@@ -297,6 +302,8 @@ class OtelMetrics:
                     "call_duration": meter.create_histogram("gen_ai.client.operation.duration", unit="s"),
                     "cost": meter.create_counter("agentjobs.model.cost", unit="USD"),
                     "unpriced": meter.create_counter("agentjobs.model.unpriced", unit="{job}"),
+                    "judgements": meter.create_counter("agentjobs.judgements", unit="{judgement}"),
+                    "feedback": meter.create_counter("agentjobs.feedback", unit="{feedback}"),
                 }
             return self._instruments[name]
 
@@ -322,6 +329,14 @@ class OtelMetrics:
             self._get("unpriced").add(1, dict(attributes))
         else:
             self._get("cost").add(usd, dict(attributes))
+
+    def judgement(self, attributes: Mapping[str, AttributeValue]) -> None:
+        """Count one judgement."""
+        self._get("judgements").add(1, dict(attributes))
+
+    def feedback(self, attributes: Mapping[str, AttributeValue]) -> None:
+        """Count one human feedback."""
+        self._get("feedback").add(1, dict(attributes))
 
     def flush(self, timeout: float) -> None:
         """Export recorded metrics, if any were recorded."""

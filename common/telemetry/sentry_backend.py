@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -214,6 +214,15 @@ class SentryBackend:
                         event_scope.set_tag(key, value)
                 event_scope.set_tag("outcome", reaction.outcome.value)
                 sentry_sdk.capture_exception(error)
+
+    def alert(self, message: str, fingerprint: Sequence[str], tags: Mapping[str, str]) -> None:
+        """A warning-level message event grouped by ``fingerprint``, with allow-listed tags."""
+        with sentry_sdk.new_scope() as event_scope:
+            for key, value in tags.items():
+                if is_safe_text(value):
+                    event_scope.set_tag(key, value)
+            event_scope.fingerprint = [f for f in fingerprint if is_safe_text(f)]
+            sentry_sdk.capture_message(message, level="warning")
 
     def flush(self, timeout: float) -> None:
         """Send queued events, waiting at most ``timeout`` s."""

@@ -26,7 +26,9 @@ from common.telemetry.allowlist import (
 
 __all__ = ["EVENT_TAG_KEYS", "scrub_breadcrumb", "scrub_event"]
 
-EVENT_TAG_KEYS: frozenset[str] = frozenset({*JOB_TAG_KEYS, "outcome", "error_code", "function", "stage", "status"})
+EVENT_TAG_KEYS: frozenset[str] = frozenset(
+    {*JOB_TAG_KEYS, "outcome", "error_code", "function", "stage", "status", "judge", "quality", "reason_code"}
+)
 """Tag keys an event or transaction may carry."""
 
 _TOP_LEVEL = (

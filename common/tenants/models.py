@@ -24,6 +24,7 @@ from typing import Any
 from common.boundary.ids import IdKind, is_valid_id
 from common.costs.models import PriceOverride
 from common.errors import UnprocessableEntity
+from common.plans.models import UsagePlan
 
 __all__ = [
     "API_KEY_PREFIX",
@@ -86,11 +87,15 @@ class Tenant:
             retired by a rotation whose grace period has not ended.
         webhook_url: Default callback URL for jobs that do not give one.
         allowed_models: ``provider/model`` ids a request may select; empty means only defaults.
+            Superseded by ``plan.model_permissions`` once the tenant has a plan (see
+            :attr:`model_permissions`); kept so tenants without a plan work unchanged.
         active: An inactive tenant's API keys are refused (401) and its inbox drops are rejected.
         price_overrides: The tenant's own model prices (negotiated rates, self-hosted models),
             used before list prices when its jobs are priced.
         retention_days: How long the tenant's jobs are kept (days); ``None`` for the deployment's
             ``AGENTJOBS_RETENTION_DAYS``, which is also the ceiling (:mod:`common.retention.policy`).
+        plan: The tenant's usage plan (:mod:`common.plans`); ``None``: no limits, and the
+            legacy ``allowed_models``.
     """
 
     tenant_id: str
@@ -102,6 +107,12 @@ class Tenant:
     active: bool = True
     price_overrides: tuple[PriceOverride, ...] = ()
     retention_days: int | None = None
+    plan: UsagePlan | None = None
+
+    @property
+    def model_permissions(self) -> tuple[str, ...]:
+        """The models a request may select: the plan's ``model_permissions``, else ``allowed_models``."""
+        return self.plan.model_permissions if self.plan is not None else self.allowed_models
 
     def replace(self, **changes: Any) -> Tenant:
         """A copy with ``changes`` applied."""

@@ -31,7 +31,12 @@ def webhook_message_id(tenant_id: str, job_id: str, event: str, *, retries: int 
 
 
 def callback_body(job: Job, event: str, *, base_url: str) -> str:
-    """The exact JSON text POSTed: ``{type, job_id, agent, status, links}``."""
+    """The exact JSON text POSTed: ``{type, job_id, agent, status, links}``, ``quality`` once judged.
+
+    ``type`` is ``job.completed``, ``job.flagged`` (a successful job whose output a judge
+    flagged; ``status`` is ``success``, ``quality`` is ``flagged``) or ``job.failed`` (with
+    ``error.code``).
+    """
     body: dict[str, Any] = {
         "type": event,
         "job_id": job.job_id,
@@ -39,6 +44,8 @@ def callback_body(job: Job, event: str, *, base_url: str) -> str:
         "status": job.status.value,
         "links": job_links(base_url, job.job_id),
     }
+    if job.quality is not None:
+        body["quality"] = job.quality.value
     if job.error is not None:
         body["error"] = {"code": job.error.code}
     return json.dumps(body, separators=(",", ":"))

@@ -46,11 +46,13 @@ class WebhookReceiver:
         secret: The ``whsec_`` secret to verify with (may be set after start).
         fail_first: Answer 503 to this many deliveries before answering 204.
         down_until: Answer 503 to every delivery until this ``time.monotonic()`` value (an outage).
+        port: The port on 127.0.0.1 to listen on; ``0`` picks a free one.
     """
 
     secret: str = ""
     fail_first: int = 0
     down_until: float = 0.0
+    port: int = 0
     received: list[ReceivedWebhook] = field(default_factory=list[ReceivedWebhook])
     _server: ThreadingHTTPServer | None = None
     _cond: threading.Condition = field(default_factory=threading.Condition)
@@ -73,7 +75,7 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 

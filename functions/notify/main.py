@@ -15,12 +15,14 @@ from datetime import UTC, datetime
 import flask
 import functions_framework
 
+from common import telemetry
 from common.adapters.clients import firestore_client
 from common.adapters.firestore_store import FirestoreRejectionLog, FirestoreTenantDirectory
 from common.adapters.secret_ciphers import secret_cipher_factory
 from common.api.handling import MethodNotAllowed, ack_or_retry
 from common.api.responses import Response, error_response, json_response
 from common.api.server_errors import install_json_errors, read_body
+from common.boundary.ids import IdKind, is_valid_id, parse_uint
 from common.boundary.json_input import loads_bounded
 from common.config import Settings
 from common.errors import AgentJobsError
@@ -30,6 +32,7 @@ from common.webhooks.http_post import RequestsPoster
 
 _MAX_TASK_BYTES = 64 * 1024
 _settings = Settings.from_env()
+_telemetry = telemetry.init("notify", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
 _notifier = Notifier(
@@ -50,6 +53,8 @@ _notifier = Notifier(
 @functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def notify(request: flask.Request) -> Response:
     """Entry point: parse the task, deliver, map the outcome to 2xx (done) or 503 (retry)."""
+    if request.method == "GET" and request.path == "/healthz":
+        return json_response({"status": "ok"})  # liveness for the local stack: no auth, no I/O
     if request.method != "POST":
         return error_response(MethodNotAllowed("tasks are POSTed", allow=("POST",)))
 
@@ -60,6 +65,7 @@ def notify(request: flask.Request) -> Response:
             )
         except AgentJobsError:
             payload = None
+        _tag(payload, request.headers.get("X-CloudTasks-TaskRetryCount"))
         outcome = _notifier.handle(
             payload,
             retry_count=request.headers.get("X-CloudTasks-TaskRetryCount"),
@@ -67,4 +73,23 @@ def notify(request: flask.Request) -> Response:
         )
         return json_response({"outcome": outcome.kind, "http_status": outcome.http_status, "code": outcome.code})
 
-    return ack_or_retry("notify", call)
+    # Cloud Tasks sends the job's traceparent (run_agent put it on the task): one trace per job.
+    with _telemetry.delivery(
+        "notify", carrier={"traceparent": request.headers.get("traceparent", "")}, kind="server", final_attempt=False
+    ):
+        return ack_or_retry("notify", call)
+
+
+def _tag(payload: object, retry_count: str | None) -> None:
+    """Job tags from the task (ids checked against the grammar) and whether this is the last attempt."""
+    fields: dict[str, object] = payload if isinstance(payload, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+    tenant_id, job_id = fields.get("tenant_id"), fields.get("job_id")
+    retries = parse_uint(retry_count, maximum=1_000_000)
+    _telemetry.tag(
+        telemetry.JobTags(
+            tenant_id=tenant_id if is_valid_id(IdKind.TENANT, tenant_id) and isinstance(tenant_id, str) else None,
+            job_id=job_id if is_valid_id(IdKind.JOB, job_id) and isinstance(job_id, str) else None,
+            attempt=None if retries is None else retries + 1,
+        )
+    )
+    _telemetry.set_final_attempt(retries is not None and retries + 1 >= _settings.callback_max_attempts)

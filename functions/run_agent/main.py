@@ -20,7 +20,9 @@ from datetime import UTC, datetime
 import flask
 import functions_framework
 
+from common import telemetry
 from common.adapters.clients import firestore_client, storage_client
+from common.adapters.firestore_plans import FirestorePlanLedger, FirestoreWindowCounter
 from common.adapters.firestore_store import (
     FirestoreIdempotencyStore,
     FirestoreJobSweep,
@@ -33,19 +35,26 @@ from common.api.responses import Response, error_response, json_response
 from common.api.server_errors import install_json_errors, read_body
 from common.config import Settings
 from common.errors import PayloadTooLarge
-from common.messaging.deliveries import Delivery, Rejected
+from common.messaging.deliveries import Delivery, Rejected, traceparent_of
 from common.messaging.parse import MAX_DELIVERY_BYTES, parse_delivery
+from common.plans.admission import Admission
+from common.plans.limiter import RateLimiter
+from common.plans.runtime import PlanRuntime
 from common.services.callbacks import CallbackScheduler
 from common.services.erasure import JobEraser
 from common.services.execution import JobExecutor
 from common.services.intake import DeliveryIntake
 from common.services.sweeper import Sweeper
+from common.services.tenant_cache import TenantCache
 
 _settings = Settings.from_env()
+_telemetry = telemetry.init("run_agent", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
 _storage = storage_client(_settings.project)
 _tenants = FirestoreTenantDirectory(_firestore)
+# Price overrides are read through the cache: pricing a job costs no Firestore read when warm.
+_tenant_cache = TenantCache(_tenants, ttl_seconds=_settings.auth_cache_seconds)
 
 
 def _clock() -> datetime:
@@ -63,6 +72,27 @@ def _callbacks() -> CallbackScheduler | None:
 
 
 _callback_scheduler = _callbacks()
+
+
+def _plans() -> PlanRuntime:
+    warnings = None
+    if _settings.callbacks_queue:
+        from common.adapters.cloud_tasks import CloudTasksQueue
+        from common.plans.warnings import TaskBudgetWarnings
+
+        warnings = TaskBudgetWarnings(CloudTasksQueue.from_settings(_settings))
+    return PlanRuntime(
+        ledger=_ledger,
+        limiter=RateLimiter(FirestoreWindowCounter(_firestore)),
+        tenant=_tenant_cache.get,
+        jobs_for=_tenants.jobs,
+        clock=_clock,
+        warnings=warnings,
+    )
+
+
+_ledger = FirestorePlanLedger(_firestore)
+_plan_runtime = _plans()
 
 
 def _blobs_for(tenant_id: str) -> GcsBlobStore:
@@ -95,6 +125,7 @@ def _sweeper() -> Sweeper:
         callbacks=_callback_scheduler,
         clock=_clock,
         eraser=eraser,
+        plans=_plan_runtime,
     )
 
 
@@ -106,17 +137,22 @@ _intake = DeliveryIntake(
         blobs_for=_blobs_for,
         clock=_clock,
         callbacks=_callback_scheduler,
+        plans=_plan_runtime,
+        prices_for=lambda tenant_id: tenant.price_overrides if (tenant := _tenant_cache.get(tenant_id)) else (),
     ),
     rejections=FirestoreRejectionLog(_firestore),
     clock=_clock,
     callbacks=_callback_scheduler,
     sweeper=_sweeper,
+    admission=Admission(ledger=_ledger, clock=_clock),
 )
 
 
 @functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def run_agent(request: flask.Request) -> Response:
     """Entry point: parse the delivery, handle it, ack (200) or ask for redelivery (503)."""
+    if request.method == "GET" and request.path == "/healthz":
+        return json_response({"status": "ok"})  # liveness for the local stack: no auth, no I/O
     if request.method != "POST":
         return error_response(MethodNotAllowed("deliveries are POSTed", allow=("POST",)))
 
@@ -129,7 +165,15 @@ def run_agent(request: flask.Request) -> Response:
             delivery = parse_delivery(
                 request.headers, body, path=request.path, max_input_bytes=_settings.max_request_bytes
             )
-        outcome = _intake.handle(delivery)
+        traceparent = traceparent_of(delivery)
+        # Pub/Sub redelivers until the job's attempts run out; the executor says when this is the last.
+        with _telemetry.delivery(
+            "run_agent",
+            carrier={"traceparent": traceparent} if traceparent else None,
+            kind="consumer",
+            final_attempt=False,
+        ):
+            outcome = _intake.handle(delivery)
         return json_response(
             {"outcome": outcome.kind, "job_id": outcome.job_id, "status": outcome.status, "code": outcome.code}
         )

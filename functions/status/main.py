@@ -5,8 +5,12 @@ Routes:
     ``DELETE /v1/jobs/{job_id}``: erase the job's input, result, objects and callback log now.
     ``POST /v1/jobs/{job_id}:cancel``: cancel a pending or running job (200 done, 202 under way).
     ``POST /v1/jobs/{job_id}:retry``: run a failed job again as a new attempt (202).
-    ``GET /v1/jobs?status=&agent=&created_after=&limit=&page_token=``: the caller's jobs, newest first.
+    ``POST /v1/jobs/{job_id}/feedback``: a reviewer's verdict on a successful job's output.
+    ``GET /v1/jobs?status=&quality=&agent=&created_after=&limit=&page_token=``: the caller's jobs, newest first.
     ``GET /v1/rejections?limit=&page_token=``: the caller's rejected deliveries (codes, no content).
+    ``GET /v1/usage?from=&to=&group_by=``: the caller's usage by day, agent or model (daily counters),
+    and with a usage plan, ``plan``: the period's budget (limit, spent, reserved, remaining) and
+    the jobs pending or running per agent (:func:`common.plans.usage.plan_report`).
     ``GET /v1/openapi.json``: the OpenAPI 3.1 document.
     ``GET /healthz``: liveness (no auth, no I/O).
 
@@ -17,10 +21,12 @@ SDK at cold start (only an offloaded result, or erasing a job that owns objects,
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import flask
 import functions_framework
 
+from common import telemetry
 from common.adapters.clients import firestore_client
 from common.adapters.firestore_store import (
     FirestoreIdempotencyStore,
@@ -32,15 +38,20 @@ from common.api.handling import respond
 from common.api.queries import parse_list_query, parse_rejections_query
 from common.api.responses import Response, json_response
 from common.api.routing import Route, match
-from common.api.server_errors import install_json_errors
+from common.api.server_errors import install_json_errors, read_body
 from common.api.views import own_base_url
+from common.boundary.ids import IdKind, is_valid_id
 from common.config import Settings
+from common.jobs.models import Job
+from common.judges.feedback import MAX_FEEDBACK_BYTES
 from common.ports import BlobStore, JobPublisher
 from common.services.erasure import JobEraser
 from common.services.job_control import JobControl
 from common.services.status import StatusService
+from common.tenants.models import Tenant
 
 _settings = Settings.from_env()
+_telemetry = telemetry.init("status", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
 _tenants = FirestoreTenantDirectory(_firestore)
@@ -100,7 +111,42 @@ def _control(request: flask.Request) -> JobControl:
         clock=lambda: datetime.now(UTC),
         max_attempts=_settings.max_attempts,
         base_url=_base_url(request),
+        finished=_settle,
     )
+
+
+def _settle(job: Job) -> None:
+    """Settle the usage-plan reservation of a job a cancellation ended at once (no-op without a plan)."""
+    tenant = _tenants.get(job.tenant_id)
+    if tenant is None or tenant.plan is None or not tenant.plan.reserves:
+        return
+    from common.adapters.firestore_plans import FirestorePlanLedger, FirestoreWindowCounter
+    from common.plans.limiter import RateLimiter
+    from common.plans.runtime import PlanRuntime
+
+    PlanRuntime(
+        ledger=FirestorePlanLedger(_firestore),
+        limiter=RateLimiter(FirestoreWindowCounter(_firestore)),
+        tenant=lambda _: tenant,
+        jobs_for=_tenants.jobs,
+        clock=lambda: datetime.now(UTC),
+    ).settle(job)
+
+
+def _usage_report(tenant: Tenant, args: dict[str, str]) -> dict[str, Any]:
+    from common.adapters.firestore_usage import FirestoreUsageReader
+    from common.services.usage import UsageService
+    from common.usage.query import parse_usage_query
+
+    query = parse_usage_query(args, today=datetime.now(UTC).date())
+    service = UsageService(readers=lambda tenant_id: FirestoreUsageReader(_firestore, tenant_id))
+    report = service.report(tenant.tenant_id, query)
+    if tenant.plan is not None:  # the usage plan's budget: spent, reserved, remaining (one more read)
+        from common.adapters.firestore_plans import FirestorePlanLedger
+        from common.plans.usage import plan_report
+
+        report["plan"] = plan_report(tenant, FirestorePlanLedger(_firestore), now=datetime.now(UTC))
+    return report
 
 
 _ROUTES = (
@@ -110,6 +156,8 @@ _ROUTES = (
     Route.of("list_rejections", "GET", r"/v1/rejections"),
     Route.of("cancel_job", "POST", r"/v1/jobs/(?P<job_id>[^/:]+):cancel"),
     Route.of("retry_job", "POST", r"/v1/jobs/(?P<job_id>[^/:]+):retry"),
+    Route.of("post_feedback", "POST", r"/v1/jobs/(?P<job_id>[^/]+)/feedback"),
+    Route.of("usage", "GET", r"/v1/usage"),
     # Last: any other path below /v1/jobs/ is a job id, checked against the grammar by the service.
     Route.of("get_job", "GET", r"/v1/jobs/(?P<job_id>.+)"),
     Route.of("delete_job", "DELETE", r"/v1/jobs/(?P<job_id>.+)"),
@@ -125,6 +173,10 @@ def _route(request: flask.Request) -> Response:
 
         return json_response(openapi_document(own_base_url(request.host_url, request.headers.get("X-Forwarded-Proto"))))
     tenant = _auth.authenticate(request.headers.get("Authorization"))
+    job_id = params.get("job_id")  # client-controlled until the service checks it: tagged only if it is an id
+    _telemetry.tag(
+        telemetry.JobTags(tenant_id=tenant.tenant_id, job_id=job_id if is_valid_id(IdKind.JOB, job_id) else None)
+    )
     if route.name == "list_jobs":
         query = parse_list_query({k: v for k, v in request.args.items()})
         return json_response(_service(request).list_jobs(tenant.tenant_id, query))
@@ -136,6 +188,12 @@ def _route(request: flask.Request) -> Response:
         return json_response(view, 200 if done else 202)
     if route.name == "retry_job":
         return json_response(_control(request).retry(tenant.tenant_id, params["job_id"]), 202)
+    if route.name == "post_feedback":
+        now = datetime.now(UTC)
+        body = read_body(request, max_bytes=MAX_FEEDBACK_BYTES)
+        return json_response(_service(request).add_feedback(tenant.tenant_id, params["job_id"], body, now=now))
+    if route.name == "usage":
+        return json_response(_usage_report(tenant, {k: v for k, v in request.args.items()}))
     if route.name == "delete_job":
         return json_response(_service(request).delete_job(tenant.tenant_id, params["job_id"]))
     return json_response(_service(request).get_job(tenant.tenant_id, params["job_id"]))
@@ -143,5 +201,11 @@ def _route(request: flask.Request) -> Response:
 
 @functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def status(request: flask.Request) -> Response:
-    """Entry point: route, authenticate, look up, map errors."""
-    return respond("status", lambda: _route(request))
+    """Entry point: route, authenticate, look up, map errors; one transaction (flushed) per request."""
+    with _telemetry.delivery(
+        "status", carrier={"traceparent": request.headers.get("traceparent", "")}, kind="server"
+    ) as delivery:
+        delivery.set_attributes({"http.request.method": request.method})
+        response = respond("status", lambda: _route(request))
+        delivery.set_attributes({"http.response.status_code": response[1]})
+    return response

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING
 import flask
 import functions_framework
 
+from common import telemetry
 from common.adapters.clients import firestore_client, publisher_client
+from common.adapters.firestore_plans import FirestorePlanLedger
 from common.adapters.firestore_store import FirestoreIdempotencyStore, FirestoreTenantDirectory
 from common.adapters.pubsub_publisher import PubSubJobPublisher
 from common.api.auth import Authenticator
@@ -31,6 +33,7 @@ from common.api.routing import Route, match
 from common.api.server_errors import install_json_errors, read_body
 from common.api.views import job_links, own_base_url
 from common.config import Settings
+from common.plans.admission import Admission
 from common.ports import BlobStore, UploadSigner
 from common.services.submit import SubmitService, parse_json_body
 from common.services.uploads import UploadService
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
     from google.cloud import storage  # pyright: ignore[reportMissingTypeStubs]
 
 _settings = Settings.from_env()
+_telemetry = telemetry.init("submit", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
 _tenants = FirestoreTenantDirectory(_firestore)
@@ -91,6 +95,7 @@ _service = SubmitService(
     publisher=PubSubJobPublisher(_publisher, _publisher.topic_path(_settings.project, _settings.jobs_topic)),
     clock=lambda: datetime.now(UTC),
     blobs_for=_blobs_for,
+    admission=Admission(ledger=FirestorePlanLedger(_firestore), clock=lambda: datetime.now(UTC)),
 )
 
 
@@ -120,6 +125,15 @@ def _route(request: flask.Request) -> Response:
     if route.name == "create_upload":
         return json_response(_uploads.create(tenant.tenant_id, body), 201)
     result = _service.submit(tenant, params["agent"], body, idempotency_key=request.headers.get("Idempotency-Key"))
+    _telemetry.tag(
+        telemetry.JobTags(
+            tenant_id=tenant.tenant_id,
+            job_id=result.job.job_id,
+            agent=result.job.agent,
+            source=result.job.source.value,
+            model=result.job.model,
+        )
+    )
     base_url = _settings.public_base_url or request.host_url.rstrip("/")
     links = job_links(base_url, result.job.job_id)
     return json_response(
@@ -131,5 +145,11 @@ def _route(request: flask.Request) -> Response:
 
 @functions_framework.http  # pyright: ignore[reportUnknownMemberType]
 def submit(request: flask.Request) -> Response:
-    """Entry point: route, authenticate, submit, map errors."""
-    return respond("submit", lambda: _route(request))
+    """Entry point: route, authenticate, submit, map errors; one transaction (flushed) per request."""
+    with _telemetry.delivery(
+        "submit", carrier={"traceparent": request.headers.get("traceparent", "")}, kind="server"
+    ) as delivery:
+        delivery.set_attributes({"http.request.method": request.method})
+        response = respond("submit", lambda: _route(request))
+        delivery.set_attributes({"http.response.status_code": response[1]})
+    return response

@@ -23,6 +23,8 @@ FULL_VARIABLES: dict[str, Any] = {
         "OTEL_EXPORTER_OTLP_HEADERS": "1",
     },
     "agent_models": {"criteria-evaluator": "openai/gpt-4o"},
+    "judge_models": {"criteria-evaluator": "openai/gpt-4o"},
+    "judge_sample_rates": {"acme": 0.1},
 }
 
 _EVALUATED = (

@@ -64,6 +64,15 @@ QUERIES = (
         filters=(("tenant_id", "=="),),
         order=(("received_at", "DESCENDING"), ("__name__", "DESCENDING")),
     ),
+    # GET /v1/jobs?quality=flagged: a tenant's judged jobs of one quality, newest first.
+    Query(
+        site="common/adapters/firestore_store.py::FirestoreJobStore._by_quality",
+        collection="jobs",
+        scope="COLLECTION",
+        filters=(("quality", "=="), ("agent", "=="), ("created_at", ">")),
+        order=(("created_at", "DESCENDING"), ("__name__", "DESCENDING")),
+        optional_filters=True,
+    ),
     # The sweeper, across every tenant's jobs.
     Query(
         site="common/adapters/firestore_store.py::FirestoreJobSweep.stale_pending",
@@ -95,6 +104,14 @@ QUERIES = (
         filters=(("expires_at", "<"),),
         order=(("expires_at", "ASCENDING"),),
     ),
+    # The sweeper: usage-plan reservations left open (their job ended without settling).
+    Query(
+        site="common/adapters/firestore_plans.py::FirestorePlanLedger.open_reservations",
+        collection="plan_reservations",
+        scope="COLLECTION_GROUP",
+        filters=(("state", "=="), ("created_at", "<")),
+        order=(("created_at", "ASCENDING"),),
+    ),
     # Erasure and rotation: equality on one field, served by single-field indexes.
     Query(
         site="common/adapters/firestore_store.py::FirestoreTenantDirectory.api_keys",
@@ -116,6 +133,22 @@ QUERIES = (
         scope="COLLECTION",
         filters=(("tenant_id", "=="),),
         order=(),
+    ),
+    # agentjobs tenants list: every tenant in document-id order (built-in index).
+    Query(
+        site="common/adapters/firestore_store.py::FirestoreTenantDirectory.list_tenants",
+        collection="tenants",
+        scope="COLLECTION",
+        filters=(),
+        order=(("__name__", "ASCENDING"),),
+    ),
+    # GET /v1/usage: a tenant's day documents in a range, a range on one field (single-field index).
+    Query(
+        site="common/adapters/firestore_usage.py::FirestoreUsageReader.days",
+        collection="usage",
+        scope="COLLECTION",
+        filters=(("day", ">="), ("day", "<=")),
+        order=(("day", "ASCENDING"),),
     ),
 )
 
@@ -293,6 +326,8 @@ def test_jobs_and_idempotency_keys_expire_by_ttl_on_expires_at(tf: TerraformModu
     assert {(policy["collection"], policy["field"]) for policy in ttl} == {
         ("jobs", "expires_at"),
         ("idempotency", "expires_at"),
+        ("plan_reservations", "expires_at"),
+        ("rate_windows", "expires_at"),
     }
     assert all(policy["database"] == "${google_firestore_database.default.name}" for policy in ttl)
 

@@ -132,3 +132,10 @@ def test_defaults_and_sensible_values_pass(variables_only: Path):
 def test_bad_values_are_rejected_with_a_clear_message(variables_only: Path, variables: dict[str, Any], message: str):
     code, out = _plan(variables_only, **variables)
     assert code != 0 and message in out, out
+
+
+def test_blobs_are_deleted_at_their_jobs_expiry_and_never_after_the_ceiling(tf: TerraformModule):
+    rules = tf.resource("google_storage_bucket", "data")["lifecycle_rule"]
+    deletes = [r["condition"][0] for r in rules if r["action"][0]["type"] == "Delete"]
+    assert {"age": "${var.retention_days}"} in deletes
+    assert {"days_since_custom_time": 0} in deletes  # run_agent sets customTime to the job's expires_at

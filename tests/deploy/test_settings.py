@@ -82,8 +82,13 @@ def test_prefix_settings_come_from_a_map_variable(tf_values: dict[str, Any], fun
     prefixes = {i.env for i in _deployed(function) if i.prefix}
     readers = {p: set(s["readers"]) for p, s in tf_values["prefix_env"].items()}
     assert readers == {i.env: set(i.functions) for i in setting_infos() if i.deployed and i.prefix}
-    # agent_models = {criteria-evaluator = ...} becomes AGENTJOBS_MODEL__CRITERIA_EVALUATOR.
-    expected = {f"{p}CRITERIA_EVALUATOR": "openai/gpt-4o" for p in prefixes}
+    # agent_models = {criteria-evaluator = ...} becomes AGENTJOBS_MODEL__CRITERIA_EVALUATOR;
+    # judge_sample_rates = {acme = 0.1} becomes AGENTJOBS_JUDGE_SAMPLE_RATE__ACME=0.1.
+    examples = {"AGENTJOBS_JUDGE_SAMPLE_RATE__": ("ACME", "0.1")}
+    expected = {
+        p + examples.get(p, ("CRITERIA_EVALUATOR", "openai/gpt-4o"))[0]: examples.get(p, ("", "openai/gpt-4o"))[1]
+        for p in prefixes
+    }
     assert tf_values["function_prefix_env"][function] == expected
 
 

@@ -30,6 +30,7 @@ def test_agentjobs_demo_runs_green():
         "exclusion 23",
         "upload -> job created",
         "running -> done",
+        "cost: none (no model calls)",  # protocol-processor runs offline in the demo
         "callback verified",
         "stack stopped",
     ):

@@ -4,12 +4,14 @@ Each function's Firestore client is wrapped at its GAPIC layer, where every RPC 
 are documents asked for by ``batch_get_documents`` and documents returned by queries; writes
 are the writes in each ``commit``. One successful job with a callback, through ``submit``,
 ``run_agent`` and ``notify`` with warm caches (the API key, the tenant's webhook secret), must
-cost at most 2 reads and 4 writes:
+cost at most 2 reads and 5 writes:
 
 * submit: write 1, the new job (the key and its tenant come from the warm auth cache);
 * run_agent: read 1 and write 2, the claim (read, then a write conditioned on the revision read);
-  write 3, the result (conditioned on the revision the claim wrote: no read); no transaction;
-* notify: read 2, the job (its callback URL and status); write 4, the attempt and callback status.
+  write 3, the result (conditioned on the revision the claim wrote: no read), and write 4, the
+  tenant's daily usage counters, in the same batch commit as the result (increments: no read);
+  no transaction;
+* notify: read 2, the job (its callback URL and status); write 5, the attempt and callback status.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 import common.adapters.clients as clients
+from common.usage.counters import shard_of
 from common.webhooks.receiver import WebhookReceiver
 from tests.integration.conftest import bearer
 from tests.support.hostile_pdfs import tiny_protocol_pdf
@@ -35,12 +39,14 @@ class Operations:
     """Firestore RPCs seen, as ``(function, kind, document)``."""
 
     seen: list[tuple[str, str, str]] = field(default_factory=list)
+    commits: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def of(self, kind: str) -> list[tuple[str, str]]:
         return [(function, doc) for function, k, doc in self.seen if k == kind]
 
     def clear(self) -> None:
         self.seen.clear()
+        self.commits.clear()
 
 
 def _short(name: str) -> str:
@@ -62,8 +68,10 @@ def instrument(client: Any, ops: Operations, function: str) -> Any:
             yield response
 
     def commit(*args, request=None, **kwargs):
-        for write in request["writes"]:
-            ops.seen.append((function, "write", _short(write.update.name or write.delete)))
+        names = tuple(_short(write.update.name or write.delete) for write in request["writes"])
+        ops.commits.append((function, names))
+        for name in names:
+            ops.seen.append((function, "write", name))
         return real["commit"](*args, request=request, **kwargs)
 
     def begin_transaction(*args, **kwargs):
@@ -109,7 +117,7 @@ def submit_job(submit, tenant, blobs, name: str, callback_url: str) -> str:
     return response.get_json()["job_id"]
 
 
-def test_a_successful_job_with_its_callback_costs_two_reads_and_four_writes(counted, tenant, blobs):
+def test_a_successful_job_with_its_callback_costs_two_reads_and_five_writes(counted, tenant, blobs):
     make, ops = counted
     submit, run_agent, notify = make("submit"), make("run_agent", AGENTJOBS_CALLBACKS_QUEUE=""), make("notify")
     with WebhookReceiver(secret=tenant.webhook_secret) as receiver:
@@ -127,11 +135,52 @@ def test_a_successful_job_with_its_callback_costs_two_reads_and_four_writes(coun
         assert receiver.wait_for(2)[-1].payload["job_id"] == job_id
 
     job_doc = f"tenants/acme/jobs/{job_id}"
+    usage_doc = f"tenants/acme/usage/{datetime.now(UTC).date().isoformat()}_{shard_of(job_id)}"
     assert ops.of("transaction") == []
     assert ops.of("read") == [("run_agent", job_doc), ("notify", job_doc)], ops.seen
     assert ops.of("write") == [
         ("submit", job_doc),
         ("run_agent", job_doc),
         ("run_agent", job_doc),
+        ("run_agent", usage_doc),
         ("notify", job_doc),
+    ], ops.seen
+    commits = [c for c in ops.commits if c[0] == "run_agent"]
+    assert commits[-1] == ("run_agent", (job_doc, usage_doc)), "the result and its usage commit together"
+
+
+def test_a_priced_model_job_costs_no_extra_read_when_warm(counted, tenant):
+    """Pricing reads the tenant's price overrides through run_agent's tenant cache."""
+    from common.agents.registry import load_agent
+    from tests.integration.test_usage_counters import CRITERIA, PROFILE, answer
+    from tests.support.scripted_llm import ScriptedLLM
+
+    load_agent.cache_clear()  # agents keep the model port they first built
+    make, ops = counted
+    with ScriptedLLM(answer) as llm:
+        env = {
+            "AGENTJOBS_MODEL__CRITERIA_EVALUATOR": "openai/gpt-4o-mini:completions",
+            "AGENTJOBS_MODEL_BASE_URL": llm.base_url,
+            "AGENTJOBS_MODEL_API_KEY": "test-key",
+            "AGENTJOBS_CALLBACKS_QUEUE": "",
+        }
+        submit, run_agent = make("submit", **env), make("run_agent", **env)
+        ids = []
+        for n in range(2):  # the first warms the key and tenant caches
+            body = {"criteria": CRITERIA, "patient_profile": PROFILE}
+            created = submit.post("/v1/agents/criteria-evaluator/jobs", json=body, headers=bearer(tenant))
+            ids.append(created.get_json()["job_id"])
+            if n == 0:
+                run_agent.post("/", json=job_message("acme", ids[0], "w"))
+                assert ("run_agent", "tenants/acme") in ops.of("read")  # cold: the overrides are read once
+                ops.clear()
+        ran = run_agent.post("/", json=job_message("acme", ids[1], "m")).get_json()
+    assert ran["status"] == "success", ran
+    job_doc = f"tenants/acme/jobs/{ids[1]}"
+    usage_doc = f"tenants/acme/usage/{datetime.now(UTC).date().isoformat()}_{shard_of(ids[1])}"
+    assert ops.of("read") == [("run_agent", job_doc)], ops.seen
+    assert [w for w in ops.of("write") if w[0] == "run_agent"] == [
+        ("run_agent", job_doc),
+        ("run_agent", job_doc),
+        ("run_agent", usage_doc),
     ], ops.seen

@@ -60,10 +60,12 @@ def test_a_pdf_whose_text_map_yields_a_lone_surrogate_ends_success_not_running(
     assert response.status_code == 200 and response.get_json()["status"] == "success", response.get_json()
     job = directory.jobs("acme").get(gcs_job_id(emulators.bucket, name, stored.generation))
     assert job.status.value == "success" and job.attempts == 1
-    assert job.result["title"] == "A Phase 2 Study of Drug X\ufffd in Adults"
+    # PDFium drops the unmappable code; pypdf kept it as a lone surrogate, which the store
+    # replaces with U+FFFD. Either way the stored text is valid UTF-8 and the job is served.
+    assert job.result["title"].replace("\ufffd", "") == "A Phase 2 Study of Drug X in Adults"
     assert len(job.result["inclusion_criteria"]) == 2
     served = make_app("status").get(f"/v1/jobs/{job.job_id}", headers=bearer(tenant))
-    assert served.status_code == 200 and "\ufffd" in served.get_json()["result"]["title"]
+    assert served.status_code == 200 and served.get_json()["result"]["title"] == job.result["title"]
 
 
 @pytest.mark.parametrize(

@@ -169,7 +169,7 @@ def test_a_warm_instance_revokes_a_deleted_tenants_key_within_the_cache_ttl(make
         ("submit", "get", f"/v1/agents/{AGENT}/jobs", "POST"),
         ("submit", "post", "/v1/openapi.json", "GET, HEAD"),
         ("status", "post", "/v1/jobs", "GET, HEAD"),
-        ("status", "delete", "/v1/jobs/job_" + "a" * 26, "GET, HEAD"),
+        ("status", "put", "/v1/jobs/job_" + "a" * 26, "GET, HEAD, DELETE"),
         ("run_agent", "get", "/", "POST"),
         ("notify", "put", "/", "POST"),
     ],

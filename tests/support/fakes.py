@@ -5,14 +5,45 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from common.errors import Conflict, Forbidden, NotFound, TransientError
 from common.jobs.codec import job_from_doc, job_to_doc
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
+from common.judges.models import Quality
 from common.ports import Rejection, StoredObject
 from common.tenants.models import ApiKey, Tenant
+from common.usage.counters import FinishedJobUsage, UsageCounts, finished_usage
+from common.usage.report import DailyUsage
+
+
+def add_usage(days: dict[date, DailyUsage], finished: FinishedJobUsage) -> None:
+    """Add a finished job to in-memory day counters, as the Firestore store's merge-increments do."""
+    day = days.get(finished.day) or DailyUsage(finished.day, UsageCounts())
+
+    def plus(groups: Mapping[str, UsageCounts], key: str | None) -> dict[str, UsageCounts]:
+        merged = dict(groups)
+        if key:
+            merged[key] = merged.get(key, UsageCounts()) + finished.counts
+        return merged
+
+    days[finished.day] = DailyUsage(
+        finished.day,
+        day.total + finished.counts,
+        plus(day.agents, finished.agent),
+        plus(day.models, finished.model),
+    )
+
+
+class InMemoryUsageReader:
+    """A tenant's in-memory day counters, read like :class:`common.ports.UsageReader`."""
+
+    def __init__(self, days: dict[date, DailyUsage]):
+        self._days = days
+
+    def days(self, start: date, end: date) -> list[DailyUsage]:
+        return [self._days[d] for d in sorted(self._days) if start <= d <= end]
 
 
 class FakeClock:
@@ -31,9 +62,10 @@ class FakeClock:
 class InMemoryJobStore:
     """A tenant's jobs in a dict; revisions are a counter, as Firestore's update times are."""
 
-    def __init__(self, tenant_id: str, jobs: dict[str, Job]):
+    def __init__(self, tenant_id: str, jobs: dict[str, Job], usage: dict[date, DailyUsage] | None = None):
         self._tenant_id = tenant_id
         self._jobs = jobs
+        self.usage: dict[date, DailyUsage] = usage if usage is not None else {}
         self.fail_next: list[Exception] = []
         self.reads = 0
         self.writes = 0
@@ -50,6 +82,9 @@ class InMemoryJobStore:
     def _store(self, job: Job) -> Job:
         self._revision += 1
         self.writes += 1
+        finished = finished_usage(self._jobs.get(job.job_id), job)
+        if finished is not None:  # in the same "commit", as the Firestore store batches it
+            add_usage(self.usage, finished)
         stored = job.replace(revision=str(self._revision))
         self._jobs[job.job_id] = stored
         return stored
@@ -107,11 +142,12 @@ class InMemoryJobStore:
         created_after: datetime | None = None,
         after: tuple[datetime, str] | None = None,
         limit: int = 20,
+        quality: Quality | None = None,
     ) -> list[Job]:
         jobs = [
             j
             for j in self._jobs.values()
-            if (status is None or j.status is status)
+            if (j.quality is quality if quality is not None else (status is None or j.status is status))
             and (agent is None or j.agent == agent)
             and (created_after is None or j.created_at > created_after)
             and (after is None or (j.created_at, j.job_id) < after)
@@ -175,6 +211,7 @@ class InMemoryTenantDirectory:
         self.keys: dict[str, ApiKey] = {}
         self.jobs_by_tenant: dict[str, dict[str, Job]] = {}
         self.stores: dict[str, InMemoryJobStore] = {}
+        self.usage_by_tenant: dict[str, dict[date, DailyUsage]] = {}
 
     def create(self, tenant: Tenant, api_key_hash: str) -> None:
         if tenant.tenant_id in self.tenants:
@@ -187,6 +224,9 @@ class InMemoryTenantDirectory:
 
     def save(self, tenant: Tenant) -> None:
         self.tenants[tenant.tenant_id] = tenant
+
+    def list_tenants(self, *, limit: int) -> list[Tenant]:
+        return [self.tenants[t] for t in sorted(self.tenants)][:limit]
 
     def api_key(self, api_key_hash: str) -> ApiKey | None:
         return self.keys.get(api_key_hash)
@@ -207,7 +247,9 @@ class InMemoryTenantDirectory:
 
     def jobs(self, tenant_id: str) -> InMemoryJobStore:
         if tenant_id not in self.stores:
-            self.stores[tenant_id] = InMemoryJobStore(tenant_id, self.jobs_by_tenant.setdefault(tenant_id, {}))
+            self.stores[tenant_id] = InMemoryJobStore(
+                tenant_id, self.jobs_by_tenant.setdefault(tenant_id, {}), self.usage_by_tenant.setdefault(tenant_id, {})
+            )
         return self.stores[tenant_id]
 
 
@@ -216,6 +258,7 @@ class InMemoryBucket:
     objects: dict[str, tuple[bytes, int]] = field(default_factory=dict)
     generation: int = 1000
     unavailable: bool = False
+    expiries: dict[str, datetime] = field(default_factory=dict[str, datetime])
 
     def put(self, name: str, data: bytes) -> int:
         self.generation += 1
@@ -251,10 +294,24 @@ class InMemoryBlobStore:
             raise DocumentTooLarge("too large")
         return data
 
-    def write(self, relative_name: str, data: bytes, *, content_type: str) -> StoredObject:
+    def write(
+        self, relative_name: str, data: bytes, *, content_type: str, expires_at: datetime | None = None
+    ) -> StoredObject:
         name = f"tenants/{self._tenant_id}/{relative_name}"
         gen = self._bucket.put(name, data)
+        if expires_at is not None:
+            self._bucket.expiries[name] = expires_at
         return StoredObject(f"gs://{self._bucket_name}/{name}", gen)
+
+    def set_expiry(self, uri: str, expires_at: datetime, *, generation: int | None = None) -> bool:
+        name = uri[len(f"gs://{self._bucket_name}/") :]
+        stored = self._bucket.objects.get(name)
+        if stored is None or (generation is not None and stored[1] != generation):
+            return False
+        if name in self._bucket.expiries and self._bucket.expiries[name] > expires_at:
+            return False
+        self._bucket.expiries[name] = expires_at
+        return True
 
     def delete(self, uri: str, *, generation: int | None = None) -> bool:
         if self._bucket.unavailable:

@@ -8,7 +8,7 @@ be encoded as UTF-8 (issue 13, reproduction 1).
 
 from __future__ import annotations
 
-__all__ = ["lone_surrogate_protocol_pdf", "tiny_protocol_pdf"]
+__all__ = ["lone_surrogate_protocol_pdf", "text_protocol_pdf", "tiny_protocol_pdf"]
 
 _LINES = (
     "A Phase 2 Study of Drug X~ in Adults",
@@ -56,6 +56,14 @@ def lone_surrogate_protocol_pdf() -> bytes:
 def tiny_protocol_pdf() -> bytes:
     """The same one-page protocol without the surrogate: the agent extracts it in milliseconds."""
     return _protocol_pdf(tuple(line.replace("~", "") for line in _LINES))
+
+
+def text_protocol_pdf(word: str) -> bytes:
+    """The tiny protocol with ``word`` (ASCII letters and digits) in its title, introduction and criteria."""
+    lines = tuple(line.replace("~", "") for line in _LINES)
+    return _protocol_pdf(
+        tuple(line.replace("drug X", f"drug {word}").replace("or older", f"or older {word}") for line in lines)
+    )
 
 
 def _protocol_pdf(lines: tuple[str, ...]) -> bytes:

@@ -43,6 +43,7 @@ class ProtocolProcessor:
             from common.agents.protocol_processor.llm import summarise_with_model
 
             return summarise_with_model(data, ctx)
-        from common.agents.protocol_processor.rules import extract_summary
+        from common.agents.protocol_processor.rules import extract_summary_and_pages
 
-        return AgentResult(output=extract_summary(data, on_stage=ctx.record_stage))
+        summary, pages = extract_summary_and_pages(data, on_stage=ctx.record_stage)
+        return AgentResult(output=summary, source_pages=pages)

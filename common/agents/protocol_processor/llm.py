@@ -154,5 +154,8 @@ def summarise_with_model(
         method=METHOD_PREFIX + ctx.model,
     )
     return AgentResult(
-        output=summary, model=ctx.model, usage=generation.usage(document_tokens=selection.document_tokens)
+        output=summary,
+        model=ctx.model,
+        usage=generation.usage(document_tokens=selection.document_tokens),
+        source_pages=page_texts(doc),
     )

@@ -45,7 +45,15 @@ from common.protocols.schedule_of_activities import ParsedSchedule, extract_sche
 from common.protocols.sections import Section, locate_sections
 from common.protocols.title import find_title
 
-__all__ = ["METHOD", "STAGES", "StageCallback", "extract_summary", "summarise_document", "summarise_pages"]
+__all__ = [
+    "METHOD",
+    "STAGES",
+    "StageCallback",
+    "extract_summary",
+    "extract_summary_and_pages",
+    "summarise_document",
+    "summarise_pages",
+]
 
 METHOD = "rules"
 STAGES = ("extract_text", "locate_sections", "parse_criteria", "extract_fields", "read_schedule")
@@ -90,12 +98,33 @@ def extract_summary(
             :mod:`common.pdf.errors` when the PDF is empty, too large, not a PDF, corrupt,
             encrypted or has no text layer.
     """
+    return extract_summary_and_pages(data, on_stage=on_stage, max_bytes=max_bytes, max_pages=max_pages)[0]
+
+
+def extract_summary_and_pages(
+    data: bytes,
+    *,
+    on_stage: StageCallback | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pages: int = DEFAULT_MAX_PAGES,
+) -> tuple[ProtocolSummary, tuple[str, ...]]:
+    """:func:`extract_summary`, and the text of each page it read (for the judges).
+
+    Returns:
+        The summary and one text per page (index 0 is page 1; running headers and footers
+        removed, see :func:`common.agents.protocol_processor.page_selection.page_texts`).
+
+    Raises:
+        DocumentError: As :func:`extract_summary`.
+    """
+    from common.agents.protocol_processor.page_selection import page_texts
+
     started = time.perf_counter()
     with open_pdf(data, max_bytes=max_bytes, max_pages=max_pages) as pdf:
         doc = document_from_pdf(pdf)
         if on_stage is not None:
             on_stage("extract_text", time.perf_counter() - started)
-        return summarise_document(doc, glyphs=pdf.glyphs, on_stage=on_stage)
+        return summarise_document(doc, glyphs=pdf.glyphs, on_stage=on_stage), page_texts(doc)
 
 
 def summarise_pages(

@@ -30,6 +30,8 @@ DISTRIBUTIONS = {
     "opentelemetry.sdk": "opentelemetry-sdk",
     "opentelemetry.exporter.otlp.proto.http": "opentelemetry-exporter-otlp-proto-http",
     "genai_prices": "genai-prices",
+    "rapidfuzz": "rapidfuzz",
+    "pydantic_evals": "pydantic-evals",
 }
 TELEMETRY = {"sentry-sdk", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"}
 TELEMETRY_ENV = {

@@ -9,6 +9,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from pydantic import BaseModel
 
 import common.telemetry as telemetry
+from common.costs.pricing import genai_prices_source, price_call
 from common.llm.mirascope_adapter import MirascopeModel
 from common.telemetry import TelemetryConfig
 from common.telemetry.facade import Telemetry
@@ -66,7 +67,17 @@ def test_each_call_records_usage_in_a_gen_ai_span_without_content(
     assert len(gen_ai) == 2
     for span, call in zip(gen_ai, generation.model_calls, strict=True):
         attributes = dict(span.attributes or {})
-        assert attributes == {
+        cost = price_call(call)
+        assert cost.input_usd is not None and cost.output_usd is not None
+        assert {k: v for k, v in attributes.items() if k.startswith("agentjobs.cost.")} == {
+            "agentjobs.cost.input_usd": float(cost.input_usd),
+            "agentjobs.cost.output_usd": float(cost.output_usd),
+            "agentjobs.cost.total_usd": float(cost.input_usd + cost.output_usd),
+            "agentjobs.cost.priced_calls": 1,
+            "agentjobs.cost.unpriced_calls": 0,
+            "agentjobs.cost.price_source": genai_prices_source(),
+        }
+        assert {k: v for k, v in attributes.items() if not k.startswith("agentjobs.cost.")} == {
             "gen_ai.operation.name": "chat",
             "gen_ai.provider.name": "openai",
             "gen_ai.request.model": request_model,

@@ -12,6 +12,7 @@ from common.messaging.deliveries import (
     ObjectFinalized,
     Rejected,
     SweepTick,
+    traceparent_of,
 )
 from common.messaging.parse import parse_delivery
 
@@ -260,3 +261,25 @@ def test_sweep_ticks_and_dead_lettered_messages():
     assert delivery == DeadLettered(JobQueued("acme", JOB, "m5"), "m5", 10)
     garbage = parse_delivery({}, b"not json", path="/dead-letter/")
     assert isinstance(garbage, DeadLettered) and isinstance(garbage.original, Rejected)
+
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        (TRACEPARENT, TRACEPARENT),
+        ("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01", None),  # zero span id
+        ("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", None),  # unknown version
+        ("patient text, not a traceparent", None),
+    ],
+)
+def test_a_valid_traceparent_attribute_continues_the_trace(value, kept):
+    job = push(json.dumps({"tenant_id": "acme", "job_id": JOB}).encode(), {"kind": "job.queued", "traceparent": value})
+    assert parse_delivery({}, job) == JobQueued("acme", JOB, "m1", traceparent=kept)
+    body = {"agent": "criteria-evaluator", "input": {"criteria": "x", "patient_profile": ["y"]}}
+    request = parse_delivery({}, push(json.dumps(body).encode(), {"tenant_id": "acme", "traceparent": value}))
+    assert isinstance(request, JobRequest) and request.traceparent == kept
+    dead = parse_delivery({}, job, path="/dead-letter")
+    assert traceparent_of(dead) == kept

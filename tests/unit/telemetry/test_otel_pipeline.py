@@ -14,6 +14,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import common.telemetry as telemetry
+from common.costs.pricing import genai_prices_source
 from common.jobs.models import ModelCall
 from common.telemetry import JobTags, OtlpDestination, TelemetryConfig
 from common.telemetry.allowlist import FORBIDDEN_EXAMPLES
@@ -122,6 +123,13 @@ def test_model_call_span_follows_gen_ai_semconv_and_feeds_metrics():
         "gen_ai.usage.cache_read.input_tokens": 1000,
         "gen_ai.usage.cache_creation.input_tokens": 0,
         "gen_ai.usage.reasoning.output_tokens": 120,
+        # gpt-4o-mini list prices: 200 uncached x $0.15/M + 1000 cached x $0.075/M; 300 x $0.60/M.
+        "agentjobs.cost.input_usd": pytest.approx(0.000105),
+        "agentjobs.cost.output_usd": pytest.approx(0.00018),
+        "agentjobs.cost.total_usd": pytest.approx(0.000285),
+        "agentjobs.cost.priced_calls": 1,
+        "agentjobs.cost.unpriced_calls": 0,
+        "agentjobs.cost.price_source": genai_prices_source(),
     }
     root = next(s for s in exporter.get_finished_spans() if s.name == "run_agent")
     assert dict(root.attributes or {})["agentjobs.cost.total_usd"] == 0.00042
