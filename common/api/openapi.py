@@ -19,6 +19,7 @@ from common.api.pagination import MAX_TOKEN_CHARS
 from common.api.queries import MAX_LIST_LIMIT
 from common.api.schemas import SUBMIT_ENVELOPE_FIELDS
 from common.config import Settings
+from common.jobs.ids import JOB_ID_PATTERN
 from common.usage.query import DEFAULT_DAYS, MAX_DAYS
 
 __all__ = ["openapi_document"]
@@ -164,7 +165,14 @@ def _upload_paths(bearer: list[dict[str, list[str]]]) -> dict[str, Any]:
                 "description": "Removes an uploaded document, for example after a submission that failed. "
                 "A document a job used is erased with the job.",
                 "security": bearer,
-                "parameters": [{"name": "upload_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [
+                    {
+                        "name": "upload_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": r"^upl_[a-z0-9]{26}$"},
+                    }
+                ],
                 "responses": {
                     "200": {
                         "description": "Deleted",
@@ -325,7 +333,12 @@ def _document() -> dict[str, Any]:
                 },
             }
         }
-    job_id_parameter = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    job_id_parameter = {
+        "name": "job_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": JOB_ID_PATTERN.pattern},
+    }
     paths["/v1/jobs/{job_id}"] = {
         "get": {
             "operationId": "get_job",

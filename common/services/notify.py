@@ -253,7 +253,7 @@ class Notifier:
             return DeliveryOutcome("skipped")  # erased: its callback URL is gone with it
         if job.callback_status in (CallbackStatus.DELIVERED, CallbackStatus.ABANDONED) or _delivered(job, task.event):
             return DeliveryOutcome("already_delivered")
-        if not job.status.terminal or callback_event(job.status) != task.event:
+        if not job.status.terminal or callback_event(job.status, job.quality) != task.event:
             return DeliveryOutcome("skipped")  # an earlier outcome's task, after the client retried the job
         tenant = self._tenant_cache.get(task.tenant_id)
         if tenant is None:

@@ -154,9 +154,9 @@ _ROUTES = (
     Route.of("openapi", "GET", r"/v1/openapi\.json"),
     Route.of("list_jobs", "GET", r"/v1/jobs"),
     Route.of("list_rejections", "GET", r"/v1/rejections"),
-    Route.of("cancel_job", "POST", r"/v1/jobs/(?P<job_id>[^/:]+):cancel"),
-    Route.of("retry_job", "POST", r"/v1/jobs/(?P<job_id>[^/:]+):retry"),
-    Route.of("post_feedback", "POST", r"/v1/jobs/(?P<job_id>[^/]+)/feedback"),
+    Route.of("cancel_job", "POST", r"/v1/jobs/(?P<job_id>.+):cancel"),
+    Route.of("retry_job", "POST", r"/v1/jobs/(?P<job_id>.+):retry"),
+    Route.of("post_feedback", "POST", r"/v1/jobs/(?P<job_id>.+)/feedback"),
     Route.of("usage", "GET", r"/v1/usage"),
     # Last: any other path below /v1/jobs/ is a job id, checked against the grammar by the service.
     Route.of("get_job", "GET", r"/v1/jobs/(?P<job_id>.+)"),

@@ -13,6 +13,7 @@ from common.adapters.firestore_store import FirestoreRejectionLog
 from common.jobs import lifecycle
 from common.jobs.ids import new_job_id
 from common.jobs.models import JobError, Source
+from common.judges.models import Quality
 from tests.integration.conftest import bearer
 from tests.integration.test_submit_function import jobs_subscription, pulled  # noqa: F401 - fixture
 
@@ -73,9 +74,12 @@ def test_retry_a_failed_job_publishes_it_again(status, directory, tenant, jobs_s
     response = status.post(f"/v1/jobs/{failed.job_id}:retry", headers=bearer(tenant))
     assert response.status_code == 202
     assert response.get_json()["status"] == "pending" and response.get_json()["retries"] == 1
-    assert pulled(*jobs_subscription) == [
-        ({"kind": "job.queued", "tenant_id": "acme"}, {"tenant_id": "acme", "job_id": failed.job_id})
-    ]
+    [(attributes, message)] = pulled(*jobs_subscription)
+    attributes.pop("traceparent", None)  # the retry request's trace continues in the new run
+    assert (attributes, message) == (
+        {"kind": "job.queued", "tenant_id": "acme"},
+        {"tenant_id": "acme", "job_id": failed.job_id},
+    )
     again = status.post(f"/v1/jobs/{failed.job_id}:retry", headers=bearer(tenant))
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "job_not_failed"
     capped = store(directory, status="failed", attempts=3)
@@ -107,6 +111,29 @@ def test_list_filters_by_agent_and_creation_time_and_pages_with_a_token(status, 
     after = (T0 + timedelta(minutes=2)).isoformat().replace("+00:00", "Z")
     recent = status.get("/v1/jobs", query_string={"created_after": after}, headers=bearer(tenant)).get_json()
     assert len(recent["jobs"]) == 3 and "next_page_token" not in recent
+
+
+def test_quality_combines_with_agent_and_pages(status, directory, tenant):
+    flagged = [
+        directory.jobs("acme").update(
+            store(directory, minutes=i, status="success", agent=agent).job_id,
+            lambda j: j.replace(quality=Quality.FLAGGED),
+        )
+        for i, agent in enumerate(["protocol-processor", "criteria-evaluator", "protocol-processor"])
+    ]
+    store(directory, minutes=9, status="success")  # not judged: no quality
+    query = {"quality": "flagged", "agent": "protocol-processor", "limit": "1"}
+    first = status.get("/v1/jobs", query_string=query, headers=bearer(tenant)).get_json()
+    second = status.get(
+        "/v1/jobs", query_string=query | {"page_token": first["next_page_token"]}, headers=bearer(tenant)
+    ).get_json()
+    assert [first["jobs"][0]["job_id"], second["jobs"][0]["job_id"]] == [flagged[2].job_id, flagged[0].job_id]
+    assert "next_page_token" not in second
+    after = (T0 + timedelta(seconds=30)).isoformat().replace("+00:00", "Z")
+    recent = status.get(
+        "/v1/jobs", query_string={"quality": "flagged", "created_after": after}, headers=bearer(tenant)
+    ).get_json()
+    assert [j["job_id"] for j in recent["jobs"]] == [flagged[2].job_id, flagged[1].job_id]
 
 
 def test_a_page_token_is_checked(status, directory, tenant):

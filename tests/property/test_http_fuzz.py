@@ -62,12 +62,20 @@ def strategies(functions: Functions, app: str, path_regex: str):
     }
 
 
+def _property_names(node) -> set[str]:
+    """Every property name declared anywhere under ``node`` (inline request-body schemas too)."""
+    if isinstance(node, list):
+        return set().union(*(_property_names(item) for item in node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    names = set(node.get("properties", {})) if isinstance(node.get("properties"), dict) else set()
+    return names.union(*(_property_names(value) for value in node.values()))
+
+
 def declared_names(case) -> set[str]:
     names = {p.name for p in case.operation.iter_parameters()}
-    body = case.operation.schema.raw_schema["components"]["schemas"]
-    for model in body.values():
-        names |= set(model.get("properties", {}))
-    return names
+    names |= _property_names(case.operation.schema.raw_schema["components"]["schemas"])
+    return names | _property_names(case.operation.definition.raw)
 
 
 def assert_no_client_names_echoed(case, response) -> None:

@@ -104,7 +104,7 @@ def test_every_endpoint_is_documented_with_servers_and_clean_markdown():
         "/v1/rejections",
     } <= set(document["paths"])
     listing = {p["name"] for p in document["paths"]["/v1/jobs"]["get"]["parameters"]}
-    assert listing == {"status", "agent", "created_after", "limit", "page_token"}
+    assert listing == {"status", "quality", "agent", "created_after", "limit", "page_token"}
     text = json.dumps(document)
     for sphinx in (":class:`", ":func:`", ":meth:`", ":mod:`", ":data:`", ":attr:`", "``"):
         assert sphinx not in text, sphinx

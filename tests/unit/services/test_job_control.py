@@ -44,11 +44,20 @@ def _pending(world, body=b"hello"):
 
 def test_a_pending_job_is_cancelled_at_once_and_its_queued_message_runs_nothing(world):
     job_id = _pending(world)
-    view, done = control(world).cancel("acme", job_id)
+    ended = []
+    view, done = JobControl(
+        tenants=world.tenants,
+        publisher=lambda: world.publisher,
+        clock=world.clock,
+        max_attempts=3,
+        base_url="https://api.example.com",
+        finished=ended.append,
+    ).cancel("acme", job_id)
     assert done and view["status"] == "cancelled"
+    assert [(j.job_id, j.status) for j in ended] == [(job_id, JobStatus.CANCELLED)]  # settles the reservation
     outcome = world.executor().execute(world.tenants.jobs("acme"), job_id)
     assert outcome.kind == "already_finished" and world.echo.runs == 0
-    # Cancelling again is idempotent.
+    # Cancelling again is idempotent, and ends nothing a second time.
     assert control(world).cancel("acme", job_id)[1]
 
 
