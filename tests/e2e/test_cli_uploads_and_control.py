@@ -59,6 +59,6 @@ def test_retry_cancel_and_rejections_from_the_cli(stack, tmp_path):
     assert again["status"] == "failed" and again["attempts"] == 2 and again["retries"] == 1
 
     refused = cli(stack, tenant.api_key, "jobs", "cancel", job_id)
-    assert refused.returncode == 1 and "job_not_cancellable" in refused.stdout
+    assert refused.returncode == 1 and "409 job_not_cancellable" in refused.stderr and not refused.stdout
     listed = cli(stack, tenant.api_key, "rejections", "list")
     assert listed.returncode == 0 and "no rejected deliveries" in listed.stdout
