@@ -24,6 +24,7 @@ from common.errors import PermanentError
 __all__ = [
     "ALL_FUNCTIONS",
     "INLINE_DOCUMENT_BYTES",
+    "MAX_JOB_INPUT_BYTES",
     "REQUEST_BYTES",
     "ConfigError",
     "FunctionName",
@@ -39,7 +40,10 @@ _STORES: tuple[FunctionName, ...] = ("submit", "run_agent", "status")
 
 INLINE_DOCUMENT_BYTES = 4 * 1024 * 1024
 """Default largest inline (base64) document of a submit body, decoded (bytes)."""
-REQUEST_BYTES = (INLINE_DOCUMENT_BYTES + 2) // 3 * 4 + 256 * 1024
+MAX_JOB_INPUT_BYTES = 256 * 1024
+"""Largest agent input a job stores, as UTF-8 JSON (bytes): a submit body without its inline
+document, or an upstream request's ``input`` (a Firestore document holds at most 1 MiB)."""
+REQUEST_BYTES = (INLINE_DOCUMENT_BYTES + 2) // 3 * 4 + MAX_JOB_INPUT_BYTES
 """Default submit body limit: the inline document's base64 text plus 256 KiB for everything else (bytes)."""
 
 

@@ -34,7 +34,7 @@ from common.agents.registry import load_agent
 from common.api.schemas import SUBMIT_ENVELOPE_FIELDS
 from common.boundary.json_input import loads_bounded
 from common.boundary.text import printable_ascii, valid_label_key, valid_text
-from common.config import Settings
+from common.config import MAX_JOB_INPUT_BYTES, Settings
 from common.errors import AgentJobsError, Conflict, Forbidden, InvalidRequest, PayloadTooLarge, UnprocessableEntity
 from common.jobs import lifecycle
 from common.jobs.ids import new_job_id, request_job_id
@@ -145,6 +145,8 @@ class SubmitService:
             PlanInactive: 403 ``plan_inactive``; ModelUnpriced: 403 ``model_unpriced``.
             BudgetExceeded: 402 ``budget_exceeded`` (with ``Retry-After``: the period's end).
             ConcurrencyLimited: 429 ``concurrency_limited`` (with ``Retry-After``).
+            PayloadTooLarge: 413 ``input_too_large`` when the body without ``document_base64`` is
+                over :data:`common.config.MAX_JOB_INPUT_BYTES`; ``document_too_large``.
             PermanentError: 422 ``backend_rejected`` when storage refuses the job (never retried).
             TransientError: 503 when a backend is unavailable (nothing was left behind).
         """
@@ -155,6 +157,7 @@ class SubmitService:
                 "Idempotency-Key must be 1-255 printable ASCII characters", code="invalid_idempotency_key"
             )
         payload = {k: v for k, v in body.items() if k not in _ENVELOPE}
+        _check_input_size(body)
         document = self._inline_document(body)
         inline_name: str | None = None
         if document is not None:
@@ -358,6 +361,18 @@ def _remove(blobs: BlobStore, uri: str) -> None:
         blobs.delete(uri)
     except AgentJobsError:  # the bucket's retention rule removes it in the end
         log("upload.cleanup_failed", severity="WARNING", tenant_id=blobs.tenant_id)
+
+
+def _check_input_size(body: Mapping[str, Any]) -> None:
+    """The body without its inline document must fit a job (the request limit leaves room for the document)."""
+    rest = {k: v for k, v in body.items() if k != "document_base64"}
+    encoded = json.dumps(rest, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    if len(encoded) > MAX_JOB_INPUT_BYTES:  # (a lone surrogate is refused later, with its field)
+        raise PayloadTooLarge(
+            f"the request without document_base64 may be at most {MAX_JOB_INPUT_BYTES} bytes",
+            code="input_too_large",
+            details={"limit_bytes": MAX_JOB_INPUT_BYTES},
+        )
 
 
 def _own_object_uri(uri: str, prefix: str) -> bool:
