@@ -21,12 +21,30 @@ from typing import Any, Literal
 
 from common.errors import PermanentError
 
-__all__ = ["ALL_FUNCTIONS", "ConfigError", "FunctionName", "SettingInfo", "Settings", "setting_infos"]
+__all__ = [
+    "ALL_FUNCTIONS",
+    "INLINE_DOCUMENT_BYTES",
+    "MAX_JOB_INPUT_BYTES",
+    "REQUEST_BYTES",
+    "ConfigError",
+    "FunctionName",
+    "SettingInfo",
+    "Settings",
+    "setting_infos",
+]
 
 FunctionName = Literal["submit", "run_agent", "status", "notify"]
 ALL_FUNCTIONS: tuple[FunctionName, ...] = ("submit", "run_agent", "status", "notify")
 _API: tuple[FunctionName, ...] = ("submit", "status")
 _STORES: tuple[FunctionName, ...] = ("submit", "run_agent", "status")
+
+INLINE_DOCUMENT_BYTES = 4 * 1024 * 1024
+"""Default largest inline (base64) document of a submit body, decoded (bytes)."""
+MAX_JOB_INPUT_BYTES = 256 * 1024
+"""Largest agent input a job stores, as UTF-8 JSON (bytes): a submit body without its inline
+document, or an upstream request's ``input`` (a Firestore document holds at most 1 MiB)."""
+REQUEST_BYTES = (INLINE_DOCUMENT_BYTES + 2) // 3 * 4 + MAX_JOB_INPUT_BYTES
+"""Default submit body limit: the inline document's base64 text plus 256 KiB for everything else (bytes)."""
 
 
 class ConfigError(PermanentError):
@@ -99,8 +117,8 @@ class Settings:
     jobs_topic: str = _setting(
         "agentjobs-jobs",
         "AGENTJOBS_JOBS_TOPIC",
-        ("submit", "run_agent"),
-        "Topic of job messages (submit publishes; the sweeper republishes).",
+        ("submit", "run_agent", "status"),
+        "Topic of job messages (submit and a retry publish; the sweeper republishes).",
     )
     callbacks_queue: str = _setting(
         "",
@@ -129,7 +147,10 @@ class Settings:
         "Base URL of the status API, for links in responses and callbacks.",
     )
     max_attempts: int = _setting(
-        5, "AGENTJOBS_MAX_ATTEMPTS", ("run_agent",), "Claims of one job before it fails with attempts_exhausted."
+        5,
+        "AGENTJOBS_MAX_ATTEMPTS",
+        ("run_agent", "status"),
+        "Claims of one job before it fails with attempts_exhausted; a failed job may be retried until then.",
     )
     backend_retry_seconds: float = _setting(
         30.0,
@@ -181,10 +202,41 @@ class Settings:
         "Results larger than this go to the bucket with a pointer in the job (bytes).",
     )
     max_document_bytes: int = _setting(
-        50 * 1024 * 1024, "AGENTJOBS_MAX_DOCUMENT_BYTES", ("run_agent",), "Largest input document accepted (bytes)."
+        50 * 1024 * 1024,
+        "AGENTJOBS_MAX_DOCUMENT_BYTES",
+        ("run_agent", "submit"),
+        "Largest input document accepted, and the largest upload URL submit signs (bytes).",
+    )
+    upload_url_seconds: float = _setting(
+        900.0, "AGENTJOBS_UPLOAD_URL_SECONDS", ("submit",), "Lifetime of a signed upload URL (POST /v1/uploads) (s)."
+    )
+    signing_service_account: str = _setting(
+        "",
+        "AGENTJOBS_SIGNING_SERVICE_ACCOUNT",
+        ("submit",),
+        "Service account that signs upload URLs through IAM signBlob (submit's own); empty: the "
+        "default credentials' account.",
+    )
+    dev_signing_key: str = _setting(
+        "",
+        "AGENTJOBS_DEV_SIGNING_KEY",
+        ("submit",),
+        "Dev only: PEM RSA key signing upload URLs where there is no IAM. The local stack generates one.",
+        secret=True,
+        deployed=False,
+    )
+    max_inline_document_bytes: int = _setting(
+        INLINE_DOCUMENT_BYTES,
+        "AGENTJOBS_MAX_INLINE_DOCUMENT_BYTES",
+        ("submit",),
+        "Largest PDF a submit body may carry inline as document_base64 (bytes, decoded); larger ones "
+        "go through POST /v1/uploads.",
     )
     max_request_bytes: int = _setting(
-        256 * 1024, "AGENTJOBS_MAX_REQUEST_BYTES", ("submit",), "Largest HTTP request body accepted by submit (bytes)."
+        REQUEST_BYTES,
+        "AGENTJOBS_MAX_REQUEST_BYTES",
+        ("submit",),
+        "Largest HTTP request body accepted by submit (bytes): an inline document in base64 plus 256 KiB.",
     )
     default_model: str = _setting(
         "",

@@ -21,16 +21,20 @@ from common.usage.report import DailyUsage
 __all__ = [
     "BlobStore",
     "Clock",
+    "Cursor",
     "IdempotencyRecord",
     "IdempotencyStore",
     "JobPublisher",
     "JobStore",
     "JobSweep",
+    "Rejection",
     "RejectionLog",
     "SecretCipher",
+    "SignedUpload",
     "StoredObject",
     "TaskQueue",
     "TenantDirectory",
+    "UploadSigner",
     "UsageReader",
 ]
 
@@ -43,8 +47,43 @@ class StoredObject:
     generation: int
 
 
+@dataclass(frozen=True, slots=True)
+class SignedUpload:
+    """A URL that lets its holder PUT one object, and the headers the PUT must carry.
+
+    Attributes:
+        url: The V4 signed URL.
+        headers: Headers the request must send exactly as given (they are signed).
+        expires_at: When the URL stops working (UTC).
+    """
+
+    url: str
+    headers: dict[str, str]
+    expires_at: datetime
+
+
 Clock = Callable[[], datetime]
 """Returns the current time as an aware UTC datetime."""
+
+Cursor = tuple[datetime, str]
+"""Where a newest-first listing stopped: the last item's timestamp and document id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A delivery that could never form a job, as its tenant may see it (never the payload).
+
+    Attributes:
+        rejection_id: The record's id (a hash of the delivery's id).
+        code: Machine-readable reason, e.g. ``invalid_inbox_path``.
+        reason: Our own explanation (never content).
+        received_at: When it was recorded (UTC).
+    """
+
+    rejection_id: str
+    code: str
+    reason: str
+    received_at: datetime
 
 
 class JobStore(Protocol):
@@ -131,11 +170,28 @@ class JobStore(Protocol):
         """
         ...
 
-    def list(self, *, status: JobStatus | None = None, limit: int = 20, quality: Quality | None = None) -> list[Job]:
-        """The most recently created jobs, newest first, optionally of one status or one quality.
+    def list(
+        self,
+        *,
+        status: JobStatus | None = None,
+        agent: str | None = None,
+        created_after: datetime | None = None,
+        after: Cursor | None = None,
+        limit: int = 20,
+        quality: Quality | None = None,
+    ) -> list[Job]:
+        """The most recently created jobs, newest first (ties by id, descending).
 
         ``quality`` (``passed``, ``flagged``, ``not_judged``: what the judges made of a successful
         job) takes precedence over ``status``: only successful jobs have one.
+
+        Args:
+            status: Only jobs of this status.
+            agent: Only jobs of this agent.
+            created_after: Only jobs created strictly after this time (UTC).
+            after: Continue after this ``(created_at, job_id)`` of the previous page's last job.
+            limit: At most this many jobs.
+            quality: Only successful jobs the judges rated this way.
 
         Raises:
             TransientError: The store is unavailable.
@@ -453,6 +509,14 @@ class RejectionLog(Protocol):
         """Delete the rejection records attributed to ``tenant_id``; returns how many."""
         ...
 
+    def list_for_tenant(self, tenant_id: str, *, after: Cursor | None = None, limit: int = 20) -> list[Rejection]:
+        """The tenant's rejections, newest first (ties by id, descending), after ``after``.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        ...
+
 
 class SecretCipher(Protocol):
     """Encrypts small secrets with a key that lives outside Firestore (Cloud KMS, or a local key).
@@ -479,5 +543,18 @@ class SecretCipher(Protocol):
                 another context, or corrupt data.
             TransientError: The key service is unavailable.
             Forbidden: Not allowed to use the key.
+        """
+        ...
+
+
+class UploadSigner(Protocol):
+    """Signs upload URLs into the bucket (Cloud Storage V4 signing)."""
+
+    def signed_put(self, object_name: str, *, content_type: str, size_bytes: int, now: datetime) -> SignedUpload:
+        """A short-lived URL for one ``PUT`` of ``object_name`` with this content type and exact size.
+
+        Raises:
+            TransientError: The signing service (IAM signBlob) is unavailable.
+            PermanentError: Signing is not configured or not allowed.
         """
         ...

@@ -46,6 +46,61 @@ resource "google_firestore_index" "jobs_by_status_newest_first" {
   }
 }
 
+# GET /v1/jobs?agent=...: one tenant's jobs of one agent, newest first.
+resource "google_firestore_index" "jobs_by_agent_newest_first" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "jobs"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "agent"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "DESCENDING"
+  }
+}
+
+# GET /v1/jobs?status=...&agent=...: both filters.
+resource "google_firestore_index" "jobs_by_status_and_agent_newest_first" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "jobs"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "status"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "agent"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "DESCENDING"
+  }
+}
+
+# GET /v1/rejections: one tenant's rejected deliveries, newest first.
+resource "google_firestore_index" "rejections_by_tenant_newest_first" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "rejections"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "tenant_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "received_at"
+    order      = "DESCENDING"
+  }
+}
+
 # GET /v1/jobs?quality=flagged: one tenant's judged jobs of one quality, newest first.
 resource "google_firestore_index" "jobs_by_quality_newest_first" {
   project     = var.project_id
@@ -55,6 +110,27 @@ resource "google_firestore_index" "jobs_by_quality_newest_first" {
 
   fields {
     field_path = "quality"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "DESCENDING"
+  }
+}
+
+# GET /v1/jobs?quality=...&agent=...: both filters.
+resource "google_firestore_index" "jobs_by_quality_and_agent_newest_first" {
+  project     = var.project_id
+  database    = google_firestore_database.default.name
+  collection  = "jobs"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "quality"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "agent"
     order      = "ASCENDING"
   }
   fields {

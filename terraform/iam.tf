@@ -58,6 +58,21 @@ resource "google_pubsub_topic_iam_member" "submit_publishes_jobs" {
   member  = google_service_account.function["submit"].member
 }
 
+# Upload URLs (POST /v1/uploads) are signed by submit's own account through IAM signBlob, and
+# act as that account: it writes uploads (the signed PUT, an inline document) and deletes them
+# (DELETE /v1/uploads/{id}) under the tenants' prefixes.
+resource "google_service_account_iam_member" "submit_signs_as_itself" {
+  service_account_id = google_service_account.function["submit"].name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = google_service_account.function["submit"].member
+}
+
+resource "google_storage_bucket_iam_member" "submit_uploads" {
+  bucket = google_storage_bucket.data.name
+  role   = "roles/storage.objectUser"
+  member = google_service_account.function["submit"].member
+}
+
 # --- run_agent: runs jobs, stores results, enqueues callbacks, republishes lost jobs ---------
 
 resource "google_project_iam_member" "run_agent_firestore" {
@@ -112,6 +127,14 @@ resource "google_kms_crypto_key_iam_member" "notify_decrypts_webhook_secrets" {
 # --- status: the job resources: reads jobs and offloaded results; DELETE erases them ---------
 # Erasure replaces a job by its tombstone and deletes its idempotency keys (Firestore writes),
 # and deletes its upload or inbox object and its offloaded result (object deletes).
+
+# POST /v1/jobs/{id}:retry publishes the retried job's message.
+resource "google_pubsub_topic_iam_member" "status_publishes_jobs" {
+  project = var.project_id
+  topic   = google_pubsub_topic.topic["agentjobs-jobs"].name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.function["status"].member
+}
 
 resource "google_project_iam_member" "status_firestore" {
   project = var.project_id

@@ -337,10 +337,32 @@ variable "max_document_bytes" {
 
 # --- API (submit, status) --------------------------------------------------------------------
 
-variable "max_request_bytes" {
-  description = "AGENTJOBS_MAX_REQUEST_BYTES: largest HTTP request body submit accepts (bytes)."
+variable "max_inline_document_bytes" {
+  description = "AGENTJOBS_MAX_INLINE_DOCUMENT_BYTES: largest PDF a submit body may carry inline as document_base64 (bytes, decoded). max_request_bytes must hold its base64 text."
   type        = number
-  default     = 262144
+  default     = 4194304
+
+  validation {
+    condition     = var.max_inline_document_bytes >= 0 && var.max_inline_document_bytes <= 20971520
+    error_message = "max_inline_document_bytes must be from 0 to 20 MiB."
+  }
+}
+
+variable "upload_url_seconds" {
+  description = "AGENTJOBS_UPLOAD_URL_SECONDS: lifetime of a signed upload URL from POST /v1/uploads (s)."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.upload_url_seconds >= 60 && var.upload_url_seconds <= 604800
+    error_message = "upload_url_seconds must be from 60 s to 7 days (V4 signing's limit)."
+  }
+}
+
+variable "max_request_bytes" {
+  description = "AGENTJOBS_MAX_REQUEST_BYTES: largest HTTP request body submit accepts (bytes): an inline document's base64 text plus 256 KiB by default."
+  type        = number
+  default     = 5854552
 
   validation {
     condition     = var.max_request_bytes >= 1024 && var.max_request_bytes <= 33554432

@@ -41,6 +41,7 @@ from common.jobs.codec import (
 )
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
 from common.judges.models import Quality
+from common.ports import Cursor, Rejection
 from common.tenants.models import ApiKey, Tenant
 from common.usage.counters import finished_usage
 
@@ -220,23 +221,60 @@ class FirestoreJobStore:
         except Exception as e:
             raise translate(e, what="erase job") from e
 
-    def list(self, *, status: JobStatus | None = None, limit: int = 20, quality: Quality | None = None) -> list[Job]:
-        """Newest jobs first, optionally of one status, or of one quality (which takes precedence)."""
+    def list(
+        self,
+        *,
+        status: JobStatus | None = None,
+        agent: str | None = None,
+        created_after: datetime | None = None,
+        after: Cursor | None = None,
+        limit: int = 20,
+        quality: Quality | None = None,
+    ) -> list[Job]:
+        """Newest jobs first (ties by document id), optionally filtered, after a cursor.
+
+        ``quality`` takes precedence over ``status`` (only successful jobs have one).
+        """
         if quality is not None:
-            return self._by_quality(quality, limit)
+            return self._by_quality(quality, agent, created_after, after, limit)
         query: Any = self._jobs
         if status is not None:
             query = query.where(filter=FieldFilter("status", "==", status.value))
-        query = query.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
+        if agent is not None:
+            query = query.where(filter=FieldFilter("agent", "==", agent))
+        if created_after is not None:
+            query = query.where(filter=FieldFilter("created_at", ">", created_after))
+        query = query.order_by("created_at", direction=firestore.Query.DESCENDING).order_by(
+            "__name__", direction=firestore.Query.DESCENDING
+        )
+        if after is not None:
+            query = query.start_after({"created_at": after[0], "__name__": after[1]})
+        query = query.limit(limit)
         try:
             return [_from_snapshot(s) for s in query.stream()]
         except Exception as e:
             raise translate(e, what="list jobs") from e
 
-    def _by_quality(self, quality: Quality, limit: int) -> list[Job]:
-        # GET /v1/jobs?quality=flagged: its own composite index (quality, created_at desc).
+    def _by_quality(
+        self,
+        quality: Quality,
+        agent: str | None,
+        created_after: datetime | None,
+        after: Cursor | None,
+        limit: int,
+    ) -> list[Job]:
+        # GET /v1/jobs?quality=flagged: its own composite indexes (quality[, agent], created_at desc).
         query: Any = self._jobs.where(filter=FieldFilter("quality", "==", quality.value))
-        query = query.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
+        if agent is not None:
+            query = query.where(filter=FieldFilter("agent", "==", agent))
+        if created_after is not None:
+            query = query.where(filter=FieldFilter("created_at", ">", created_after))
+        query = query.order_by("created_at", direction=firestore.Query.DESCENDING).order_by(
+            "__name__", direction=firestore.Query.DESCENDING
+        )
+        if after is not None:
+            query = query.start_after({"created_at": after[0], "__name__": after[1]})
+        query = query.limit(limit)
         try:
             return [_from_snapshot(s) for s in query.stream()]
         except Exception as e:
@@ -485,3 +523,23 @@ class FirestoreRejectionLog:
         """Delete the rejections recorded with ``tenant_id``."""
         query: Any = self._rejections.where(filter=FieldFilter("tenant_id", "==", tenant_id))
         return _delete_matching(self._client, query, what="delete rejections")
+
+    def list_for_tenant(self, tenant_id: str, *, after: Cursor | None = None, limit: int = 20) -> list[Rejection]:
+        """The tenant's rejections, newest first (ties by document id)."""
+        query: Any = (
+            self._rejections.where(filter=FieldFilter("tenant_id", "==", tenant_id))
+            .order_by("received_at", direction=firestore.Query.DESCENDING)
+            .order_by("__name__", direction=firestore.Query.DESCENDING)
+        )
+        if after is not None:
+            query = query.start_after({"received_at": after[0], "__name__": after[1]})
+        try:
+            snapshots: list[Any] = list(query.limit(limit).stream())
+        except Exception as e:
+            raise translate(e, what="list rejections") from e
+        out: list[Rejection] = []
+        for s in snapshots:
+            doc = cast(dict[str, Any], s.to_dict() or {})
+            received = cast(datetime, doc.get("received_at"))
+            out.append(Rejection(str(s.id), str(doc.get("code", "")), str(doc.get("reason", "")), received))
+        return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from common.errors import PermanentError
 
@@ -42,17 +43,53 @@ def field_path(loc: tuple[int | str, ...], *, drop_last: bool = False) -> str:
     return path
 
 
+def _union_member(loc: tuple[int | str, ...]) -> tuple[tuple[int | str, ...], str] | None:
+    """``(location of the union, member tag)`` when ``loc`` passes through a union member."""
+    for i, part in enumerate(loc):
+        if isinstance(part, str) and not _NAME.fullmatch(part):
+            return loc[:i], part
+    return None
+
+
+def _relevant(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    """Drop "not this member's type" errors of a union whose input matched another member.
+
+    For ``criteria: str | list[...]`` and a list that fails inside, pydantic reports both the
+    string member's type error and the list member's real problem; only the latter is one.
+    """
+    mismatched: dict[int, tuple[int | str, ...]] = {}
+    real: set[tuple[int | str, ...]] = set()
+    for index, e in enumerate(errors):
+        member = _union_member(tuple(e["loc"]))
+        if member is None:
+            continue
+        at, _ = member
+        if len(e["loc"]) == len(at) + 1 and e["type"].endswith("_type"):
+            mismatched[index] = at
+        else:
+            real.add(at)
+    return [e for index, e in enumerate(errors) if mismatched.get(index) not in real]
+
+
+def _message(e: ErrorDetails) -> str:
+    if e["type"] == "extra_forbidden":
+        return "has a field the schema does not define"
+    if e["type"] in ("model_type", "model_attributes_type", "dataclass_type"):
+        return "Input should be an object"  # pydantic's message names our class
+    return e["msg"].removeprefix("Value error, ")
+
+
 def field_errors(error: ValidationError, *, limit: int = 20) -> list[dict[str, str]]:
     """``[{"field", "message"}]`` for the first ``limit`` distinct fields; never values or client names."""
     out: list[dict[str, str]] = []
     seen: set[str] = set()
-    for e in error.errors(include_input=False, include_url=False, include_context=False):
+    for e in _relevant(error.errors(include_input=False, include_url=False, include_context=False)):
         extra = e["type"] == "extra_forbidden"
         path = field_path(tuple(e["loc"]), drop_last=extra) or "(body)"
         if path in seen:
             continue
         seen.add(path)
-        message = "has a field the schema does not define" if extra else e["msg"]
+        message = _message(e)
         out.append({"field": path, "message": message})
         if len(out) >= limit:
             break

@@ -15,6 +15,7 @@ from common.boundary.text import LABEL_KEY
 from common.services.model_policy import MODEL_ID_PATTERN
 
 __all__ = [
+    "SUBMIT_ENVELOPE_FIELDS",
     "CallbackAttemptView",
     "CostView",
     "ErrorBody",
@@ -25,15 +26,24 @@ __all__ = [
     "JobList",
     "JobView",
     "ModelCallView",
+    "RejectionList",
+    "RejectionView",
     "SubmitAccepted",
     "SubmitEnvelope",
     "TraceStageView",
     "TraceView",
+    "UploadRequest",
+    "UploadTicket",
     "UsageCountsView",
     "UsageReport",
     "UsageRowView",
     "UsageView",
 ]
+
+SUBMIT_ENVELOPE_FIELDS = ("callback_url", "metadata", "model")
+"""The envelope's fields (beside any agent's input fields)."""
+
+_STATUSES = Literal["pending", "running", "success", "failed", "cancelled", "deleted"]
 
 
 class ErrorDetail(BaseModel):
@@ -106,7 +116,7 @@ class SubmitAccepted(BaseModel):
     """``202`` (created) or ``200`` (replayed by Idempotency-Key; ``deleted`` if since erased)."""
 
     job_id: str
-    status: Literal["pending", "running", "success", "failed", "deleted"]
+    status: _STATUSES
     links: JobLinks
 
 
@@ -240,8 +250,9 @@ class JobView(BaseModel):
 
     job_id: str
     agent: str
-    status: Literal["pending", "running", "success", "failed", "deleted"] = Field(
-        description="deleted: the job was erased and this is its tombstone (ids and timestamps only)."
+    status: _STATUSES = Field(
+        description="cancelled: the client cancelled it. deleted: the job was erased and this is its tombstone "
+        "(ids and timestamps only)."
     )
     created_at: str | None
     updated_at: str | None
@@ -255,6 +266,12 @@ class JobView(BaseModel):
         default=None, description="When the job and its files are deleted: creation + the tenant's retention."
     )
     deleted_at: str | None = Field(default=None, description="When the job was erased (tombstones only).")
+    cancel_requested_at: str | None = Field(
+        default=None,
+        description="When a cancellation of the running job was asked for; it ends `cancelled` once its "
+        "attempt stops at its next checkpoint.",
+    )
+    retries: int | None = Field(default=None, description="How often the failed job was retried by its client.")
     metadata: dict[str, str] | None = None
     model: str | None = None
     usage: UsageView | None = None
@@ -282,14 +299,60 @@ class JobList(BaseModel):
 
     jobs: list[JobView]
     count: int
+    next_page_token: str | None = Field(
+        default=None,
+        description="Present when more jobs match: pass it as `page_token`, with the same filters, for the next page.",
+    )
+
+
+class RejectionView(BaseModel):
+    """A delivery of the tenant's that could never form a job: its reason, never its content."""
+
+    rejection_id: str
+    code: str = Field(examples=["unknown_agent"])
+    reason: str
+    received_at: str | None
+
+
+class RejectionList(BaseModel):
+    """``GET /v1/rejections``: newest first."""
+
+    rejections: list[RejectionView]
+    count: int
+    next_page_token: str | None = Field(default=None, description="Present when more rejections exist.")
+
+
+class UploadRequest(BaseModel):
+    """``POST /v1/uploads``: what will be uploaded. The file name is checked, never stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Annotated[
+        str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255, "pattern": _NO_CONTROL})
+    ]
+    content_type: Literal["application/pdf"]
+    size_bytes: int = Field(ge=1, description="The exact size of the document (bytes).")
+
+
+class UploadTicket(BaseModel):
+    """Where to ``PUT`` the document, and the ``file_uri`` to submit afterwards."""
+
+    upload_id: str = Field(description="For `DELETE /v1/uploads/{upload_id}`.")
+    file_uri: str = Field(description="Submit this as the job's `file_uri` once the PUT succeeded.")
+    upload_url: str = Field(description="V4 signed URL, valid until `expires_at`, for one PUT of this document.")
+    method: Literal["PUT"]
+    headers: dict[str, str] = Field(description="Send exactly these headers with the PUT (they are signed).")
+    expires_at: str | None
+    max_bytes: int
 
 
 class UsageCountsView(BaseModel):
     """Counters of finished jobs (tokens; USD as a decimal string)."""
 
-    jobs: int = Field(description="Jobs finished (succeeded + failed).")
+    jobs: int = Field(description="Jobs finished (succeeded + failed + cancelled).")
     succeeded: int
     failed: int
+    cancelled: int
     calls: int = Field(description="Model calls.")
     input_tokens: int
     output_tokens: int

@@ -10,12 +10,23 @@ from common.jobs.codec import error_to_doc
 from common.jobs.models import Job, ModelCall, Usage
 from common.judges.models import Judgement
 
-__all__ = ["cost_view", "iso", "job_links", "job_view", "judgement_view", "trace_view", "usage_view"]
+__all__ = ["cost_view", "iso", "job_links", "job_view", "judgement_view", "own_base_url", "trace_view", "usage_view"]
 
 
 def iso(value: datetime | None) -> str | None:
     """RFC 3339 UTC timestamp, or ``None``."""
     return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def own_base_url(host_url: str, forwarded_proto: str | None) -> str:
+    """The base URL a request reached, with the scheme the client used behind Google's front end.
+
+    Cloud Run terminates TLS and forwards plain HTTP with ``X-Forwarded-Proto: https``.
+    """
+    base = host_url.rstrip("/")
+    if forwarded_proto == "https" and base.startswith("http://"):
+        return "https://" + base[len("http://") :]
+    return base
 
 
 def job_links(base_url: str, job_id: str) -> dict[str, str]:
@@ -107,6 +118,10 @@ def job_view(job: Job, *, base_url: str, result: dict[str, Any] | None = None, s
         view["expires_at"] = iso(job.expires_at)
     if job.deleted_at is not None:
         view["deleted_at"] = iso(job.deleted_at)
+    if job.cancel_requested_at is not None:
+        view["cancel_requested_at"] = iso(job.cancel_requested_at)
+    if job.retries:
+        view["retries"] = job.retries
     if job.metadata:
         view["metadata"] = job.metadata
     if job.model:

@@ -2,7 +2,7 @@
 
 import typer
 
-from common.cli import agents, dev, evals, jobs, prices, submit, tenants, usage
+from common.cli import agents, control, dev, evals, jobs, prices, submit, tenants, usage
 
 app = typer.Typer(
     rich_markup_mode=None,  # plain help: rich's renderer alone costs more than typer's import
@@ -15,6 +15,9 @@ app.add_typer(tenants.app, name="tenants")
 tenants.app.add_typer(prices.app, name="prices")
 app.add_typer(agents.app, name="agents")
 app.add_typer(jobs.app, name="jobs")
+jobs.app.command("cancel")(control.cancel)
+jobs.app.command("retry")(control.retry)
+app.add_typer(control.rejections_app, name="rejections")
 app.add_typer(evals.app, name="eval")
 app.command()(jobs.status)
 app.command()(submit.submit)

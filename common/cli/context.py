@@ -48,7 +48,6 @@ API_ENV = {
     "AGENTJOBS_API_URL": "Base URL of the status API (job resources), for the CLI.",
     "AGENTJOBS_SUBMIT_URL": "Base URL of the submit API, for the CLI.",
     "AGENTJOBS_API_KEY": "The tenant's API key, for the CLI.",
-    "AGENTJOBS_TENANT": "The tenant id, for `submit --file`.",
     "AGENTJOBS_CONFIG": "Path of the CLI's configuration file (default ./agentjobs.toml, then XDG).",
     "AGENTJOBS_DEV_DIR": "Where `agentjobs dev up` keeps state.json and logs/ (default .agentjobs/dev).",
     "AGENTJOBS_SHARED_DATA": "Folder of the shared sample documents, for `agentjobs demo`.",

@@ -53,7 +53,7 @@ def _wait_job(status_url: str, api_key: str, *, timeout: float) -> tuple[dict[st
                 job: dict[str, Any] = response.json()
                 if first_seen is None:
                     first_seen = time.monotonic() - started
-                if job["status"] in ("success", "failed"):
+                if job["status"] in ("success", "failed", "cancelled", "deleted"):
                     return job, first_seen
             elif response.status_code != 404:
                 raise RuntimeError(f"status API answered {response.status_code}: {response.text[:200]}")

@@ -47,7 +47,6 @@ def run(
     judge_model: Annotated[str, typer.Option(help="provider/model of the LLM judge scorer; '' = none.")] = "",
     out: Annotated[Path, typer.Option(help="Directory for <dataset>.json and <dataset>.html.")] = Path("eval-reports"),
     api_key: Annotated[str, typer.Option(envvar="AGENTJOBS_API_KEY", help="API key (stack targets).")] = "",
-    tenant: Annotated[str, typer.Option(envvar="AGENTJOBS_TENANT", help="Tenant id (to upload documents).")] = "",
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Run DATASET's cases, score them, print a table and write the JSON and HTML reports."""
@@ -82,7 +81,6 @@ def run(
         model=model,
         judge_model=judge_model,
         api_key=api_key,
-        tenant=tenant,
         progress=progress,
     )
     report = run_dataset(loaded, config)

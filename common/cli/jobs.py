@@ -93,6 +93,10 @@ def list_jobs(
         str | None, typer.Option("--status", help="pending, running, success, failed or cancelled.")
     ] = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Only this agent's jobs.")] = None,
+    quality: Annotated[
+        str | None,
+        typer.Option("--quality", help="Only successful jobs judged passed, flagged or not_judged."),
+    ] = None,
     created_after: Annotated[
         str | None, typer.Option("--created-after", help="Only jobs created after this time (RFC 3339).")
     ] = None,
@@ -111,6 +115,7 @@ def list_jobs(
     for name, value in (
         ("status", status_),
         ("agent", agent),
+        ("quality", quality),
         ("created_after", created_after),
         ("page_token", page_token),
     ):

@@ -1,9 +1,8 @@
 """``agentjobs submit``: upload if needed, submit over HTTPS, optionally wait for the result."""
 
 import json
-import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,10 +14,12 @@ from common.cli.context import (
     SubmitUrlOption,
     api_key,
     api_url,
-    require,
     submit_url,
 )
 from common.cli.jobs import TimeoutOption, finish, print_json
+
+if TYPE_CHECKING:
+    from common.cli.uploads import Uploaded
 
 InputOption = Annotated[
     Path | None,
@@ -32,22 +33,12 @@ InputOption = Annotated[
 ]
 
 
-def _upload(path: Path, tenant_id: str) -> str:
-    """Put ``path`` under ``tenants/{tenant}/uploads/`` (not the inbox, which would start a second job)."""
-    from common.adapters.clients import storage_client
-    from common.adapters.gcs_blobs import GcsBlobStore
-    from common.cli.target import admin_target, run_admin
+def _forget(uploaded: "Uploaded | None", base: str, key: str) -> None:
+    """A failed submission removes the document it uploaded (DELETE /v1/uploads/{id})."""
+    from common.cli.uploads import delete_upload
 
-    with admin_target(None) as (target, settings):
-        blobs = GcsBlobStore(storage_client(settings.project), settings.bucket, tenant_id)
-        content_type = "application/pdf" if path.suffix.lower() == ".pdf" else "application/octet-stream"
-        stored = run_admin(
-            target,
-            lambda: blobs.write(
-                f"uploads/{uuid.uuid4().hex}/{path.name}", path.read_bytes(), content_type=content_type
-            ),
-        )
-    return stored.uri
+    if uploaded is not None and not delete_upload(base, key, uploaded.upload_id):
+        exits.note("the uploaded document could not be removed; it expires with your retention")
 
 
 def read_request(path: Path) -> dict[str, Any]:
@@ -68,7 +59,10 @@ def read_request(path: Path) -> dict[str, Any]:
 def submit(
     agent: Annotated[str, typer.Argument(help="Agent name, e.g. protocol-processor.")],
     file: Annotated[
-        Path | None, typer.Option("--file", exists=True, dir_okay=False, help="A document to upload and process.")
+        Path | None,
+        typer.Option(
+            "--file", exists=True, dir_okay=False, help="A PDF to upload into your prefix (API key only) and process."
+        ),
     ] = None,
     input_file: InputOption = None,
     wait: Annotated[
@@ -76,37 +70,44 @@ def submit(
     ] = False,
     timeout: TimeoutOption = 600.0,
     as_json: JsonOption = False,
-    tenant: Annotated[
-        str | None, typer.Option(envvar="AGENTJOBS_TENANT", help="Your tenant id (needed to upload --file).")
-    ] = None,
     callback_url: Annotated[str | None, typer.Option(help="Callback URL for this job.")] = None,
     idempotency_key: Annotated[str | None, typer.Option(help="Idempotency-Key header.")] = None,
     submit_url_: SubmitUrlOption = None,
     api_url_: ApiUrlOption = None,
     api_key_: ApiKeyOption = None,
 ) -> None:
-    """Submit a job: --file uploads a document into your prefix; --input sends a JSON request.
+    """Submit a job: --file uploads a document into your prefix (API key only); --input sends a JSON request.
+
+    A submission that fails after its --file upload removes the upload (DELETE /v1/uploads/{id}).
 
     Exit codes: 0 accepted (with --wait: succeeded), 1 refused or the job failed, 2 usage,
     3 --wait timed out, 4 the API did not answer.
     """
     from common.cli.api_client import call, error_line, wait_for_job
+    from common.cli.uploads import upload_file
 
     if (file is None) == (input_file is None):
         exits.fail("give exactly one of --file or --input", exits.USAGE)
     key = api_key(api_key_)
+    base = submit_url(submit_url_)
     body: dict[str, Any]
+    uploaded: Uploaded | None = None
     if input_file is not None:
         body = read_request(input_file)
     else:
         assert file is not None
-        tenant_id = require(tenant, "--file needs your tenant id: pass --tenant or set AGENTJOBS_TENANT.")
-        body = {"file_uri": _upload(file, tenant_id)}
+        uploaded = upload_file(base, key, file)
+        body = {"file_uri": uploaded.file_uri}
     if callback_url:
         body["callback_url"] = callback_url
     headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-    code, answer = call("POST", f"{submit_url(submit_url_)}/v1/agents/{agent}/jobs", key, json=body, headers=headers)
+    try:
+        code, answer = call("POST", f"{base}/v1/agents/{agent}/jobs", key, json=body, headers=headers)
+    except typer.Exit:
+        _forget(uploaded, base, key)
+        raise
     if code not in (200, 202):
+        _forget(uploaded, base, key)
         if as_json:
             print_json(answer)
             raise typer.Exit(exits.FAILED)

@@ -15,6 +15,7 @@ Parts:
   the local sweeper also deletes expired jobs and their blobs, which Firestore's TTL policy and the
   bucket's lifecycle rule do in production;
 * a fresh AES-256 key for webhook secrets (``AGENTJOBS_LOCAL_SECRET_KEY``, Cloud KMS's stand-in),
+* a fresh RSA key signing upload URLs (``AGENTJOBS_DEV_SIGNING_KEY``, IAM signBlob's stand-in),
   in the stack's environment, so the functions and the admin CLI share it and Firestore never
   holds it.
 
@@ -333,10 +334,12 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
             info.endpoints["tasks"] = f"127.0.0.1:{tasks.port}"
         _wait_all(waits, popens)
         info.endpoints |= {"pubsub": f"127.0.0.1:{pubsub.port}", "firestore": f"127.0.0.1:{firestore.port}"}
+        from common.adapters.gcs_signer import new_dev_signing_key
         from common.adapters.local_cipher import new_local_key
 
         info.env |= {
             "AGENTJOBS_LOCAL_SECRET_KEY": new_local_key(),
+            "AGENTJOBS_DEV_SIGNING_KEY": new_dev_signing_key(),
             "AGENTJOBS_PROJECT": s.project,
             "GOOGLE_CLOUD_PROJECT": s.project,
             "AGENTJOBS_BUCKET": s.bucket,
@@ -359,6 +362,8 @@ def start_stack(settings: StackSettings | None = None, *, state_dir: Path | None
                     str(fake_gcs),
                     "-scheme=http",
                     "-host=127.0.0.1",
+                    # Signed upload URLs name the emulator's own host: accept them there.
+                    "-public-host=127.0.0.1",
                     f"-port={ports['storage']}",
                     "-backend=memory",
                     f"-event.pubsub-project-id={s.project}",

@@ -8,8 +8,8 @@ module supplies the task that turns a case's :class:`~common.evals.models.EvalIn
   the model is ``--model`` or the configured one (``AGENTJOBS_MODEL``...); ``replay`` answers the
   criteria evaluator with the physicians' labels (:mod:`common.evals.replay`);
 * a stack: the case is submitted as a job over HTTPS with an API key (documents uploaded to the
-  tenant's ``uploads/`` first) and polled until it finishes; the job's own judgements come back
-  with its result.
+  tenant's ``uploads/`` first, through ``POST /v1/uploads``) and polled until it finishes; the
+  job's own judgements come back with its result.
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ class RunConfig:
             physicians' labels (criteria evaluator, in process only).
         judge_model: ``provider/model`` of the LLM judge scorer; ``""`` = none.
         api_key: The tenant's API key (stack target).
-        tenant: The tenant id, to upload documents (stack target).
         progress: Show a progress bar.
         job_timeout_seconds: How long to wait for one job against a stack (s).
     """
@@ -60,7 +59,6 @@ class RunConfig:
     model: str = ""
     judge_model: str = ""
     api_key: str = ""
-    tenant: str = ""
     progress: bool = True
     job_timeout_seconds: float = 600.0
 
@@ -118,11 +116,9 @@ def _run_remote(inputs: EvalInputs, config: RunConfig) -> EvalOutput:
     headers = {"Authorization": f"Bearer {config.api_key}"}
     body = dict(inputs.input)
     if inputs.document is not None and "file_uri" not in body:
-        if not config.tenant:
-            raise ValueError("a document case against a stack needs --tenant to upload it")
-        from common.cli.submit import _upload  # pyright: ignore[reportPrivateUsage]
+        from common.cli.uploads import upload_document
 
-        body["file_uri"] = _upload(Path(inputs.document), config.tenant)
+        body["file_uri"] = upload_document(config.target, config.api_key, Path(inputs.document)).file_uri
     created = httpx.post(f"{config.target}/v1/agents/{inputs.agent}/jobs", json=body, headers=headers, timeout=30)
     if created.status_code not in (200, 202):
         raise RuntimeError(f"submit answered {created.status_code}")

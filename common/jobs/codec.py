@@ -87,6 +87,8 @@ def job_to_doc(job: Job) -> dict[str, Any]:
         "cost": None if job.cost is None else cost_to_doc(job.cost),
         "expires_at": job.expires_at,
         "deleted_at": job.deleted_at,
+        "cancel_requested_at": job.cancel_requested_at,
+        "retries": job.retries,
         "judgements": [judgement_to_doc(j) for j in job.judgements],
         "quality": None if job.quality is None else job.quality.value,
         "feedback": [feedback_to_doc(f) for f in job.feedback],
@@ -359,6 +361,8 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
         cost=None if cost is None else cost_from_doc(cost),
         expires_at=doc.get("expires_at"),
         deleted_at=doc.get("deleted_at"),
+        cancel_requested_at=doc.get("cancel_requested_at"),
+        retries=int(doc.get("retries", 0)),
         judgements=tuple(judgement_from_doc(j) for j in cast(list[dict[str, Any]], doc.get("judgements") or [])),
         quality=Quality(doc["quality"]) if doc.get("quality") else None,
         feedback=tuple(

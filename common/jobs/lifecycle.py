@@ -20,8 +20,14 @@ Allowed transitions::
     running | pending -> failed   claim when attempts are exhausted
     running | pending -> failed   give up, when the job's delivery was dead-lettered (not while
                                   a live lease is held)
+    pending -> cancelled          cancel (a client's request)
+    running -> running            cancel under a live lease: ``cancel_requested_at`` is set; the
+                                  heartbeat of the attempt learns it (renew raises Cancelled)
+    running -> cancelled          cancel when the lease expired; claim or stop_cancelled with the
+                                  lease token once a cancellation was requested
+    failed -> pending             retry (a client's request), within the attempt cap
 
-``success`` and ``failed`` are terminal, and so is ``deleted``: an erased job's tombstone
+``success``, ``failed`` and ``cancelled`` are terminal, and so is ``deleted``: an erased job's tombstone
 (:mod:`common.retention.erasure`), which every transition here leaves unchanged or refuses, so no
 redelivery can run it again. An error that ends a job for a reason of its own
 (``attempts_exhausted``, ``delivery_exhausted``) keeps the last attempt's error as its ``cause``.
@@ -44,7 +50,12 @@ __all__ = [
     "ATTEMPTS_EXHAUSTED",
     "DELIVERY_EXHAUSTED",
     "LEASE_EXPIRED",
+    "AttemptCapReached",
+    "Cancelled",
     "LeaseLost",
+    "NotCancellable",
+    "NotRetryable",
+    "cancel",
     "claim",
     "complete",
     "fail",
@@ -55,6 +66,8 @@ __all__ = [
     "reject",
     "release",
     "renew",
+    "retry",
+    "stop_cancelled",
 ]
 
 ATTEMPTS_EXHAUSTED = "attempts_exhausted"
@@ -66,6 +79,30 @@ class LeaseLost(Conflict):
     """The caller's lease token no longer matches the job: another worker took it over."""
 
     code = "lease_lost"
+
+
+class Cancelled(LeaseLost):
+    """The client cancelled the job while this attempt held its lease: stop and end it ``cancelled``."""
+
+    code = "job_cancelled"
+
+
+class NotCancellable(Conflict):
+    """Only ``pending`` and ``running`` jobs can be cancelled (HTTP 409)."""
+
+    code = "job_not_cancellable"
+
+
+class NotRetryable(Conflict):
+    """Only ``failed`` jobs can be retried (HTTP 409)."""
+
+    code = "job_not_failed"
+
+
+class AttemptCapReached(Conflict):
+    """The failed job already used every attempt ``AGENTJOBS_MAX_ATTEMPTS`` allows (HTTP 409)."""
+
+    code = "attempt_cap_reached"
 
 
 def new_job(
@@ -147,6 +184,8 @@ def claim(job: Job, *, token: str, now: datetime, lease_seconds: float, max_atte
     """
     if job.status.terminal or lease_live(job, now):
         return job
+    if job.cancel_requested_at is not None:  # the cancelled attempt's worker died before stopping
+        return _finish(job, now=now, status=JobStatus.CANCELLED, error=None)
     last_error = job.error
     if job.status is JobStatus.RUNNING:  # its lease expired: the worker died or stopped heartbeating
         last_error = JobError(LEASE_EXPIRED, f"attempt {job.attempts} stopped without finishing (worker lost)")
@@ -172,9 +211,12 @@ def renew(job: Job, *, token: str, now: datetime, lease_seconds: float) -> Job:
     """Extend the lease of a running attempt (the heartbeat).
 
     Raises:
+        Cancelled: The client cancelled the job; the attempt must stop (:func:`stop_cancelled`).
         LeaseLost: The token does not hold the job's lease any more.
     """
     _require_lease(job, token)
+    if job.cancel_requested_at is not None:
+        raise Cancelled("the job was cancelled")
     return job.replace(lease_expires_at=now + timedelta(seconds=lease_seconds))
 
 
@@ -311,6 +353,78 @@ def release(job: Job, *, token: str, now: datetime, error: JobError, refund_atte
         lease_expires_at=None,
         error=error,
         attempts=max(0, job.attempts - 1) if refund_attempt else job.attempts,
+    )
+
+
+def cancel(job: Job, *, now: datetime) -> Job:
+    """A client's cancellation.
+
+    ``pending`` (and ``running`` whose lease expired) ends ``cancelled`` now. ``running`` under a
+    live lease gets ``cancel_requested_at``: the attempt's heartbeat learns it at its next beat
+    (:func:`renew` raises :class:`Cancelled`), the agent stops at its next checkpoint, and the
+    worker ends the job with :func:`stop_cancelled`. Cancelling a cancelled job (or one whose
+    cancellation is under way) changes nothing.
+
+    Raises:
+        NotCancellable: ``job_not_cancellable`` for ``success``, ``failed`` and ``deleted``.
+    """
+    if job.status is JobStatus.CANCELLED or job.cancel_requested_at is not None:
+        return job
+    if job.status.terminal:
+        raise NotCancellable(f"a {job.status.value} job cannot be cancelled")
+    if lease_live(job, now):
+        return job.replace(cancel_requested_at=now, updated_at=now)
+    return _finish(job, now=now, status=JobStatus.CANCELLED, cancel_requested_at=now, error=None)
+
+
+def stop_cancelled(job: Job, *, token: str, now: datetime, timings: Mapping[str, float] | None = None) -> Job:
+    """``running -> cancelled`` by the attempt that saw its job cancelled.
+
+    Raises:
+        LeaseLost: The token does not hold the job's lease any more.
+    """
+    if job.status is JobStatus.CANCELLED:
+        return job
+    _require_lease(job, token)
+    return _finish(job, now=now, status=JobStatus.CANCELLED, error=None, timings={**job.timings, **(timings or {})})
+
+
+def retry(job: Job, *, now: datetime, max_attempts: int) -> Job:
+    """``failed -> pending``: a client re-runs a failed job as a new attempt.
+
+    The job keeps its input, attempts and the last error (shown until the next attempt ends);
+    its result, usage, cost, trace, callback state and callback log start afresh, and ``retries`` counts the retry
+    so the next outcome is a new callback event.
+
+    Args:
+        job: The job as stored.
+        now: Current time (UTC).
+        max_attempts: The attempt cap (``AGENTJOBS_MAX_ATTEMPTS``); a job that used it is refused.
+
+    Raises:
+        NotRetryable: ``job_not_failed`` unless the job is ``failed``.
+        AttemptCapReached: ``attempt_cap_reached`` when ``attempts >= max_attempts``.
+    """
+    if job.status is not JobStatus.FAILED:
+        raise NotRetryable(f"only failed jobs can be retried; this one is {job.status.value}")
+    if job.attempts >= max_attempts:
+        raise AttemptCapReached(f"the job already used all {max_attempts} attempts")
+    return job.replace(
+        status=JobStatus.PENDING,
+        updated_at=now,
+        finished_at=None,
+        result=None,
+        result_ref=None,
+        callbacks=(),
+        callback_status=None,
+        callback_error=None,
+        callback_updated_at=None,
+        cancel_requested_at=None,
+        # The failed run's usage was counted when it failed: the next run reports its own.
+        usage=None,
+        cost=None,
+        trace=None,
+        retries=job.retries + 1,
     )
 
 

@@ -39,16 +39,18 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     SUCCESS = "success"
     FAILED = "failed"
+    CANCELLED = "cancelled"
     DELETED = "deleted"
 
     @property
     def terminal(self) -> bool:
-        """True for ``success``, ``failed`` and ``deleted``, which never change again.
+        """True for ``success``, ``failed``, ``cancelled`` and ``deleted``.
 
-        ``deleted`` is an erased job's tombstone (:mod:`common.retention.erasure`): no delivery
-        may run it again.
+        No delivery changes a terminal job again. ``deleted`` is an erased job's tombstone
+        (:mod:`common.retention.erasure`); only a client's retry (``POST /v1/jobs/{id}:retry``)
+        turns a ``failed`` job back to ``pending``.
         """
-        return self in (JobStatus.SUCCESS, JobStatus.FAILED, JobStatus.DELETED)
+        return self in (JobStatus.SUCCESS, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.DELETED)
 
 
 class Source(StrEnum):
@@ -254,6 +256,11 @@ class Job:
         expires_at: When the job and its blobs are deleted (UTC): creation time plus the tenant's
             retention (:mod:`common.retention.policy`). Firestore's TTL policy acts on it.
         deleted_at: When the job was erased (UTC); set only on a ``deleted`` tombstone.
+        cancel_requested_at: When the client asked to cancel the job while an attempt held a
+            live lease (UTC); the attempt stops at its next checkpoint and the job ends
+            ``cancelled``.
+        retries: How many times the client re-ran the job after it failed
+            (``POST /v1/jobs/{id}:retry``); distinguishes each outcome's callback event.
         judgements: The judges' verdicts on a successful job's output (:mod:`common.judges`),
             stored with the result in the same write.
         quality: ``passed``, ``flagged`` or ``not_judged`` for a judged successful job; ``None``
@@ -292,6 +299,8 @@ class Job:
     callback_updated_at: datetime | None = None
     expires_at: datetime | None = None
     deleted_at: datetime | None = None
+    cancel_requested_at: datetime | None = None
+    retries: int = 0
     judgements: tuple[Judgement, ...] = ()
     quality: Quality | None = None
     feedback: tuple[Feedback, ...] = ()

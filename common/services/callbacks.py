@@ -26,12 +26,14 @@ __all__ = ["CallbackScheduler", "callback_event", "callback_task_id"]
 
 
 def callback_event(status: JobStatus, quality: Quality | None = None) -> str:
-    """The event type of a finished job: ``job.completed``, ``job.flagged`` or ``job.failed``.
+    """The event type of a finished job: ``job.completed``, ``job.flagged``, ``job.cancelled`` or ``job.failed``.
 
     A successful job that a judge flagged (:mod:`common.judges`) sends ``job.flagged``
     *instead of* ``job.completed``: one event per job, whose type says whether the output can be
     used as is. Its status is still ``success``.
     """
+    if status is JobStatus.CANCELLED:
+        return "job.cancelled"
     if status is not JobStatus.SUCCESS:
         return "job.failed"
     return "job.flagged" if quality is Quality.FLAGGED else "job.completed"
@@ -86,7 +88,10 @@ class CallbackScheduler:
         if job.callback_status not in (CallbackStatus.PENDING, CallbackStatus.FAILING):
             return False
         event = callback_event(job.status, job.quality)
-        task_id = callback_task_id(job.tenant_id, job.job_id, event, round_)
+        # A retried job's next outcome is a new event: its task must not collide with the first's.
+        task_id = callback_task_id(
+            job.tenant_id, job.job_id, event, f"{round_}r{job.retries}" if job.retries else round_
+        )
         try:
             created = self._queue.enqueue_callback(
                 task_id, {"tenant_id": job.tenant_id, "job_id": job.job_id, "event": event}

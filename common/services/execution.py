@@ -98,6 +98,7 @@ class _Lease:
         self._started = time.monotonic()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job.job_id}", daemon=True)
         self.lost = False
+        self.cancelled = False
 
     @property
     def job(self) -> Job:
@@ -133,6 +134,12 @@ class _Lease:
                 self.write(
                     lambda j: lifecycle.renew(j, token=self._token, now=self._clock(), lease_seconds=s.lease_seconds)
                 )
+            except lifecycle.Cancelled:
+                # The cancellation changed the job's revision, so this renewal read the stored job
+                # and saw it: cancellation costs the attempt no extra read.
+                self.cancelled = True
+                log("job.cancel_seen", tenant_id=self._job.tenant_id, job_id=self._job.job_id)
+                return
             except lifecycle.LeaseLost:
                 self.lost = True
                 log("job.lease_lost", severity="WARNING", tenant_id=self._job.tenant_id, job_id=self._job.job_id)
@@ -187,10 +194,16 @@ class _RunContext:
     def checkpoint(self) -> None:
         """Stop the agent between stages when its attempt can no longer succeed.
 
+        A client's cancellation reaches the attempt through its heartbeat (within
+        ``AGENTJOBS_HEARTBEAT_SECONDS``) and stops it at the first checkpoint after that.
+
         Raises:
+            Cancelled: The client cancelled the job.
             LeaseLost: Another worker took the job over.
             RunDeadlineExceeded: The attempt ran past ``AGENTJOBS_MAX_RUN_SECONDS``.
         """
+        if self.lease.cancelled:
+            raise lifecycle.Cancelled("the job was cancelled")
         if self.lease.lost:
             raise lifecycle.LeaseLost("another worker took this job over")
         if self.lease.overdue:
@@ -258,10 +271,11 @@ class JobExecutor:
 
         claimed = store.update(job_id, claim)
         if claimed.status.terminal:
-            if seen and not seen[-1].status.terminal:  # this claim exhausted the attempts
+            if seen and not seen[-1].status.terminal:  # this claim ended the job (attempts used up, or cancelled)
                 job_claimed(claimed, model=claimed.model or s.model_for(claimed.agent), max_attempts=s.max_attempts)
                 self._finished(claimed)
-                return RunOutcome("ran", claimed.job_id, claimed.status.value, lifecycle.ATTEMPTS_EXHAUSTED)
+                code = claimed.error.code if claimed.error is not None else "job_cancelled"
+                return RunOutcome("ran", claimed.job_id, claimed.status.value, code)
             # A redelivery of finished work. Its callback was enqueued when it finished; if that
             # enqueue was lost, the sweeper re-enqueues it, so nothing is enqueued twice here.
             return RunOutcome("already_finished", claimed.job_id, claimed.status.value)
@@ -298,6 +312,9 @@ class JobExecutor:
             ctx.timings["run"] = round(time.perf_counter() - started, 6)
             self._release(lease, token, e)
             raise
+        except lifecycle.Cancelled:
+            ctx.timings.setdefault("run", round(time.perf_counter() - started, 6))
+            return self._stop_cancelled(lease, token, ctx)
         except lifecycle.LeaseLost:
             log("job.lease_lost", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id)
             return RunOutcome("ran", job.job_id, None, "lease_lost")
@@ -437,6 +454,23 @@ class JobExecutor:
         self._finished(finished)
         log("job.failed", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id, code=error.error_code)
         return RunOutcome("ran", job.job_id, finished.status.value, error.error_code)
+
+    def _stop_cancelled(self, lease: _Lease, token: str, ctx: _RunContext) -> RunOutcome:
+        lease.stop()
+        job = lease.job
+        trace = ctx.trace()
+        try:
+            with telemetry.get().stage("store"):
+                finished = lease.write(
+                    lambda j: lifecycle.stop_cancelled(j, token=token, now=self._clock(), timings=ctx.timings).replace(
+                        trace=trace
+                    )
+                )
+        except lifecycle.LeaseLost:
+            return RunOutcome("ran", job.job_id, None, "lease_lost")
+        self._finished(finished)
+        log("job.cancelled", tenant_id=job.tenant_id, job_id=job.job_id)
+        return RunOutcome("ran", job.job_id, finished.status.value, "job_cancelled")
 
     def _release(self, lease: _Lease, token: str, error: TransientError) -> None:
         lease.stop()

@@ -218,8 +218,8 @@ class DeliveryIntake:
         try:
             agent = self._agents(request.agent)
             agent.input_model.model_validate(request.input)
-            model = self._models.select(request.agent, request.model, tenant)
             callback_url = self._checked_callback(request.callback_url) or tenant.webhook_url
+            model = self._models.select(request.agent, request.model, tenant)
         except (ValidationError, AgentJobsError) as e:
             error = invalid_input(e) if isinstance(e, ValidationError) else e
             return self._create_failed(new, error, request.message_id)

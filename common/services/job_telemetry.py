@@ -8,8 +8,9 @@ Reported per job (issue 6):
 
 * tags ``tenant_id``, ``job_id``, ``agent``, ``attempt``, ``source``, ``model`` on the delivery's
   transaction, root span and every Sentry event of it;
-* the outcome on the transaction (``outcome=success`` or ``outcome=failed`` with
-  ``error_code``): a permanent failure is an expected outcome, never an error event;
+* the outcome on the transaction (``outcome=success``, ``outcome=cancelled``, or
+  ``outcome=failed`` with ``error_code``): a permanent failure is an expected outcome, never an
+  error event (a job a cancellation ends at once reports from ``status``, :mod:`common.services.job_control`);
 * metrics ``agentjobs.jobs`` (by agent, status, error code, source), ``agentjobs.job.duration``
   (created → finished, s), ``agentjobs.job.queue_delay`` (created → running, s) and
   ``agentjobs.model.cost`` (USD; unpriced jobs counted apart);

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import re
 
+from common.agents.registry import NEEDS_MODEL, model_not_configured_message
 from common.config import Settings
 from common.errors import Forbidden, UnprocessableEntity
 from common.tenants.models import Tenant
 
-__all__ = ["MODEL_ID_PATTERN", "ModelPolicy"]
+__all__ = ["MODEL_ID_PATTERN", "ModelNotConfigured", "ModelPolicy"]
 
 MODEL_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]*(:[a-z]+)?/[A-Za-z0-9._:/-]{1,128}$")
+
+
+class ModelNotConfigured(UnprocessableEntity):
+    """The agent needs a model and the deployment configures none (HTTP 422)."""
+
+    code = "model_not_configured"
 
 
 class ModelPolicy:
@@ -36,9 +43,13 @@ class ModelPolicy:
         Raises:
             UnprocessableEntity: ``invalid_model`` when ``requested`` is not ``provider/model``.
             Forbidden: ``model_not_allowed`` when ``requested`` is not on the tenant's allow-list.
+            ModelNotConfigured: ``model_not_configured`` when the agent needs a model and neither
+                the request nor the settings name one.
         """
         default = self._settings.model_for(agent)
         if requested is None or requested == default:
+            if not default and agent in NEEDS_MODEL:
+                raise ModelNotConfigured(model_not_configured_message(agent))
             return default
         if not MODEL_ID_PATTERN.fullmatch(requested):
             raise UnprocessableEntity("model must have the form provider/model", code="invalid_model")

@@ -32,6 +32,7 @@ from common.errors import AgentJobsError, InvalidRequest, PermanentError, Transi
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
 from common.plans.warnings import BudgetWarning, parse_budget_warning
 from common.ports import Clock, RejectionLog, TenantDirectory
+from common.services.callbacks import callback_event
 from common.services.tenant_cache import TenantCache
 from common.services.webhook_secrets import SigningSecrets
 from common.telemetry.log import log
@@ -42,7 +43,7 @@ from common.webhooks.url_policy import CallbackUrlRefused, Resolver, check_callb
 
 __all__ = ["EVENTS", "CallbackFailed", "CallbackTask", "DeliveryOutcome", "Notifier", "Poster", "parse_callback_task"]
 
-EVENTS = frozenset({"job.completed", "job.flagged", "job.failed"})
+EVENTS = frozenset({"job.completed", "job.flagged", "job.failed", "job.cancelled"})
 
 
 class CallbackFailed(TransientError):
@@ -92,7 +93,8 @@ def parse_callback_task(payload: object, *, retry_count: object = None) -> Callb
     tenant_id, job_id, event = fields.get("tenant_id"), fields.get("job_id"), fields.get("event")
     if not is_valid_id(IdKind.TENANT, tenant_id) or not is_valid_id(IdKind.JOB, job_id) or event not in EVENTS:
         raise InvalidRequest(
-            "task needs tenant_id, job_id and event (job.completed|job.flagged|job.failed)", code="malformed_task"
+            "task needs tenant_id, job_id and event (job.completed|job.flagged|job.failed|job.cancelled)",
+            code="malformed_task",
         )
     retries = parse_uint(retry_count, maximum=1_000_000) if retry_count is not None else 0
     return CallbackTask(str(tenant_id), str(job_id), str(event), (retries or 0) + 1)
@@ -251,6 +253,8 @@ class Notifier:
             return DeliveryOutcome("skipped")  # erased: its callback URL is gone with it
         if job.callback_status in (CallbackStatus.DELIVERED, CallbackStatus.ABANDONED) or _delivered(job, task.event):
             return DeliveryOutcome("already_delivered")
+        if not job.status.terminal or callback_event(job.status, job.quality) != task.event:
+            return DeliveryOutcome("skipped")  # an earlier outcome's task, after the client retried the job
         tenant = self._tenant_cache.get(task.tenant_id)
         if tenant is None:
             raise PermanentError("the tenant of this callback no longer exists", code="tenant_not_found")
@@ -267,7 +271,7 @@ class Notifier:
         body = callback_body(job, task.event, base_url=self._base_url)
         headers = signed_headers(
             self._signing.for_tenant(tenant, now=now),
-            message_id=webhook_message_id(task.tenant_id, task.job_id, task.event),
+            message_id=webhook_message_id(task.tenant_id, task.job_id, task.event, retries=job.retries),
             timestamp=now,
             body=body,
         )

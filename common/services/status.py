@@ -1,4 +1,4 @@
-"""The ``status`` service: a tenant looks up, lists and erases its own jobs.
+"""The ``status`` service: a tenant looks up, lists and erases its own jobs, and lists its rejections.
 
 Another tenant's job id answers exactly like an unknown id (404 ``job_not_found``): the lookup
 goes through the caller's tenant-scoped store, so the other tenant's job is never read. An
@@ -12,12 +12,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
-from common.api.queries import ListJobsQuery
+from common.api.pagination import decode_page_token, encode_page_token, query_digest
+from common.api.queries import ListJobsQuery, ListRejectionsQuery
 from common.api.views import iso, job_view
 from common.errors import Conflict, NotFound
 from common.jobs.ids import is_job_id
 from common.jobs.models import Job, JobStatus
-from common.ports import BlobStore, TenantDirectory
+from common.ports import BlobStore, RejectionLog, TenantDirectory
 from common.retention.erasure import JobDeleted
 from common.services.erasure import JobEraser
 
@@ -47,6 +48,7 @@ class StatusService:
             so ``status`` loads the Cloud Storage SDK only when it needs it.
         base_url: Public base URL of the HTTP API, for ``links``.
         eraser: Erases jobs (``DELETE``).
+        rejections: The rejected deliveries (``GET /v1/rejections``).
     """
 
     def __init__(
@@ -56,11 +58,13 @@ class StatusService:
         blobs_for: Callable[[str], BlobStore],
         base_url: str,
         eraser: JobEraser,
+        rejections: RejectionLog,
     ):
         self._tenants = tenants
         self._blobs_for = blobs_for
         self._base_url = base_url
         self._eraser = eraser
+        self._rejections = rejections
 
     def _find(self, tenant_id: str, job_id: str) -> Job:
         job = self._tenants.jobs(tenant_id).get(job_id) if is_job_id(job_id) else None
@@ -137,13 +141,67 @@ class StatusService:
         return job_view(self._eraser.erase(job), base_url=self._base_url, summary=True)
 
     def list_jobs(self, tenant_id: str, query: ListJobsQuery) -> dict[str, Any]:
-        """``{"jobs": [summary views], "count": n}``, newest first.
+        """``{"jobs": [summary views], "count": n, "next_page_token"?}``, newest first.
+
+        ``next_page_token`` is present when more jobs match; pass it as ``page_token`` with the
+        same filters for the next page.
 
         Raises:
+            InvalidRequest: ``invalid_page_token`` (see :func:`common.api.pagination.decode_page_token`).
             TransientError: The store is unavailable.
         """
+        digest = query_digest(query.filters())
+        after = (
+            None if query.page_token is None else decode_page_token(query.page_token, digest=digest, valid_id=is_job_id)
+        )
         if query.quality is not None and query.status not in (None, JobStatus.SUCCESS):
             return {"jobs": [], "count": 0}  # only successful jobs have a quality
-        jobs = self._tenants.jobs(tenant_id).list(status=query.status, limit=query.limit, quality=query.quality)
-        views = [job_view(j, base_url=self._base_url, summary=True) for j in jobs]
-        return {"jobs": views, "count": len(views)}
+        jobs = self._tenants.jobs(tenant_id).list(
+            status=query.status,
+            agent=query.agent,
+            created_after=query.created_after,
+            after=after,
+            limit=query.limit + 1,
+            quality=query.quality,
+        )
+        page = jobs[: query.limit]
+        views = [job_view(j, base_url=self._base_url, summary=True) for j in page]
+        body: dict[str, Any] = {"jobs": views, "count": len(views)}
+        if len(jobs) > query.limit:
+            last = page[-1]
+            body["next_page_token"] = encode_page_token((last.created_at, last.job_id), digest=digest)
+        return body
+
+    def list_rejections(self, tenant_id: str, query: ListRejectionsQuery) -> dict[str, Any]:
+        """``{"rejections": [{rejection_id, code, reason, received_at}], "count", "next_page_token"?}``.
+
+        The tenant's deliveries that could never form a job (a file dropped under an unknown
+        agent, a malformed job message), newest first, with the reason code and our own reason
+        text; never the payload, the file name or anything else the delivery carried.
+
+        Raises:
+            InvalidRequest: ``invalid_page_token``.
+            TransientError: The store is unavailable.
+        """
+        digest = query_digest({"listing": "rejections"})
+        after = (
+            None
+            if query.page_token is None
+            else decode_page_token(query.page_token, digest=digest, valid_id=_is_record_id)
+        )
+        found = self._rejections.list_for_tenant(tenant_id, after=after, limit=query.limit + 1)
+        page = found[: query.limit]
+        body: dict[str, Any] = {
+            "rejections": [
+                {"rejection_id": r.rejection_id, "code": r.code, "reason": r.reason, "received_at": iso(r.received_at)}
+                for r in page
+            ],
+            "count": len(page),
+        }
+        if len(found) > query.limit:
+            body["next_page_token"] = encode_page_token((page[-1].received_at, page[-1].rejection_id), digest=digest)
+        return body
+
+
+def _is_record_id(value: str) -> bool:
+    return 0 < len(value) <= 64 and value.isascii() and value.isalnum()

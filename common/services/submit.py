@@ -18,6 +18,8 @@ message on its way.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -29,21 +31,23 @@ from pydantic import ValidationError
 
 from common.agents.input_errors import field_errors
 from common.agents.registry import load_agent
+from common.api.schemas import SUBMIT_ENVELOPE_FIELDS
 from common.boundary.json_input import loads_bounded
 from common.boundary.text import printable_ascii, valid_label_key, valid_text
-from common.config import Settings
-from common.errors import AgentJobsError, Conflict, Forbidden, InvalidRequest, UnprocessableEntity
+from common.config import MAX_JOB_INPUT_BYTES, Settings
+from common.errors import AgentJobsError, Conflict, Forbidden, InvalidRequest, PayloadTooLarge, UnprocessableEntity
 from common.jobs import lifecycle
 from common.jobs.ids import new_job_id, request_job_id
 from common.jobs.inbox import tenant_prefix
 from common.jobs.models import Job, Source
 from common.plans.admission import Admission
 from common.plans.errors import REFUSALS
-from common.ports import Clock, IdempotencyStore, JobPublisher, TenantDirectory
+from common.ports import BlobStore, Clock, IdempotencyStore, JobPublisher, JobStore, TenantDirectory
 from common.retention import policy
 from common.services.model_policy import ModelPolicy
 from common.telemetry.log import log
 from common.tenants.models import Tenant
+from common.uploads.requests import new_upload_id, upload_object_name
 from common.webhooks.url_policy import check_callback_url
 
 __all__ = [
@@ -54,7 +58,8 @@ __all__ = [
 ]
 
 STALE_RESERVATION_SECONDS = 60.0
-_ENVELOPE = ("callback_url", "metadata", "model")
+_ENVELOPE = (*SUBMIT_ENVELOPE_FIELDS, "document_base64")
+_PDF_MAGIC = b"%PDF-"
 _MAX_IDEMPOTENCY_KEY = 255
 _MAX_METADATA = 32
 _MAX_URL_CHARS = 2048
@@ -94,6 +99,8 @@ class SubmitService:
         idempotency_for: Builds a tenant's idempotency store.
         publisher: Publishes job messages.
         clock: Current UTC time.
+        blobs_for: Builds a tenant's blob store, to store an inline ``document_base64``; called
+            only for such requests (``None``: inline documents are refused).
         admission: Admits new jobs against their tenant's usage plan (:mod:`common.plans`);
             ``None`` admits every job.
     """
@@ -106,8 +113,10 @@ class SubmitService:
         idempotency_for: Callable[[str], IdempotencyStore],
         publisher: JobPublisher,
         clock: Clock,
+        blobs_for: Callable[[str], BlobStore] | None = None,
         admission: Admission | None = None,
     ):
+        self._blobs_for = blobs_for
         self._admission = admission
         self._settings = settings
         self._tenants = tenants
@@ -136,6 +145,8 @@ class SubmitService:
             PlanInactive: 403 ``plan_inactive``; ModelUnpriced: 403 ``model_unpriced``.
             BudgetExceeded: 402 ``budget_exceeded`` (with ``Retry-After``: the period's end).
             ConcurrencyLimited: 429 ``concurrency_limited`` (with ``Retry-After``).
+            PayloadTooLarge: 413 ``input_too_large`` when the body without ``document_base64`` is
+                over :data:`common.config.MAX_JOB_INPUT_BYTES`; ``document_too_large``.
             PermanentError: 422 ``backend_rejected`` when storage refuses the job (never retried).
             TransientError: 503 when a backend is unavailable (nothing was left behind).
         """
@@ -146,6 +157,21 @@ class SubmitService:
                 "Idempotency-Key must be 1-255 printable ASCII characters", code="invalid_idempotency_key"
             )
         payload = {k: v for k, v in body.items() if k not in _ENVELOPE}
+        _check_input_size(body)
+        document = self._inline_document(body)
+        inline_name: str | None = None
+        if document is not None:
+            if "file_uri" not in agent.input_model.model_fields or self._blobs_for is None:
+                raise UnprocessableEntity(
+                    "this agent takes no document; leave out document_base64", code="document_not_accepted"
+                )
+            if "file_uri" in payload:
+                raise UnprocessableEntity(
+                    "give either file_uri or document_base64, not both",
+                    details={"errors": [{"field": "document_base64", "message": "not allowed with file_uri"}]},
+                )
+            inline_name = upload_object_name(new_upload_id(), "application/pdf")
+            payload["file_uri"] = f"gs://{self._settings.bucket}/{tenant_prefix(tenant_id)}{inline_name}"
         try:
             validated = agent.input_model.model_validate(payload)
         except ValidationError as e:
@@ -188,18 +214,56 @@ class SubmitService:
                         code="request_in_progress",
                     )
 
-        new = lifecycle.new_job(
-            job_id=job_id,
-            tenant_id=tenant_id,
-            agent=agent_name,
-            input=job_input,
-            source=Source.HTTPS,
-            now=now,
-            callback_url=callback_url,
-            metadata=metadata,
-            model=model or None,
-            expires_at=expires_at,
-        )
+        written: tuple[BlobStore, str] | None = None
+        try:
+            if document is not None and inline_name is not None and self._blobs_for is not None:
+                blobs = self._blobs_for(tenant_id)
+                try:
+                    stored = blobs.write(inline_name, document, content_type="application/pdf", expires_at=expires_at)
+                except AgentJobsError:
+                    if keys is not None and idempotency_key is not None:
+                        keys.delete(idempotency_key)  # nothing was created: the caller may retry at once
+                    raise
+                written = (blobs, stored.uri)
+                if "generation" in agent.input_model.model_fields:
+                    job_input["generation"] = stored.generation
+            job, created = self._create_and_publish(
+                tenant=tenant,
+                store=store,
+                keys=keys,
+                idempotency_key=idempotency_key,
+                new=lifecycle.new_job(
+                    job_id=job_id,
+                    tenant_id=tenant_id,
+                    agent=agent_name,
+                    input=job_input,
+                    source=Source.HTTPS,
+                    now=now,
+                    callback_url=callback_url,
+                    metadata=metadata,
+                    model=model or None,
+                    expires_at=expires_at,
+                ),
+            )
+        except Exception:
+            if written is not None:
+                _remove(*written)
+            raise
+        if written is not None and not created:
+            _remove(*written)  # an earlier request's job owns this id; this copy is not needed
+        log("job.submitted", tenant_id=tenant_id, job_id=job_id, agent=agent_name, created=created)
+        return SubmitResult(job, created=created)
+
+    def _create_and_publish(
+        self,
+        *,
+        tenant: Tenant,
+        store: JobStore,
+        keys: IdempotencyStore | None,
+        idempotency_key: str | None,
+        new: Job,
+    ) -> tuple[Job, bool]:
+        tenant_id, job_id = new.tenant_id, new.job_id
         reservation = None
         try:
             if self._admission is None:
@@ -225,8 +289,38 @@ class SubmitService:
             raise
         if keys is not None and idempotency_key is not None:
             keys.mark_completed(idempotency_key)
-        log("job.submitted", tenant_id=tenant_id, job_id=job_id, agent=agent_name, created=created)
-        return SubmitResult(job, created=created)
+        return job, created
+
+    def _inline_document(self, body: Mapping[str, Any]) -> bytes | None:
+        """The decoded ``document_base64``, if any.
+
+        Raises:
+            UnprocessableEntity: ``validation_error`` when it is not base64 of a PDF.
+            PayloadTooLarge: ``document_too_large`` over ``AGENTJOBS_MAX_INLINE_DOCUMENT_BYTES``.
+        """
+        encoded = body.get("document_base64")
+        if encoded is None:
+            return None
+        limit = self._settings.max_inline_document_bytes
+        problem = {"field": "document_base64", "message": "must be the standard base64 encoding of a PDF"}
+        if not isinstance(encoded, str) or not encoded.isascii():
+            raise UnprocessableEntity("document_base64 is invalid", details={"errors": [problem]})
+        too_large = PayloadTooLarge(
+            f"inline documents may be at most {limit} bytes; use POST /v1/uploads for larger ones",
+            code="document_too_large",
+            details={"limit_bytes": limit},
+        )
+        if len(encoded) > (limit + 2) // 3 * 4:
+            raise too_large
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise UnprocessableEntity("document_base64 is invalid", details={"errors": [problem]}) from None
+        if len(data) > limit:
+            raise too_large
+        if not data.startswith(_PDF_MAGIC):
+            raise UnprocessableEntity("document_base64 is invalid", details={"errors": [problem]})
+        return data
 
     def _check_uris(self, tenant_id: str, job_input: Mapping[str, Any]) -> None:
         prefix = f"gs://{self._settings.bucket}/{tenant_prefix(tenant_id)}"
@@ -260,6 +354,25 @@ class SubmitService:
         if errors:
             raise UnprocessableEntity("the request envelope is invalid", details={"errors": errors})
         return cast(str | None, callback_url), cast(dict[str, str], metadata), cast(str | None, model)
+
+
+def _remove(blobs: BlobStore, uri: str) -> None:
+    try:
+        blobs.delete(uri)
+    except AgentJobsError:  # the bucket's retention rule removes it in the end
+        log("upload.cleanup_failed", severity="WARNING", tenant_id=blobs.tenant_id)
+
+
+def _check_input_size(body: Mapping[str, Any]) -> None:
+    """The body without its inline document must fit a job (the request limit leaves room for the document)."""
+    rest = {k: v for k, v in body.items() if k != "document_base64"}
+    encoded = json.dumps(rest, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    if len(encoded) > MAX_JOB_INPUT_BYTES:  # (a lone surrogate is refused later, with its field)
+        raise PayloadTooLarge(
+            f"the request without document_base64 may be at most {MAX_JOB_INPUT_BYTES} bytes",
+            code="input_too_large",
+            details={"limit_bytes": MAX_JOB_INPUT_BYTES},
+        )
 
 
 def _own_object_uri(uri: str, prefix: str) -> bool:

@@ -1,12 +1,13 @@
 """What a finished job adds to its tenant's daily usage counters. Pure: no SDK import.
 
-Counted once per job, on the write that moves it from a non-terminal status into ``success`` or
-``failed``. That write is conditional (the job's revision, and for completions the lease token:
-:mod:`common.jobs.lifecycle`), so a redelivered or stale completion, which finds the job
-terminal or the lease gone, writes nothing and counts nothing. The store adds the counters in
-the same commit as the job (Firestore batch), so the job and its count land together or not at
-all. Erasure (``-> deleted``) never counts: it is not a finish, and an erased job's usage stays
-counted.
+Counted once per finish, on the write that moves a job from a non-terminal status into
+``success``, ``failed`` or ``cancelled`` (a job retried after it failed finishes, and counts,
+once more: its calls of each run count once). That write is conditional (the job's revision,
+and for completions the lease token: :mod:`common.jobs.lifecycle`), so a redelivered or stale
+completion, which finds the job terminal or the lease gone, writes nothing and counts nothing.
+The store adds the counters in the same commit as the job (Firestore batch), so the job and its
+count land together or not at all. Erasure (``-> deleted``) never counts: it is not a finish,
+and an erased job's usage stays counted.
 
 Stored shape: per tenant and UTC day, up to :data:`SHARDS` documents
 (``tenants/{tenant_id}/usage/{YYYY-MM-DD}_{shard}``, the shard fixed by the job id), all of the
@@ -83,9 +84,10 @@ class UsageCounts:
     """Counters of finished jobs. All fields are non-negative integers.
 
     Attributes:
-        jobs: Jobs finished (``succeeded + failed``).
+        jobs: Jobs finished (``succeeded + failed + cancelled``).
         succeeded: Jobs finished ``success``.
         failed: Jobs finished ``failed``.
+        cancelled: Jobs finished ``cancelled`` (their calls before the cancellation count too).
         calls: Model calls.
         input_tokens: Input tokens, cache reads and writes included (tokens).
         output_tokens: Output tokens, reasoning included (tokens).
@@ -100,6 +102,7 @@ class UsageCounts:
     jobs: int = 0
     succeeded: int = 0
     failed: int = 0
+    cancelled: int = 0
     calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
@@ -150,6 +153,9 @@ class FinishedJobUsage:
     counts: UsageCounts
 
 
+_FINISHED = frozenset({JobStatus.SUCCESS, JobStatus.FAILED, JobStatus.CANCELLED})
+
+
 def finished_usage(before: Job | None, after: Job) -> FinishedJobUsage | None:
     """What the write ``before -> after`` adds to the counters; ``None`` unless it finishes the job.
 
@@ -158,7 +164,7 @@ def finished_usage(before: Job | None, after: Job) -> FinishedJobUsage | None:
             created already ``failed`` counts too).
         after: The job the write stores.
     """
-    if after.status not in (JobStatus.SUCCESS, JobStatus.FAILED) or after.finished_at is None:
+    if after.status not in _FINISHED or after.finished_at is None:
         return None
     if before is not None and before.status.terminal:
         return None
@@ -169,6 +175,7 @@ def finished_usage(before: Job | None, after: Job) -> FinishedJobUsage | None:
         jobs=1,
         succeeded=int(after.status is JobStatus.SUCCESS),
         failed=int(after.status is JobStatus.FAILED),
+        cancelled=int(after.status is JobStatus.CANCELLED),
         calls=calls,
         input_tokens=usage.input_tokens if usage else 0,
         output_tokens=usage.output_tokens if usage else 0,

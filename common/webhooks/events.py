@@ -16,9 +16,18 @@ from common.jobs.models import Job
 __all__ = ["callback_body", "webhook_message_id"]
 
 
-def webhook_message_id(tenant_id: str, job_id: str, event: str) -> str:
-    """The ``webhook-id`` of a job event: stable across retries, so receivers can dedupe."""
-    return "msg_" + hashlib.sha256(f"{tenant_id}\x1f{job_id}\x1f{event}".encode()).hexdigest()[:32]
+def webhook_message_id(tenant_id: str, job_id: str, event: str, *, retries: int = 0) -> str:
+    """The ``webhook-id`` of a job event: stable across delivery retries, so receivers can dedupe.
+
+    Args:
+        tenant_id: The job's tenant.
+        job_id: The job.
+        event: ``job.completed``, ``job.failed`` or ``job.cancelled``.
+        retries: How often the client re-ran the failed job (``Job.retries``): each run's outcome
+            is a new event with its own id.
+    """
+    seed = f"{tenant_id}\x1f{job_id}\x1f{event}" + (f"\x1f{retries}" if retries else "")
+    return "msg_" + hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
 def callback_body(job: Job, event: str, *, base_url: str) -> str:

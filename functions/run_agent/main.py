@@ -33,7 +33,7 @@ from common.adapters.gcs_blobs import GcsBlobStore
 from common.api.handling import MethodNotAllowed, ack_or_retry
 from common.api.responses import Response, error_response, json_response
 from common.api.server_errors import install_json_errors, read_body
-from common.config import Settings
+from common.config import MAX_JOB_INPUT_BYTES, Settings
 from common.errors import PayloadTooLarge
 from common.messaging.deliveries import Delivery, Rejected, traceparent_of
 from common.messaging.parse import MAX_DELIVERY_BYTES, parse_delivery
@@ -162,9 +162,7 @@ def run_agent(request: flask.Request) -> Response:
         except PayloadTooLarge:
             delivery: Delivery = Rejected("", "delivery_too_large", "the delivery is over 16 MiB")
         else:
-            delivery = parse_delivery(
-                request.headers, body, path=request.path, max_input_bytes=_settings.max_request_bytes
-            )
+            delivery = parse_delivery(request.headers, body, path=request.path, max_input_bytes=MAX_JOB_INPUT_BYTES)
         traceparent = traceparent_of(delivery)
         # Pub/Sub redelivers until the job's attempts run out; the executor says when this is the last.
         with _telemetry.delivery(

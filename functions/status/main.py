@@ -1,10 +1,13 @@
-"""``status``: HTTPS job resources: status, result, listing and erasure.
+"""``status``: HTTPS job resources: status, result, listing, control and erasure.
 
 Routes:
     ``GET /v1/jobs/{job_id}``: one job of the caller's tenant, with its result (410 once erased).
     ``DELETE /v1/jobs/{job_id}``: erase the job's input, result, objects and callback log now.
+    ``POST /v1/jobs/{job_id}:cancel``: cancel a pending or running job (200 done, 202 under way).
+    ``POST /v1/jobs/{job_id}:retry``: run a failed job again as a new attempt (202).
     ``POST /v1/jobs/{job_id}/feedback``: a reviewer's verdict on a successful job's output.
-    ``GET /v1/jobs?status=&limit=``: the caller's recent jobs, newest first.
+    ``GET /v1/jobs?status=&quality=&agent=&created_after=&limit=&page_token=``: the caller's jobs, newest first.
+    ``GET /v1/rejections?limit=&page_token=``: the caller's rejected deliveries (codes, no content).
     ``GET /v1/usage?from=&to=&group_by=``: the caller's usage by day, agent or model (daily counters),
     and with a usage plan, ``plan``: the period's budget (limit, spent, reserved, remaining) and
     the jobs pending or running per agent (:func:`common.plans.usage.plan_report`).
@@ -25,18 +28,25 @@ import functions_framework
 
 from common import telemetry
 from common.adapters.clients import firestore_client
-from common.adapters.firestore_store import FirestoreIdempotencyStore, FirestoreTenantDirectory
+from common.adapters.firestore_store import (
+    FirestoreIdempotencyStore,
+    FirestoreRejectionLog,
+    FirestoreTenantDirectory,
+)
 from common.api.auth import Authenticator
 from common.api.handling import respond
-from common.api.queries import parse_list_query
+from common.api.queries import parse_list_query, parse_rejections_query
 from common.api.responses import Response, json_response
 from common.api.routing import Route, match
 from common.api.server_errors import install_json_errors, read_body
+from common.api.views import own_base_url
 from common.boundary.ids import IdKind, is_valid_id
 from common.config import Settings
+from common.jobs.models import Job
 from common.judges.feedback import MAX_FEEDBACK_BYTES
-from common.ports import BlobStore
+from common.ports import BlobStore, JobPublisher
 from common.services.erasure import JobEraser
+from common.services.job_control import JobControl
 from common.services.status import StatusService
 from common.tenants.models import Tenant
 
@@ -69,9 +79,58 @@ _eraser = JobEraser(
 )
 
 
+_rejections = FirestoreRejectionLog(_firestore)
+_publishers: list[JobPublisher] = []
+
+
+def _publisher() -> JobPublisher:
+    # Only a retry publishes: the Pub/Sub client loads on the first one, not at cold start.
+    if not _publishers:
+        from common.adapters.clients import publisher_client
+        from common.adapters.pubsub_publisher import PubSubJobPublisher
+
+        client = publisher_client()
+        _publishers.append(PubSubJobPublisher(client, client.topic_path(_settings.project, _settings.jobs_topic)))
+    return _publishers[0]
+
+
+def _base_url(request: flask.Request) -> str:
+    return _settings.public_base_url or request.host_url.rstrip("/")
+
+
 def _service(request: flask.Request) -> StatusService:
-    base_url = _settings.public_base_url or request.host_url.rstrip("/")
-    return StatusService(tenants=_tenants, blobs_for=_blobs_for, base_url=base_url, eraser=_eraser)
+    return StatusService(
+        tenants=_tenants, blobs_for=_blobs_for, base_url=_base_url(request), eraser=_eraser, rejections=_rejections
+    )
+
+
+def _control(request: flask.Request) -> JobControl:
+    return JobControl(
+        tenants=_tenants,
+        publisher=_publisher,
+        clock=lambda: datetime.now(UTC),
+        max_attempts=_settings.max_attempts,
+        base_url=_base_url(request),
+        finished=_settle,
+    )
+
+
+def _settle(job: Job) -> None:
+    """Settle the usage-plan reservation of a job a cancellation ended at once (no-op without a plan)."""
+    tenant = _tenants.get(job.tenant_id)
+    if tenant is None or tenant.plan is None or not tenant.plan.reserves:
+        return
+    from common.adapters.firestore_plans import FirestorePlanLedger, FirestoreWindowCounter
+    from common.plans.limiter import RateLimiter
+    from common.plans.runtime import PlanRuntime
+
+    PlanRuntime(
+        ledger=FirestorePlanLedger(_firestore),
+        limiter=RateLimiter(FirestoreWindowCounter(_firestore)),
+        tenant=lambda _: tenant,
+        jobs_for=_tenants.jobs,
+        clock=lambda: datetime.now(UTC),
+    ).settle(job)
 
 
 def _usage_report(tenant: Tenant, args: dict[str, str]) -> dict[str, Any]:
@@ -94,7 +153,10 @@ _ROUTES = (
     Route.of("health", "GET", r"/healthz"),
     Route.of("openapi", "GET", r"/v1/openapi\.json"),
     Route.of("list_jobs", "GET", r"/v1/jobs"),
-    Route.of("post_feedback", "POST", r"/v1/jobs/(?P<job_id>[^/]+)/feedback"),
+    Route.of("list_rejections", "GET", r"/v1/rejections"),
+    Route.of("cancel_job", "POST", r"/v1/jobs/(?P<job_id>.+):cancel"),
+    Route.of("retry_job", "POST", r"/v1/jobs/(?P<job_id>.+):retry"),
+    Route.of("post_feedback", "POST", r"/v1/jobs/(?P<job_id>.+)/feedback"),
     Route.of("usage", "GET", r"/v1/usage"),
     # Last: any other path below /v1/jobs/ is a job id, checked against the grammar by the service.
     Route.of("get_job", "GET", r"/v1/jobs/(?P<job_id>.+)"),
@@ -109,7 +171,7 @@ def _route(request: flask.Request) -> Response:
     if route.name == "openapi":
         from common.api.openapi import openapi_document
 
-        return json_response(openapi_document())
+        return json_response(openapi_document(own_base_url(request.host_url, request.headers.get("X-Forwarded-Proto"))))
     tenant = _auth.authenticate(request.headers.get("Authorization"))
     job_id = params.get("job_id")  # client-controlled until the service checks it: tagged only if it is an id
     _telemetry.tag(
@@ -118,6 +180,14 @@ def _route(request: flask.Request) -> Response:
     if route.name == "list_jobs":
         query = parse_list_query({k: v for k, v in request.args.items()})
         return json_response(_service(request).list_jobs(tenant.tenant_id, query))
+    if route.name == "list_rejections":
+        query = parse_rejections_query({k: v for k, v in request.args.items()})
+        return json_response(_service(request).list_rejections(tenant.tenant_id, query))
+    if route.name == "cancel_job":
+        view, done = _control(request).cancel(tenant.tenant_id, params["job_id"])
+        return json_response(view, 200 if done else 202)
+    if route.name == "retry_job":
+        return json_response(_control(request).retry(tenant.tenant_id, params["job_id"]), 202)
     if route.name == "post_feedback":
         now = datetime.now(UTC)
         body = read_body(request, max_bytes=MAX_FEEDBACK_BYTES)

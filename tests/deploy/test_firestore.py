@@ -46,22 +46,32 @@ class Query:
 
 
 QUERIES = (
-    # GET /v1/jobs?status=&limit=: a tenant's jobs, newest first, optionally of one status.
+    # GET /v1/jobs?status=&agent=&created_after=&page_token=: a tenant's jobs, newest first, with
+    # any of the filters; ties broken by document id for the page cursor.
     Query(
         site="common/adapters/firestore_store.py::FirestoreJobStore.list",
         collection="jobs",
         scope="COLLECTION",
-        filters=(("status", "=="),),
-        order=(("created_at", "DESCENDING"),),
+        filters=(("status", "=="), ("agent", "=="), ("created_at", ">")),
+        order=(("created_at", "DESCENDING"), ("__name__", "DESCENDING")),
         optional_filters=True,
+    ),
+    # GET /v1/rejections: a tenant's rejected deliveries, newest first.
+    Query(
+        site="common/adapters/firestore_store.py::FirestoreRejectionLog.list_for_tenant",
+        collection="rejections",
+        scope="COLLECTION",
+        filters=(("tenant_id", "=="),),
+        order=(("received_at", "DESCENDING"), ("__name__", "DESCENDING")),
     ),
     # GET /v1/jobs?quality=flagged: a tenant's judged jobs of one quality, newest first.
     Query(
         site="common/adapters/firestore_store.py::FirestoreJobStore._by_quality",
         collection="jobs",
         scope="COLLECTION",
-        filters=(("quality", "=="),),
-        order=(("created_at", "DESCENDING"),),
+        filters=(("quality", "=="), ("agent", "=="), ("created_at", ">")),
+        order=(("created_at", "DESCENDING"), ("__name__", "DESCENDING")),
+        optional_filters=True,
     ),
     # The sweeper, across every tenant's jobs.
     Query(
@@ -255,12 +265,21 @@ def test_every_query_in_the_code_is_listed():
 
 
 def _needed_indexes(query: Query) -> set[tuple[str, str, tuple[Field, ...]]]:
-    variants = [query.filters, ()] if query.optional_filters else [query.filters]
+    # Optional filters: any subset of them may be applied.
+    variants = (
+        [c for n in range(len(query.filters) + 1) for c in combinations(query.filters, n)]
+        if query.optional_filters
+        else [query.filters]
+    )
+    # Every index ends with the document id in the direction of its last field: an order on
+    # __name__ (the cursor's tie-breaker) needs nothing of its own.
+    order = [o for o in query.order if o[0] != "__name__"]
+    directions = dict(order)
     needed: set[tuple[str, str, tuple[Field, ...]]] = set()
     for filters in variants:
         equality = [f for f, op in filters if op == "=="]
-        ranged = [(f, "ASCENDING") for f, op in filters if op != "=="]
-        sorted_fields = [*ranged, *(o for o in query.order if o[0] not in {f for f, _ in ranged})]
+        ranged = [(f, directions.get(f, "ASCENDING")) for f, op in filters if op != "=="]
+        sorted_fields = [*ranged, *(o for o in order if o[0] not in {f for f, _ in ranged})]
         single_field = not sorted_fields or (not equality and len({f for f, _ in sorted_fields}) == 1)
         if single_field and (query.scope == "COLLECTION" or len(equality) + len(sorted_fields) <= 1):
             continue

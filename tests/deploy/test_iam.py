@@ -22,7 +22,14 @@ JOBS_TOPIC = ("topic", topology.JOBS_TOPIC)
 DATA_BUCKET = ("bucket", "data")
 
 EXPECTED: dict[str, set[Grant]] = {
-    "submit": {("roles/datastore.user", PROJECT), ("roles/pubsub.publisher", JOBS_TOPIC)},
+    # Creates jobs and publishes them; signs upload URLs as itself through IAM signBlob (Token
+    # Creator on its own account), which act as it: writes and deletes uploads.
+    "submit": {
+        ("roles/datastore.user", PROJECT),
+        ("roles/pubsub.publisher", JOBS_TOPIC),
+        ("roles/iam.serviceAccountTokenCreator", ("service_account", "submit")),
+        ("roles/storage.objectUser", DATA_BUCKET),
+    },
     "run_agent": {
         ("roles/datastore.user", PROJECT),
         ("roles/storage.objectAdmin", DATA_BUCKET),
@@ -35,8 +42,12 @@ EXPECTED: dict[str, set[Grant]] = {
         ("roles/cloudkms.cryptoKeyDecrypter", ("kms_key", "webhook_secrets")),
     },
     # Reads jobs and offloaded results; DELETE /v1/jobs/{id} writes the tombstone, deletes the
-    # job's idempotency keys and its objects.
-    "status": {("roles/datastore.user", PROJECT), ("roles/storage.objectAdmin", DATA_BUCKET)},
+    # job's idempotency keys and its objects; POST /v1/jobs/{id}:retry publishes the job again.
+    "status": {
+        ("roles/datastore.user", PROJECT),
+        ("roles/storage.objectAdmin", DATA_BUCKET),
+        ("roles/pubsub.publisher", JOBS_TOPIC),
+    },
     "push_invoker": {("roles/run.invoker", ("function", "run_agent"))},
     "tasks_invoker": {("roles/run.invoker", ("function", "notify"))},
     "allUsers": {("roles/run.invoker", ("function", "submit")), ("roles/run.invoker", ("function", "status"))},
@@ -106,8 +117,8 @@ _TARGETS = {
     "google_storage_bucket_iam_member": (r"google_storage_bucket\.(\w+)\.name", lambda m: ("bucket", m[1])),
     "google_cloud_tasks_queue_iam_member": (r"google_cloud_tasks_queue\.(\w+)\.name", lambda m: ("queue", m[1])),
     "google_service_account_iam_member": (
-        r"google_service_account\.(\w+)\.name",
-        lambda m: ("service_account", m[1]),
+        r'google_service_account\.(\w+)(?:\["(\w+)"\])?\.name',
+        lambda m: ("service_account", m[2] or m[1]),
     ),
     "google_kms_crypto_key_iam_member": (r"google_kms_crypto_key\.(\w+)\.id", lambda m: ("kms_key", m[1])),
     "google_secret_manager_secret_iam_member": (

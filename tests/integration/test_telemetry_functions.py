@@ -83,6 +83,7 @@ def test_bad_telemetry_settings_never_fail_a_request_and_are_logged_once(
         "submit",
         SENTRY_DSN="https://not a dsn",
         OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9",  # discard port: nothing listens
+        AGENTJOBS_MODEL="openai/gpt-4o-mini",  # criteria-evaluator is refused at submit without a model
     )
     body = {"criteria": [{"type": "inclusion", "text": "Adult"}], "patient_profile": ["An adult."]}
     for _ in range(3):

@@ -264,3 +264,19 @@ def test_usage_shows_the_budget_used_reserved_and_remaining(make_app, directory,
         "1.450000",
     )
     assert body["plan"]["active_jobs"] == {AGENT: 1} and "total" in body
+
+
+def test_cancelling_a_pending_job_settles_its_reservation_at_once(make_app, directory, tenant, ledger):
+    set_plan(
+        directory, UsagePlan(budget=Budget(BudgetPeriod.DAY, Decimal(10)), default_limits=Limits(max_concurrent_jobs=3))
+    )
+    submitted = make_app("submit", AGENTJOBS_MODEL=MODEL).post(
+        f"/v1/agents/{AGENT}/jobs", json=INPUT, headers=bearer(tenant)
+    )
+    assert submitted.status_code == 202
+    period = period_key(BudgetPeriod.DAY, datetime.now(UTC))
+    assert ledger.view("acme", period).totals.reserved > 0 and ledger.view("acme", period).active == {AGENT: 1}
+    cancelled = make_app("status").post(f"/v1/jobs/{submitted.get_json()['job_id']}:cancel", headers=bearer(tenant))
+    assert (cancelled.status_code, cancelled.get_json()["status"]) == (200, "cancelled")
+    view = ledger.view("acme", period)  # settled at cost 0 (it never ran), not at the next sweep
+    assert (view.totals.reserved, view.totals.spent, view.active.get(AGENT, 0)) == (0, 0, 0)

@@ -129,6 +129,8 @@ def functions(emulators: StackInfo) -> Iterator[Functions]:
         # No callback queue: fuzzed jobs must not flood the Tasks emulator shared with other suites.
         "AGENTJOBS_CALLBACKS_QUEUE": "",
         "AGENTJOBS_BACKEND_RETRY_SECONDS": "1",
+        # The criteria evaluator needs a model; without one, submit refuses its jobs (422).
+        "AGENTJOBS_MODEL": "openai/gpt-4o-mini",
     }
     apps = {name: _load(name, env) for name in ("submit", "status", "run_agent", "notify")}
     yield Functions(emulators, apps, tenant, other, directory, client)

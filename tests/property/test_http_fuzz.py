@@ -11,7 +11,8 @@ tenant's API key through the app (WSGI) against the emulators. Every answer must
 * accept requests that fit the schema (:func:`assert_documented_requests_accepted`): the only
   refusals of such a request are the ones no schema can express (a ``gs://`` URI of another
   tenant or a model off the tenant's allow-list: 403; a callback host that resolves privately,
-  an Idempotency-Key reused with another body: 422; a job id that does not exist: 404). Any
+  an Idempotency-Key reused with another body: 422; a job or upload id that does not exist: 404;
+  a page token the API did not mint: 400). Any
   other refusal means the document promises what the code refuses (e.g. ``criteria: "0"``);
 * never echo a query parameter or body field name the client made up.
 """
@@ -61,12 +62,20 @@ def strategies(functions: Functions, app: str, path_regex: str):
     }
 
 
+def _property_names(node) -> set[str]:
+    """Every property name declared anywhere under ``node`` (inline request-body schemas too)."""
+    if isinstance(node, list):
+        return set().union(*(_property_names(item) for item in node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    names = set(node.get("properties", {})) if isinstance(node.get("properties"), dict) else set()
+    return names.union(*(_property_names(value) for value in node.values()))
+
+
 def declared_names(case) -> set[str]:
     names = {p.name for p in case.operation.iter_parameters()}
-    body = case.operation.schema.raw_schema["components"]["schemas"]
-    for model in body.values():
-        names |= set(model.get("properties", {}))
-    return names
+    names |= _property_names(case.operation.schema.raw_schema["components"]["schemas"])
+    return names | _property_names(case.operation.definition.raw)
 
 
 def assert_no_client_names_echoed(case, response) -> None:
@@ -87,6 +96,8 @@ SEMANTIC_REFUSALS = {
     (422, "idempotency_key_reused"),
     (409, "request_in_progress"),
     (404, "job_not_found"),
+    (404, "upload_not_found"),
+    (400, "invalid_page_token"),  # tokens are opaque values the API minted: no schema can say which
 }
 """Refusals of schema-valid requests that depend on state or policy, not on the request's shape."""
 
@@ -118,12 +129,12 @@ def run(functions: Functions, case) -> None:
 
 @pytest.fixture(scope="module")
 def submit_cases(functions):
-    return strategies(functions, "submit", r"^/v1/agents/")
+    return strategies(functions, "submit", r"^/v1/(agents|uploads)")
 
 
 @pytest.fixture(scope="module")
 def status_cases(functions):
-    return strategies(functions, "status", r"^/v1/(jobs|usage)")
+    return strategies(functions, "status", r"^/v1/(jobs|rejections|usage)")
 
 
 @examples("submit")

@@ -12,7 +12,7 @@ from common.errors import Conflict, Forbidden, NotFound, TransientError
 from common.jobs.codec import job_from_doc, job_to_doc
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
 from common.judges.models import Quality
-from common.ports import StoredObject
+from common.ports import Rejection, StoredObject
 from common.tenants.models import ApiKey, Tenant
 from common.usage.counters import FinishedJobUsage, UsageCounts, finished_usage
 from common.usage.report import DailyUsage
@@ -134,12 +134,25 @@ class InMemoryJobStore:
         # The whole document is replaced: round-trip through the codec, as Firestore stores it.
         return self._store(job_from_doc(job_to_doc(updated)))
 
-    def list(self, *, status: JobStatus | None = None, limit: int = 20, quality: Quality | None = None) -> list[Job]:
-        if quality is not None:
-            jobs = [j for j in self._jobs.values() if j.quality is quality]
-            return sorted(jobs, key=lambda j: j.created_at, reverse=True)[:limit]
-        jobs = [j for j in self._jobs.values() if status is None or j.status is status]
-        return sorted(jobs, key=lambda j: j.created_at, reverse=True)[:limit]
+    def list(
+        self,
+        *,
+        status: JobStatus | None = None,
+        agent: str | None = None,
+        created_after: datetime | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int = 20,
+        quality: Quality | None = None,
+    ) -> list[Job]:
+        jobs = [
+            j
+            for j in self._jobs.values()
+            if (j.quality is quality if quality is not None else (status is None or j.status is status))
+            and (agent is None or j.agent == agent)
+            and (created_after is None or j.created_at > created_after)
+            and (after is None or (j.created_at, j.job_id) < after)
+        ]
+        return sorted(jobs, key=lambda j: (j.created_at, j.job_id), reverse=True)[:limit]
 
     def record_callback(
         self, job_id: str, attempt: CallbackAttempt, *, status: CallbackStatus, error: str | None
@@ -324,15 +337,31 @@ class InMemoryBlobStore:
 @dataclass
 class RecordingRejectionLog:
     records: list[dict[str, Any]] = field(default_factory=list)
+    received: list[datetime] = field(default_factory=list)
 
     def record(self, message_id: str, *, code: str, reason: str, tenant_id: str | None, now: datetime) -> None:
         self.records.append({"message_id": message_id, "code": code, "reason": reason, "tenant_id": tenant_id})
+        self.received.append(now)
 
     def delete_for_tenant(self, tenant_id: str) -> int:
         kept = [r for r in self.records if r["tenant_id"] != tenant_id]
         deleted = len(self.records) - len(kept)
+        self.received[:] = [
+            at for r, at in zip(self.records, self.received, strict=True) if r["tenant_id"] != tenant_id
+        ]
         self.records[:] = kept
         return deleted
+
+    def list_for_tenant(
+        self, tenant_id: str, *, after: tuple[datetime, str] | None = None, limit: int = 20
+    ) -> list[Rejection]:
+        found = [
+            Rejection(f"{i:08d}", r["code"], r["reason"], at)
+            for i, (r, at) in enumerate(zip(self.records, self.received, strict=True))
+            if r["tenant_id"] == tenant_id
+        ]
+        found = [r for r in found if after is None or (r.received_at, r.rejection_id) < after]
+        return sorted(found, key=lambda r: (r.received_at, r.rejection_id), reverse=True)[:limit]
 
 
 @dataclass

@@ -31,6 +31,7 @@ from common.agents.criteria_evaluator.prompt import (
     check_one_per_criterion,
 )
 from common.agents.criteria_evaluator.verdict import verdict
+from common.agents.registry import model_not_configured_message
 from common.errors import PermanentError
 from common.llm.default import ModelFactory, default_model
 from common.llm.port import StructuredModel
@@ -84,10 +85,7 @@ class CriteriaEvaluator:
             else CriteriaEvaluatorInput.model_validate(payload.model_dump())
         )
         if not ctx.model:
-            raise PermanentError(
-                "the criteria evaluator needs a model: set AGENTJOBS_MODEL or AGENTJOBS_MODEL__CRITERIA_EVALUATOR",
-                code="model_not_configured",
-            )
+            raise PermanentError(model_not_configured_message(self.name), code="model_not_configured")
         criteria = request.criteria_items()
         started = time.perf_counter()
         generation = self._structured_model().generate(

@@ -91,3 +91,43 @@ def test_erasure_is_documented_and_a_tombstone_matches_the_job_schema():
     assert view["deleted_at"] == "2026-01-01T00:00:00Z" and "result" not in view and "metadata" not in view
     gone = JobDeleted("the job was erased", details={"deleted_at": view["deleted_at"]}).to_dict()
     schemas.ErrorBody.model_validate({"error": gone})
+
+
+def test_every_endpoint_is_documented_with_servers_and_clean_markdown():
+    document = openapi_document("https://submit.example.com")
+    assert document["servers"] == [{"url": "https://submit.example.com"}]
+    assert {
+        "/v1/uploads",
+        "/v1/uploads/{upload_id}",
+        "/v1/jobs/{job_id}:cancel",
+        "/v1/jobs/{job_id}:retry",
+        "/v1/rejections",
+    } <= set(document["paths"])
+    listing = {p["name"] for p in document["paths"]["/v1/jobs"]["get"]["parameters"]}
+    assert listing == {"status", "quality", "agent", "created_after", "limit", "page_token"}
+    text = json.dumps(document)
+    for sphinx in (":class:`", ":func:`", ":meth:`", ":mod:`", ":data:`", ":attr:`", "``"):
+        assert sphinx not in text, sphinx
+
+
+def test_control_listing_and_upload_answers_match_their_schemas():
+    cancelled = lifecycle.cancel(job(), now=NOW).replace(status=lifecycle.JobStatus.CANCELLED)
+    schemas.JobView.model_validate(job_view(cancelled, base_url="https://x", summary=True))
+    schemas.RejectionList.model_validate(
+        {
+            "rejections": [{"rejection_id": "ab", "code": "unknown_agent", "reason": "r", "received_at": None}],
+            "count": 1,
+            "next_page_token": "t",
+        }
+    )
+    schemas.UploadTicket.model_validate(
+        {
+            "upload_id": "upl_x",
+            "file_uri": "gs://b/tenants/acme/uploads/upl_x.pdf",
+            "upload_url": "https://storage.googleapis.com/b/x",
+            "method": "PUT",
+            "headers": {"Content-Type": "application/pdf"},
+            "expires_at": "2026-01-01T00:15:00Z",
+            "max_bytes": 9,
+        }
+    )

@@ -11,8 +11,8 @@ from tests.support.fakes import InMemoryTenantDirectory
 
 
 def test_list_query_defaults_and_values():
-    assert parse_list_query({}) == ListJobsQuery(None, 20)
-    assert parse_list_query({"status": "failed", "limit": "5"}) == ListJobsQuery(JobStatus.FAILED, 5)
+    assert parse_list_query({}) == ListJobsQuery(status=None, limit=20)
+    assert parse_list_query({"status": "failed", "limit": "5"}) == ListJobsQuery(status=JobStatus.FAILED, limit=5)
 
 
 @pytest.mark.parametrize(
@@ -139,3 +139,15 @@ def test_a_rotated_key_works_during_its_grace_period_then_is_refused_by_every_ca
     assert [k for k in directory.keys.values() if k.tenant_id == "acme"] == [
         directory.keys[hash_api_key(again.api_key)]
     ]
+
+
+def test_status_s_listing_and_job_control_load_no_pydantic_at_cold_start():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, common.api.queries, common.api.pagination, common.services.job_control, common.services.status;"
+        "print(sorted(m for m in ('pydantic', 'google.cloud.storage', 'google.cloud.pubsub_v1') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -56,6 +56,7 @@ def test_a_flagged_job_sends_job_flagged_instead_of_job_completed():
     assert callback_event(JobStatus.SUCCESS, Quality.PASSED) == "job.completed"
     assert callback_event(JobStatus.SUCCESS, None) == "job.completed"
     assert callback_event(JobStatus.FAILED, None) == "job.failed"
+    assert callback_event(JobStatus.CANCELLED, None) == "job.cancelled"
     job = Job("job_x", "acme", "a", JobStatus.SUCCESS, {}, Source.HTTPS, NOW, NOW, quality=Quality.FLAGGED)
     body = json.loads(callback_body(job, "job.flagged", base_url="https://api"))
     assert body == {

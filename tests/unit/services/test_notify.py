@@ -285,3 +285,20 @@ def test_a_tenant_without_a_secret_and_an_erased_job_send_nothing():
     with pytest.raises(PermanentError) as info:
         notifier.deliver(CallbackTask("acme", "job_a", "job.completed"))
     assert info.value.error_code == "no_webhook_secret" and poster.calls == []
+
+
+def test_a_cancelled_job_is_a_job_cancelled_event_and_a_retried_jobs_outcome_is_a_new_one():
+    tenants, secret, poster, notifier = setup([PostResult(200), PostResult(200)], status_error="no_text_layer")
+    store = tenants.jobs("acme")
+    notifier.deliver(CallbackTask("acme", "job_a", "job.failed"))
+    first_id = poster.calls[0][2]["webhook-id"]
+    store.update("job_a", lambda j: lifecycle.retry(j, now=NOW, max_attempts=3))
+    # The first outcome's task, redelivered after the retry: nothing is sent for a pending job.
+    assert notifier.deliver(CallbackTask("acme", "job_a", "job.failed")).kind == "skipped"
+    store.update("job_a", lambda j: lifecycle.cancel(j, now=NOW))
+    assert notifier.deliver(CallbackTask("acme", "job_a", "job.cancelled")).kind == "delivered"
+    _, body, headers = poster.calls[1]
+    assert Webhook(secret).verify(body, headers)["type"] == "job.cancelled"
+    assert headers["webhook-id"] != first_id
+    job_id = "job_" + "a" * 26
+    assert parse_callback_task({"tenant_id": "acme", "job_id": job_id, "event": "job.cancelled"}).event

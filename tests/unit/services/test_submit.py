@@ -237,3 +237,14 @@ def test_a_submitted_job_and_its_idempotency_key_expire_with_the_tenants_retenti
     result = env.service(retention_days=30).submit(tenant, "protocol-processor", {"file_uri": URI}, idempotency_key="k")
     assert result.job.expires_at == env.clock() + timedelta(days=expected_days)
     assert env.keys["acme"]["k"].expires_at == result.job.expires_at
+
+
+def test_a_body_over_the_job_input_limit_without_its_document_is_413(env):
+    from common.config import MAX_JOB_INPUT_BYTES
+    from common.errors import PayloadTooLarge
+
+    body = {"criteria": "x" * (MAX_JOB_INPUT_BYTES + 1), "patient_profile": ["y"]}
+    with pytest.raises(PayloadTooLarge) as caught:
+        env.service().submit(env.tenants.get("acme"), "criteria-evaluator", body)
+    assert (caught.value.http_status, caught.value.error_code) == (413, "input_too_large")
+    assert env.publisher.published == []

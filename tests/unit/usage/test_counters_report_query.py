@@ -139,3 +139,21 @@ def test_a_days_shards_merge_into_one_day_and_jobs_spread_over_shards():
     assert second.total == a + b and second.agents == {"x": a + b} and second.models == {"m": a}
     shards = {shard_of(f"job_{n}") for n in range(200)}
     assert shards == set(range(SHARDS)) and shard_of("job_1") == shard_of("job_1")
+
+
+def test_a_cancellation_is_a_finish_and_a_retried_job_counts_each_run():
+    before = running()
+    stopped = lifecycle.stop_cancelled(before, token="t", now=NOW)
+    counted = finished_usage(before, stopped)
+    assert counted is not None
+    assert (counted.counts.jobs, counted.counts.cancelled, counted.counts.failed) == (1, 1, 0)
+    pending = lifecycle.new_job(job_id="j4", tenant_id="acme", agent="a", input={}, source=Source.GCS, now=NOW)
+    cancelled_at_once = lifecycle.cancel(pending, now=NOW)
+    assert finished_usage(pending, cancelled_at_once) is not None
+    assert finished_usage(cancelled_at_once, lifecycle.cancel(cancelled_at_once, now=NOW)) is None
+    # A retried job's failed run was counted when it failed; the retry starts without its usage.
+    failed = lifecycle.fail(before, token="t", now=NOW, error=JobError("x", "y")).replace(
+        usage=Usage.of_calls((CALL,)), cost=cost("0.1")
+    )
+    retried = lifecycle.retry(failed, now=NOW, max_attempts=5)
+    assert (retried.usage, retried.cost, finished_usage(failed, retried)) == (None, None, None)
