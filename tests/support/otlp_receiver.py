@@ -20,12 +20,14 @@ import gzip
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+
+from tests.support.loopback_server import LoopbackServer
 
 __all__ = ["OtlpReceiver", "ReceivedSpan"]
 
@@ -57,7 +59,7 @@ class ReceivedSpan:
     links: list[str] = field(default_factory=list[str])
 
 
-class OtlpReceiver:
+class OtlpReceiver(LoopbackServer):
     """The server; listens on 127.0.0.1 at a free port. Use as a context manager."""
 
     def __init__(self) -> None:
@@ -66,31 +68,12 @@ class OtlpReceiver:
         self.trace_requests: list[ExportTraceServiceRequest] = []
         self.metric_requests: list[ExportMetricsServiceRequest] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        super().__init__(_handler_for(self))
 
     @property
     def endpoint(self) -> str:
         """``http://127.0.0.1:<port>``, the value of ``OTEL_EXPORTER_OTLP_ENDPOINT``."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> OtlpReceiver:
-        """Start serving."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> OtlpReceiver:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
+        return f"http://{self.host_port}"
 
     def raw(self) -> bytes:
         """Every decompressed body received, concatenated."""

@@ -24,8 +24,10 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.loopback_server import LoopbackServer
 
 __all__ = ["EnvelopeItem", "SentryReceiver", "parse_envelope"]
 
@@ -65,7 +67,7 @@ def parse_envelope(body: bytes) -> tuple[dict[str, Any], list[EnvelopeItem]]:
     return header, items
 
 
-class SentryReceiver:
+class SentryReceiver(LoopbackServer):
     """The server; listens on 127.0.0.1 at a free port. Use as a context manager."""
 
     project_id = "42"
@@ -75,31 +77,12 @@ class SentryReceiver:
         self.bodies: list[bytes] = []
         self.items: list[EnvelopeItem] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        super().__init__(_handler_for(self))
 
     @property
     def dsn(self) -> str:
         """A DSN pointing at this server."""
-        host, port = self._server.server_address[:2]
-        return f"http://{self.key}@{host!s}:{port}/{self.project_id}"
-
-    def start(self) -> SentryReceiver:
-        """Start serving."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> SentryReceiver:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
+        return f"http://{self.key}@{self.host_port}/{self.project_id}"
 
     def clear(self) -> None:
         """Forget what was received."""
