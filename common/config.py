@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from common.boundary.input_limits import MAX_JOB_INPUT_BYTES
 from common.errors import PermanentError
 
 __all__ = [
@@ -40,9 +41,6 @@ _STORES: tuple[FunctionName, ...] = ("submit", "run_agent", "status")
 
 INLINE_DOCUMENT_BYTES = 4 * 1024 * 1024
 """Default largest inline (base64) document of a submit body, decoded (bytes)."""
-MAX_JOB_INPUT_BYTES = 256 * 1024
-"""Largest agent input a job stores, as UTF-8 JSON (bytes): a submit body without its inline
-document, or an upstream request's ``input`` (a Firestore document holds at most 1 MiB)."""
 REQUEST_BYTES = (INLINE_DOCUMENT_BYTES + 2) // 3 * 4 + MAX_JOB_INPUT_BYTES
 """Default submit body limit: the inline document's base64 text plus 256 KiB for everything else (bytes)."""
 

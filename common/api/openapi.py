@@ -18,6 +18,7 @@ from common.api.markdown import clean_descriptions
 from common.api.pagination import MAX_TOKEN_CHARS
 from common.api.queries import MAX_LIST_LIMIT
 from common.api.schemas import SUBMIT_ENVELOPE_FIELDS
+from common.boundary.input_limits import MAX_JOB_INPUT_BYTES
 from common.config import Settings
 from common.jobs.ids import JOB_ID_PATTERN
 from common.usage.query import DEFAULT_DAYS, MAX_DAYS
@@ -322,7 +323,12 @@ def _document() -> dict[str, Any]:
                     "403": _error("file_uri outside the tenant prefix, or model not allowed"),
                     "404": _error("Unknown agent"),
                     "409": _error("The original request with this Idempotency-Key is still being created"),
-                    "413": _error("Body over the size limit, or an inline document over its limit"),
+                    "413": _error(
+                        f"`input_too_large`: the body without `document_base64` is over {MAX_JOB_INPUT_BYTES} bytes "
+                        "of UTF-8 JSON (the field limits fit within it for ASCII text; text outside ASCII takes "
+                        "2-4 bytes per character); `document_too_large`: an inline document over its limit; "
+                        "or the whole body over the request limit"
+                    ),
                     "422": _error(
                         "Invalid fields (`errors` lists each as `{field, message}`, with the field's path in the "
                         "JSON sent, e.g. `criteria[0].type`), refused callback URL, Idempotency-Key reused "

@@ -11,6 +11,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from common.api.envelope import SUBMIT_ENVELOPE_FIELDS
+from common.boundary.input_limits import (
+    MAX_CALLBACK_URL_CHARS,
+    MAX_LABEL_VALUE_CHARS,
+    MAX_LABELS,
+    MAX_MODEL_CHARS,
+)
 from common.boundary.text import LABEL_KEY
 from common.services.model_policy import MODEL_ID_PATTERN
 
@@ -40,8 +47,6 @@ __all__ = [
     "UsageView",
 ]
 
-SUBMIT_ENVELOPE_FIELDS = ("callback_url", "metadata", "model")
-"""The envelope's fields (beside any agent's input fields)."""
 
 _STATUSES = Literal["pending", "running", "success", "failed", "cancelled", "deleted"]
 
@@ -87,7 +92,7 @@ class SubmitEnvelope(BaseModel):
         _nullable(
             {
                 "type": "string",
-                "maxLength": 2048,
+                "maxLength": MAX_CALLBACK_URL_CHARS,
                 "pattern": r"^https://[^\x00-\x20\x7f/?#@\[\]\\]+(?:[/?#][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*)?$",
             }
         ),
@@ -97,14 +102,14 @@ class SubmitEnvelope(BaseModel):
         _nullable(
             {
                 "type": "object",
-                "maxProperties": 32,
+                "maxProperties": MAX_LABELS,
                 "propertyNames": {"pattern": f"^{LABEL_KEY.pattern}$"},
-                "additionalProperties": {"type": "string", "maxLength": 512, "pattern": _NO_CONTROL},
+                "additionalProperties": {"type": "string", "maxLength": MAX_LABEL_VALUE_CHARS, "pattern": _NO_CONTROL},
             }
         ),
     ] = Field(default=None, description="Up to 32 string labels (keys: 1-64 of [A-Za-z0-9_.-]), echoed back.")
     model: Annotated[
-        str | None, _nullable({"type": "string", "maxLength": 200, "pattern": MODEL_ID_PATTERN.pattern})
+        str | None, _nullable({"type": "string", "maxLength": MAX_MODEL_CHARS, "pattern": MODEL_ID_PATTERN.pattern})
     ] = Field(
         default=None,
         description="provider/model override; must be on the tenant's allow-list.",

@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, cast
 
 from common.boundary.ids import IdKind, event_ref, is_valid_id, parse_uint
+from common.boundary.input_limits import MAX_CALLBACK_URL_CHARS, MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_MODEL_CHARS
 from common.boundary.json_input import DEFAULT_MAX_DEPTH, check_storable, loads_bounded
 from common.boundary.text import printable_ascii, valid_label_key, valid_text
 from common.errors import AgentJobsError
@@ -76,9 +77,6 @@ MAX_DELIVERY_BYTES = 16 * 1024 * 1024
 _ENVELOPE_DEPTH = 8
 _MAX_ATTRIBUTES = 64
 _MAX_ATTRIBUTE_CHARS = 1024
-_MAX_URL_CHARS = 2048
-_MAX_MODEL_CHARS = 200
-_MAX_METADATA = 32
 _REQUEST_FIELDS = frozenset({"agent", "input", "callback_url", "idempotency_key", "metadata", "model"})
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
 _CONTENT_TYPE = re.compile(r"[\x20-\x7e]{1,256}")
@@ -281,13 +279,18 @@ def _job_request(
     if size > max_input_bytes:
         return invalid("input_too_large", f"input is over the {max_input_bytes} byte limit")
     callback_url, model, metadata = request.get("callback_url"), request.get("model"), request.get("metadata")
-    if callback_url is not None and not valid_text(callback_url, max_chars=_MAX_URL_CHARS):
-        return invalid("invalid_callback_url", f"callback_url must be a URL of at most {_MAX_URL_CHARS} characters")
-    if model is not None and not valid_text(model, max_chars=_MAX_MODEL_CHARS):
+    if callback_url is not None and not valid_text(callback_url, max_chars=MAX_CALLBACK_URL_CHARS):
+        return invalid(
+            "invalid_callback_url", f"callback_url must be a URL of at most {MAX_CALLBACK_URL_CHARS} characters"
+        )
+    if model is not None and not valid_text(model, max_chars=MAX_MODEL_CHARS):
         return invalid("invalid_model", "model must have the form provider/model")
     labels = _metadata(metadata)
     if labels is None:
-        return invalid("invalid_metadata", "metadata: up to 32 keys of [A-Za-z0-9_.-] (≤64) to strings (≤512)")
+        return invalid(
+            "invalid_metadata",
+            f"metadata: up to {MAX_LABELS} keys of [A-Za-z0-9_.-] (≤64) to strings (≤{MAX_LABEL_VALUE_CHARS})",
+        )
     return JobRequest(
         tenant_id=tenant_id,
         agent=str(agent),
@@ -308,10 +311,10 @@ def _encoded(payload: dict[str, Any]) -> bytes:
 def _metadata(value: object) -> dict[str, str] | None:
     if value is None:
         return {}
-    if not isinstance(value, dict) or len(cast(dict[Any, Any], value)) > _MAX_METADATA:
+    if not isinstance(value, dict) or len(cast(dict[Any, Any], value)) > MAX_LABELS:
         return None
     labels = cast(dict[Any, Any], value)
-    if not all(valid_label_key(k) and valid_text(v, max_chars=512) for k, v in labels.items()):
+    if not all(valid_label_key(k) and valid_text(v, max_chars=MAX_LABEL_VALUE_CHARS) for k, v in labels.items()):
         return None
     return cast(dict[str, str], labels)
 

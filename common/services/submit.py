@@ -27,14 +27,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from pydantic import ValidationError
-
-from common.agents.input_errors import field_errors
 from common.agents.registry import load_agent
-from common.api.schemas import SUBMIT_ENVELOPE_FIELDS
+from common.api.envelope import SUBMIT_ENVELOPE_FIELDS
+from common.boundary.input_limits import (
+    MAX_CALLBACK_URL_CHARS,
+    MAX_JOB_INPUT_BYTES,
+    MAX_LABEL_VALUE_CHARS,
+    MAX_LABELS,
+    MAX_MODEL_CHARS,
+)
 from common.boundary.json_input import loads_bounded
 from common.boundary.text import printable_ascii, valid_label_key, valid_text
-from common.config import MAX_JOB_INPUT_BYTES, Settings
+from common.config import Settings
 from common.errors import AgentJobsError, Conflict, Forbidden, InvalidRequest, PayloadTooLarge, UnprocessableEntity
 from common.jobs import lifecycle
 from common.jobs.ids import new_job_id, request_job_id
@@ -61,9 +65,6 @@ STALE_RESERVATION_SECONDS = 60.0
 _ENVELOPE = (*SUBMIT_ENVELOPE_FIELDS, "document_base64")
 _PDF_MAGIC = b"%PDF-"
 _MAX_IDEMPOTENCY_KEY = 255
-_MAX_METADATA = 32
-_MAX_URL_CHARS = 2048
-_MAX_MODEL_CHARS = 200
 _MAX_OBJECT_NAME_BYTES = 1024
 
 
@@ -146,7 +147,7 @@ class SubmitService:
             BudgetExceeded: 402 ``budget_exceeded`` (with ``Retry-After``: the period's end).
             ConcurrencyLimited: 429 ``concurrency_limited`` (with ``Retry-After``).
             PayloadTooLarge: 413 ``input_too_large`` when the body without ``document_base64`` is
-                over :data:`common.config.MAX_JOB_INPUT_BYTES`; ``document_too_large``.
+                over :data:`common.boundary.input_limits.MAX_JOB_INPUT_BYTES`; ``document_too_large``.
             PermanentError: 422 ``backend_rejected`` when storage refuses the job (never retried).
             TransientError: 503 when a backend is unavailable (nothing was left behind).
         """
@@ -172,6 +173,10 @@ class SubmitService:
                 )
             inline_name = upload_object_name(new_upload_id(), "application/pdf")
             payload["file_uri"] = f"gs://{self._settings.bucket}/{tenant_prefix(tenant_id)}{inline_name}"
+        from pydantic import ValidationError  # loads with the first agent's input model, not at cold start
+
+        from common.agents.input_errors import field_errors
+
         try:
             validated = agent.input_model.model_validate(payload)
         except ValidationError as e:
@@ -332,23 +337,27 @@ class SubmitService:
     def _envelope(body: Mapping[str, Any]) -> tuple[str | None, dict[str, str], str | None]:
         callback_url, metadata, model = body.get("callback_url"), body.get("metadata"), body.get("model")
         errors: list[dict[str, str]] = []
-        if callback_url is not None and not valid_text(callback_url, max_chars=_MAX_URL_CHARS):
-            errors.append({"field": "callback_url", "message": f"must be a URL of at most {_MAX_URL_CHARS} characters"})
-        if model is not None and not valid_text(model, max_chars=_MAX_MODEL_CHARS):
+        if callback_url is not None and not valid_text(callback_url, max_chars=MAX_CALLBACK_URL_CHARS):
+            errors.append(
+                {"field": "callback_url", "message": f"must be a URL of at most {MAX_CALLBACK_URL_CHARS} characters"}
+            )
+        if model is not None and not valid_text(model, max_chars=MAX_MODEL_CHARS):
             errors.append({"field": "model", "message": "must be a string of the form provider/model"})
         if metadata is None:
             metadata = {}
         if (
             not isinstance(metadata, dict)
-            or len(cast(dict[Any, Any], metadata)) > _MAX_METADATA
+            or len(cast(dict[Any, Any], metadata)) > MAX_LABELS
             or not all(
-                valid_label_key(k) and valid_text(v, max_chars=512) for k, v in cast(dict[Any, Any], metadata).items()
+                valid_label_key(k) and valid_text(v, max_chars=MAX_LABEL_VALUE_CHARS)
+                for k, v in cast(dict[Any, Any], metadata).items()
             )
         ):
             errors.append(
                 {
                     "field": "metadata",
-                    "message": "up to 32 keys of [A-Za-z0-9_.-] (≤64 characters) mapping to strings (≤512)",
+                    "message": f"up to {MAX_LABELS} keys of [A-Za-z0-9_.-] (≤64 characters) mapping to strings"
+                    f" (≤{MAX_LABEL_VALUE_CHARS})",
                 }
             )
         if errors:

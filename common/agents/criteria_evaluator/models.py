@@ -14,6 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSc
 
 from common.agents.criteria_evaluator.criteria_text import split_criteria_text
 from common.agents.criteria_evaluator.verdict import CriterionStatus, CriterionType, Verdict
+from common.boundary.input_limits import (
+    MAX_CRITERIA,
+    MAX_CRITERIA_TEXT_CHARS,
+    MAX_CRITERION_CHARS,
+    MAX_SENTENCE_CHARS,
+    MAX_SENTENCES,
+)
 
 __all__ = [
     "CRITERIA_TEXT_PATTERN",
@@ -26,11 +33,6 @@ __all__ = [
     "CriterionInput",
 ]
 
-MAX_CRITERIA = 200
-MAX_SENTENCES = 500
-_MAX_CRITERION_CHARS = 4_000
-_MAX_SENTENCE_CHARS = 4_000
-_MAX_CRITERIA_TEXT_CHARS = 100_000
 
 # The OpenAPI document must not accept what validation refuses, or clients (and schemathesis)
 # send what they were promised and get a 422. JSON Schema cannot strip whitespace or split text,
@@ -48,7 +50,7 @@ _HEADING = (
     r"[ \t]*(?:[Kk]ey[ \t]+|[Mm]ain[ \t]+)?(?:[Ii]nclusion|INCLUSION|[Ee]xclusion|EXCLUSION)[ \t]+"
     r"(?:[Cc]riteria|CRITERIA)[ \t]*[:.]?[ \t]*"
 )
-_ITEM = rf"[ \t]*(?:[-*\u2022]|[0-9]{{1,3}}[.)]|[a-z][)])[ \t]+[A-Za-z]{_CHAR}{{0,2000}}"
+_ITEM = rf"[ \t]*(?:[-*\u2022]|[0-9]{{1,3}}[.)]|[a-z][)])[ \t]+[A-Za-z]{_CHAR}{{0,{MAX_CRITERION_CHARS}}}"
 CRITERIA_TEXT_PATTERN = (
     rf"^(?:[ \t]*\n)*(?:[A-Za-z][A-Za-z0-9 ,()/-]{{0,200}}:[ \t]*\n(?:[ \t]*\n)*)?"
     rf"{_HEADING}(?:\n[ \t]*)*\n{_ITEM}(?:\n(?:{_ITEM}|{_HEADING}|[ \t]*))*\n?$"
@@ -62,13 +64,13 @@ def _text_schema(max_length: int, pattern: str) -> WithJsonSchema:
 
 CriterionText = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=_MAX_CRITERION_CHARS),
-    _text_schema(_MAX_CRITERION_CHARS, NOT_BLANK_PATTERN),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CRITERION_CHARS),
+    _text_schema(MAX_CRITERION_CHARS, NOT_BLANK_PATTERN),
 ]
 Sentence = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=_MAX_SENTENCE_CHARS),
-    _text_schema(_MAX_SENTENCE_CHARS, NOT_BLANK_PATTERN),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SENTENCE_CHARS),
+    _text_schema(MAX_SENTENCE_CHARS, NOT_BLANK_PATTERN),
 ]
 
 
@@ -78,7 +80,7 @@ class CriterionInput(BaseModel):
     Attributes:
         type: ``inclusion`` (the patient must satisfy it) or ``exclusion`` (a patient who
             satisfies it is excluded).
-        text: The criterion as written in the protocol, 1 to 4,000 characters.
+        text: The criterion as written in the protocol, 1 to 1,200 characters.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -91,11 +93,11 @@ class CriteriaEvaluatorInput(BaseModel):
     """What the criteria evaluator reads.
 
     Attributes:
-        criteria: Either a list of 1 to 200 ``{type, text}`` criteria, or the eligibility text
-            of a trial (up to 100,000 characters) with ``Inclusion Criteria:`` /
-            ``Exclusion Criteria:`` headings, split into items by
+        criteria: Either a list of 1 to 100 ``{type, text}`` criteria (each up to 1,200
+            characters), or the eligibility text of a trial (up to 64,000 characters) with
+            ``Inclusion Criteria:`` / ``Exclusion Criteria:`` headings, split into items by
             :func:`~common.agents.criteria_evaluator.criteria_text.split_criteria_text`.
-        patient_profile: The patient note as a list of 1 to 500 sentences (each 1 to 4,000
+        patient_profile: The patient note as a list of 1 to 200 sentences (each 1 to 400
             characters). Evidence in the output refers to these by 0-based index.
     """
 
@@ -104,8 +106,8 @@ class CriteriaEvaluatorInput(BaseModel):
     criteria: (
         Annotated[
             str,
-            StringConstraints(min_length=1, max_length=_MAX_CRITERIA_TEXT_CHARS),
-            _text_schema(_MAX_CRITERIA_TEXT_CHARS, CRITERIA_TEXT_PATTERN),
+            StringConstraints(min_length=1, max_length=MAX_CRITERIA_TEXT_CHARS),
+            _text_schema(MAX_CRITERIA_TEXT_CHARS, CRITERIA_TEXT_PATTERN),
         ]
         | Annotated[list[CriterionInput], Field(min_length=1, max_length=MAX_CRITERIA)]
     ) = Field(
@@ -129,8 +131,8 @@ class CriteriaEvaluatorInput(BaseModel):
             items = split_criteria_text(value)
             if len(items) > MAX_CRITERIA:
                 raise ValueError(f"criteria text has more than {MAX_CRITERIA} criteria")
-            if any(len(item.text) > _MAX_CRITERION_CHARS for item in items):
-                raise ValueError(f"a criterion in the criteria text is longer than {_MAX_CRITERION_CHARS} characters")
+            if any(len(item.text) > MAX_CRITERION_CHARS for item in items):
+                raise ValueError(f"a criterion in the criteria text is longer than {MAX_CRITERION_CHARS} characters")
         return value
 
     def criteria_items(self) -> list[CriterionInput]:

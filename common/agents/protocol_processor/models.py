@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.boundary.input_limits import MAX_FILE_URI_CHARS
 from common.protocols.section_kinds import SectionKind
 
 __all__ = [
@@ -47,7 +48,11 @@ class ProtocolProcessorInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    file_uri: str = Field(pattern=r"^gs://[a-z0-9._-]+/.+", examples=["gs://agentjobs-dev/tenants/acme/inbox/p.pdf"])
+    file_uri: str = Field(
+        pattern=r"^gs://[a-z0-9._-]+/.+",
+        max_length=MAX_FILE_URI_CHARS,
+        examples=["gs://agentjobs-dev/tenants/acme/inbox/p.pdf"],
+    )
     generation: int | None = Field(
         default=None,
         ge=1,
