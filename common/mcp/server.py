@@ -84,6 +84,18 @@ def _tool_error(error: ApiError) -> ToolError:
     return ToolError(_error_text(error), log_level=logging.DEBUG)
 
 
+def _checked(kind: IdKind, value: str, field: str) -> str:
+    """``value`` if it is a valid id of ``kind``, checked here before any request is built.
+
+    Raises:
+        ToolError: ``invalid_{kind}_id``, naming ``field``, never the value.
+    """
+    try:
+        return check_id(kind, value, field)
+    except ApiError as e:
+        raise _tool_error(e) from None
+
+
 def _resource_error(error: ApiError) -> ResourceError:
     return ResourceError(_error_text(error), log_level=logging.DEBUG)
 
@@ -168,6 +180,7 @@ def build_server(
         ] = None,
     ) -> SubmitResult:
         """Submit a job to an agent; returns at once with the job id (status pending)."""
+        _checked(IdKind.AGENT, agent, "agent")
         api = api_for_request()
         body = dict(input) | ({"callback_url": callback_url} if callback_url else {})
         status, answer = await blocking(partial(api.submit_job, agent, body, idempotency_key))
@@ -179,6 +192,7 @@ def build_server(
     @mcp.tool(annotations={"readOnlyHint": True, "openWorldHint": True})
     async def get_job(job_id: JobId) -> JobView:
         """A job's status, and its result once it succeeded (or its error once it failed)."""
+        _checked(IdKind.JOB, job_id, "job_id")
         api = api_for_request()
         return JobView.model_validate(await blocking(partial(api.get_job, job_id)))
 
@@ -189,12 +203,15 @@ def build_server(
         limit: Annotated[int, Field(ge=1, le=100)] = 20,
     ) -> JobList:
         """The tenant's jobs, newest first, optionally only those with a status or of an agent."""
+        if agent is not None:
+            _checked(IdKind.AGENT, agent, "agent")
         api = api_for_request()
         return JobList.model_validate(await blocking(partial(api.list_jobs, status=status, agent=agent, limit=limit)))
 
     @mcp.tool(annotations={"readOnlyHint": False, "destructiveHint": True, "idempotentHint": True})
     async def cancel_job(job_id: JobId) -> JobView:
         """Cancel a pending or running job; a running one stops at its next checkpoint."""
+        _checked(IdKind.JOB, job_id, "job_id")
         api = api_for_request()
         return JobView.model_validate(await blocking(partial(api.cancel_job, job_id)))
 
@@ -205,12 +222,9 @@ def build_server(
         timeout_s: Annotated[float, Field(gt=0, le=_MAX_WAIT_S, description="Give up after this many seconds.")] = 300,
     ) -> WaitResult:
         """Block until the job ends or the timeout passes, with a progress notification on each status change."""
+        _checked(IdKind.JOB, job_id, "job_id")
         api = api_for_request()
         started = time.monotonic()
-        try:
-            check_id(IdKind.JOB, job_id, "job_id")
-        except ApiError as e:
-            raise _tool_error(e) from None
         updates = job_updates(api, job_id, timeout_s=timeout_s, interval_s=poll_interval_s)
         job: dict[str, Any] | None = None
         changes = 0
@@ -244,6 +258,7 @@ def build_server(
     async def job_resource(job_id: str) -> str:
         api = api_for_request()
         try:
+            check_id(IdKind.JOB, job_id, "jobs://{job_id}")
             return json.dumps(await anyio.to_thread.run_sync(partial(api.get_job, job_id)))
         except ApiError as e:
             raise _resource_error(e) from None
