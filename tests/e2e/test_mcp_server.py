@@ -18,6 +18,7 @@ import httpx
 import pytest
 from fastmcp import Client
 from fastmcp.client.transports import StdioTransport
+from mcp_types import TextResourceContents
 
 from common.devstack.stack import PROJECT_ROOT
 from common.mcp.api import JobsApi
@@ -25,6 +26,12 @@ from common.mcp.server import build_server
 from tests.support.hostile_pdfs import tiny_protocol_pdf
 
 AGENTJOBS = Path(sys.executable).parent / "agentjobs"
+
+
+def text_of(contents: list[Any]) -> str:
+    [content] = contents
+    assert isinstance(content, TextResourceContents)
+    return content.text
 
 
 def api_env(stack, key: str | None) -> dict[str, str]:
@@ -36,10 +43,10 @@ def api_env(stack, key: str | None) -> dict[str, str]:
 
 async def protocol_job_round_trip(client: Client, pdf: Path) -> dict[str, Any]:
     """upload_file -> submit_job -> wait_for_job (collecting progress) -> jobs://{id}."""
-    progress: list[tuple[float, str | None]] = []
+    notes: list[tuple[float, str | None]] = []
 
-    async def on_progress(value: float, total: float | None, message: str | None) -> None:
-        progress.append((value, message))
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        notes.append((progress, message))
 
     uploaded = (await client.call_tool("upload_file", {"path": str(pdf)})).structured_content
     submitted = (
@@ -51,8 +58,8 @@ async def protocol_job_round_trip(client: Client, pdf: Path) -> dict[str, Any]:
     waited = (
         await client.call_tool("wait_for_job", {"job_id": job_id, "timeout_s": 60}, progress_handler=on_progress)
     ).structured_content
-    resource = json.loads((await client.read_resource(f"jobs://{job_id}"))[0].text)
-    return {"submitted": submitted, "waited": waited, "progress": progress, "resource": resource}
+    resource = json.loads(text_of(await client.read_resource(f"jobs://{job_id}")))
+    return {"submitted": submitted, "waited": waited, "progress": notes, "resource": resource}
 
 
 def check_round_trip(outcome: dict[str, Any]) -> None:
@@ -100,7 +107,7 @@ def test_over_stdio_as_a_subprocess(stack, pdf: Path):
     async def go() -> tuple[dict[str, Any], list[str]]:
         async with Client(transport) as client:
             outcome = await protocol_job_round_trip(client, pdf)
-            agents = json.loads((await client.read_resource("agents://"))[0].text)
+            agents = json.loads(text_of(await client.read_resource("agents://")))
             return outcome, [a["name"] for a in agents["agents"]]
 
     outcome, agents = asyncio.run(go())

@@ -10,12 +10,19 @@ from pathlib import Path
 from typing import Any
 
 from fastmcp import Client
+from mcp_types import TextResourceContents
 
 from common.mcp.api import ApiError
 from common.mcp.server import build_server
 
 JOB = "job_" + "b" * 26
 SECRET = "patient Jane Roe, DOB 1970-01-01"
+
+
+def text_of(contents: list[Any]) -> str:
+    [content] = contents
+    assert isinstance(content, TextResourceContents)
+    return content.text
 
 
 def view(status: str, attempts: int = 1, **extra: Any) -> dict[str, Any]:
@@ -186,10 +193,10 @@ def test_an_unexpected_failure_is_masked():
 
 def test_wait_for_job_reports_progress_on_each_status_change_and_returns_the_finished_job():
     api = FakeApi()
-    progress: list[tuple[float, str | None]] = []
+    notes: list[tuple[float, str | None]] = []
 
-    async def on_progress(value: float, total: float | None, message: str | None) -> None:
-        progress.append((value, message))
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        notes.append((progress, message))
 
     async def body(client: Client) -> Any:
         result = await client.call_tool("wait_for_job", {"job_id": JOB, "timeout_s": 10}, progress_handler=on_progress)
@@ -198,7 +205,7 @@ def test_wait_for_job_reports_progress_on_each_status_change_and_returns_the_fin
     outcome = run(api, body)
     assert outcome["finished"] is True and outcome["job"]["status"] == "success"
     assert outcome["job"]["result"] == {"ok": True}
-    assert progress == [(1, "pending (attempt 1)"), (2, "running (attempt 1)"), (3, "success (attempt 1)")]
+    assert notes == [(1, "pending (attempt 1)"), (2, "running (attempt 1)"), (3, "success (attempt 1)")]
 
 
 def test_wait_for_job_returns_an_unfinished_job_at_the_timeout():
@@ -251,7 +258,7 @@ def test_resources_serve_the_job_and_the_agents_input_schemas():
         job = await client.read_resource(f"jobs://{JOB}")
         agents = await client.read_resource("agents://")
         templates = await client.list_resource_templates()
-        return json.loads(job[0].text), json.loads(agents[0].text), [t.uri_template for t in templates]
+        return json.loads(text_of(job)), json.loads(text_of(agents)), [t.uri_template for t in templates]
 
     job, agents, templates = run(api, body)
     assert job["status"] == "success" and job["result"] == {"ok": True}
