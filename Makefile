@@ -1,5 +1,6 @@
 # Two commands for a fresh machine: `make demo` and `make test`.
-# uv is installed with pip when missing; .python-version pins Python 3.13.
+# uv is installed with pip when missing; .python-version pins Python 3.13. The `mcp` extra
+# (fastmcp, for `agentjobs mcp serve`) is installed too: its tests run in `make test`.
 PY ?= python3
 UV := $(PY) -m uv
 
@@ -7,7 +8,7 @@ UV := $(PY) -m uv
 
 setup:
 	@$(PY) -m uv --version >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check uv
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --extra mcp
 	@$(UV) run --frozen python -m common.devstack.tool_envs >/dev/null
 
 # checkov's own locked environment (tools/checkov/.venv), used by tests/deploy.

@@ -44,6 +44,7 @@ COMMANDS = {
     "agentjobs dev --help": ([SCRIPT, "dev", "--help"], SUB_FLOOR),
     "agentjobs submit --help": ([SCRIPT, "submit", "--help"], SUB_FLOOR),
     "agentjobs tenants list --help": ([SCRIPT, "tenants", "list", "--help"], SUB_FLOOR),
+    "agentjobs mcp serve --help": ([SCRIPT, "mcp", "serve", "--help"], SUB_FLOOR),  # fastmcp loads only when serving
 }
 BUDGET = 1.5
 

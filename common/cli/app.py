@@ -1,8 +1,8 @@
-"""The ``agentjobs`` command: dev, tenants, agents, status, jobs, submit, usage, demo, eval."""
+"""The ``agentjobs`` command: dev, tenants, agents, status, jobs, submit, usage, demo, eval, mcp."""
 
 import typer
 
-from common.cli import agents, control, dev, evals, jobs, prices, submit, tenants, usage
+from common.cli import agents, control, dev, evals, jobs, mcp, prices, submit, tenants, usage
 
 app = typer.Typer(
     rich_markup_mode=None,  # plain help: rich's renderer alone costs more than typer's import
@@ -19,6 +19,7 @@ jobs.app.command("cancel")(control.cancel)
 jobs.app.command("retry")(control.retry)
 app.add_typer(control.rejections_app, name="rejections")
 app.add_typer(evals.app, name="eval")
+app.add_typer(mcp.app, name="mcp")
 app.command()(jobs.status)
 app.command()(submit.submit)
 app.command()(usage.usage)

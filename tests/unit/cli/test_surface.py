@@ -79,7 +79,7 @@ def test_help_loads_no_sdk():
         "before = set(sys.modules)  # the interpreter's .pth files already add the google.cloud namespace\n"
         "from common.cli.app import app\n"
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = ('httpx', 'google.cloud', 'google.auth', 'pydantic', 'rich', 'common.agents', 'mirascope')\n"
+        "heavy = ('httpx', 'google.cloud', 'google.auth', 'pydantic', 'rich', 'common.agents', 'mirascope', 'fastmcp', 'mcp')\n"
         "print(__import__('json').dumps(sorted(m for m in set(sys.modules) - before if m.startswith(heavy))))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
