@@ -281,8 +281,12 @@ def fail(
     timings: Mapping[str, float] | None = None,
     model: str | None = None,
     usage: Usage | None = None,
+    cost: Cost | None = None,
 ) -> Job:
     """``running -> failed`` after a permanent error.
+
+    ``usage`` and ``cost`` are what the failed run's model calls used and cost: they were billed
+    whether or not the run succeeded, so usage counters and budgets count them.
 
     Raises:
         LeaseLost: The token does not hold the job's lease any more.
@@ -296,6 +300,7 @@ def fail(
         timings={**job.timings, **(timings or {})},
         model=model or job.model,
         usage=usage or job.usage,
+        cost=cost or job.cost,
     )
 
 
@@ -377,8 +382,16 @@ def cancel(job: Job, *, now: datetime) -> Job:
     return _finish(job, now=now, status=JobStatus.CANCELLED, cancel_requested_at=now, error=None)
 
 
-def stop_cancelled(job: Job, *, token: str, now: datetime, timings: Mapping[str, float] | None = None) -> Job:
-    """``running -> cancelled`` by the attempt that saw its job cancelled.
+def stop_cancelled(
+    job: Job,
+    *,
+    token: str,
+    now: datetime,
+    timings: Mapping[str, float] | None = None,
+    usage: Usage | None = None,
+    cost: Cost | None = None,
+) -> Job:
+    """``running -> cancelled`` by the attempt that saw its job cancelled (with the calls it made, as :func:`fail`).
 
     Raises:
         LeaseLost: The token does not hold the job's lease any more.
@@ -386,7 +399,15 @@ def stop_cancelled(job: Job, *, token: str, now: datetime, timings: Mapping[str,
     if job.status is JobStatus.CANCELLED:
         return job
     _require_lease(job, token)
-    return _finish(job, now=now, status=JobStatus.CANCELLED, error=None, timings={**job.timings, **(timings or {})})
+    return _finish(
+        job,
+        now=now,
+        status=JobStatus.CANCELLED,
+        error=None,
+        timings={**job.timings, **(timings or {})},
+        usage=usage or job.usage,
+        cost=cost or job.cost,
+    )
 
 
 def retry(job: Job, *, now: datetime, max_attempts: int) -> Job:

@@ -44,6 +44,7 @@ from common.errors import AgentJobsError, PermanentError, TransientError
 from common.jobs.models import ModelCall
 from common.llm.gate import current_gate
 from common.llm.port import Generation, OutputCheck, OutputRejected
+from common.llm.recording import record
 from common.telemetry.allowlist import is_safe_text
 from common.telemetry.log import log
 
@@ -285,6 +286,7 @@ class MirascopeModel:
                 raise error from e
             call = _model_call(response, scope, request_model, requested_at, time.perf_counter() - started)
             span.record(call)
+        record(call)  # billed even if the run fails later: the executor stores it with the failure
         log(
             "model.call",
             model=model,

@@ -41,8 +41,9 @@ from common.costs.models import Cost, PriceOverride
 from common.costs.pricing import price_job
 from common.errors import AgentJobsError, PermanentError, TransientError
 from common.jobs import lifecycle
-from common.jobs.models import Job, JobError, JobTrace, StageTiming, Usage
+from common.jobs.models import Job, JobError, JobTrace, ModelCall, StageTiming, Usage
 from common.llm.gate import gated
+from common.llm.recording import recording
 from common.ports import BlobStore, Clock, JobStore
 from common.services.callbacks import CallbackScheduler
 from common.services.job_telemetry import job_claimed, job_finished
@@ -303,8 +304,9 @@ class JobExecutor:
             ctx.timings["queued"] = round(max(0.0, (job.started_at - job.created_at).total_seconds()), 6)
         lease.start()
         started = time.perf_counter()
+        calls: list[ModelCall] = []
         try:
-            with gated(self._plans.gate(job) if self._plans is not None else None):
+            with gated(self._plans.gate(job) if self._plans is not None else None), recording() as calls:
                 result = self._run_agent(job, ctx)
             ctx.timings["run"] = round(time.perf_counter() - started, 6)
             return self._succeed(lease, token, result, ctx)
@@ -314,13 +316,13 @@ class JobExecutor:
             raise
         except lifecycle.Cancelled:
             ctx.timings.setdefault("run", round(time.perf_counter() - started, 6))
-            return self._stop_cancelled(lease, token, ctx)
+            return self._stop_cancelled(lease, token, ctx, calls)
         except lifecycle.LeaseLost:
             log("job.lease_lost", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id)
             return RunOutcome("ran", job.job_id, None, "lease_lost")
         except AgentJobsError as e:
             ctx.timings.setdefault("run", round(time.perf_counter() - started, 6))
-            return self._fail(lease, token, e, ctx.timings, ctx)
+            return self._fail(lease, token, e, ctx.timings, ctx, calls=calls)
         except Exception as e:
             # A bug of ours outside the agent (the agent's own crashes are mapped in _run_agent),
             # e.g. while encoding or storing the result. Retrying would repeat it: fail the job.
@@ -334,7 +336,7 @@ class JobExecutor:
                 where=where(e),
             )
             error = PermanentError(f"internal error while running the job ({type(e).__name__})", code="internal_error")
-            return self._fail(lease, token, error, ctx.timings, ctx)
+            return self._fail(lease, token, error, ctx.timings, ctx, calls=calls)
         finally:
             lease.stop()
 
@@ -435,17 +437,39 @@ class JobExecutor:
             )
             return None
 
+    def _spent(self, job: Job, calls: list[ModelCall]) -> tuple[Usage | None, Cost | None]:
+        """Usage and cost of a run that did not succeed: its calls were billed all the same."""
+        if not calls:
+            return None, None
+        usage = Usage.of_calls(tuple(calls))
+        return usage, self._price(job, usage)
+
     def _fail(
-        self, lease: _Lease, token: str, error: AgentJobsError, timings: dict[str, float], ctx: _RunContext
+        self,
+        lease: _Lease,
+        token: str,
+        error: AgentJobsError,
+        timings: dict[str, float],
+        ctx: _RunContext,
+        *,
+        calls: list[ModelCall],
     ) -> RunOutcome:
         lease.stop()
         job = lease.job
         trace = ctx.trace()
+        usage, cost = self._spent(job, calls)
         try:
             with telemetry.get().stage("store"):
                 finished = lease.write(
                     lambda j: lifecycle.fail(
-                        j, token=token, now=self._clock(), error=_job_error(error), timings=timings
+                        j,
+                        token=token,
+                        now=self._clock(),
+                        error=_job_error(error),
+                        timings=timings,
+                        model=(ctx.model or f"{calls[-1].provider}/{calls[-1].request_model}") if calls else None,
+                        usage=usage,
+                        cost=cost,
                     ).replace(trace=trace)
                 )
         except lifecycle.LeaseLost:
@@ -455,16 +479,17 @@ class JobExecutor:
         log("job.failed", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id, code=error.error_code)
         return RunOutcome("ran", job.job_id, finished.status.value, error.error_code)
 
-    def _stop_cancelled(self, lease: _Lease, token: str, ctx: _RunContext) -> RunOutcome:
+    def _stop_cancelled(self, lease: _Lease, token: str, ctx: _RunContext, calls: list[ModelCall]) -> RunOutcome:
         lease.stop()
         job = lease.job
         trace = ctx.trace()
+        usage, cost = self._spent(job, calls)
         try:
             with telemetry.get().stage("store"):
                 finished = lease.write(
-                    lambda j: lifecycle.stop_cancelled(j, token=token, now=self._clock(), timings=ctx.timings).replace(
-                        trace=trace
-                    )
+                    lambda j: lifecycle.stop_cancelled(
+                        j, token=token, now=self._clock(), timings=ctx.timings, usage=usage, cost=cost
+                    ).replace(trace=trace)
                 )
         except lifecycle.LeaseLost:
             return RunOutcome("ran", job.job_id, None, "lease_lost")

@@ -265,3 +265,15 @@ def test_scripts_can_answer_from_the_request(server: ScriptedLLM) -> None:
 
     server.script = script
     assert ask(adapter(server)) == Answered(answer=len("What is 6 x 7?"), reason="llama3.1:8b")
+
+
+def test_calls_of_a_generation_that_fails_are_recorded_for_the_job(server: ScriptedLLM) -> None:
+    # Both calls were billed though the output never parsed: the executor stores them with the failure.
+    from common.llm.recording import recording
+
+    server.script = lambda _: Garbage()
+    with recording() as calls, pytest.raises(PermanentError):
+        ask(adapter(server), CHAT_OPENAI)
+    assert len(calls) == 2
+    assert all(c.input_tokens > 0 and c.output_tokens > 0 for c in calls)
+    assert [c.request_model for c in calls] == ["gpt-4o-mini", "gpt-4o-mini"]

@@ -34,7 +34,7 @@ BUCKET = "bkt"
 class EchoInput(BaseModel):
     file_uri: str | None = None
     generation: int | None = None
-    behaviour: Literal["ok", "permanent", "transient", "crash", "big", "surrogate", "slow", "hook"] = "ok"
+    behaviour: Literal["ok", "permanent", "billed", "transient", "crash", "big", "surrogate", "slow", "hook"] = "ok"
 
 
 class EchoOutput(BaseModel):
@@ -64,6 +64,15 @@ class EchoAgent:
         ctx.record_stage("echo", 0.01)
         if behaviour == "permanent":
             raise PermanentError("bad document", code="invalid_document")
+        if behaviour == "billed":  # two model calls made, then the output never validated
+            from datetime import UTC, datetime
+
+            from common.jobs.models import ModelCall
+            from common.llm.recording import record
+
+            for _ in range(2):
+                record(ModelCall("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", datetime.now(UTC), 1000, 100))
+            raise PermanentError("invalid twice", code="model_output_invalid")
         if behaviour == "transient":
             raise TransientError("later", code="backend_unavailable")
         if behaviour == "crash":

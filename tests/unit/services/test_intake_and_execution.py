@@ -55,6 +55,16 @@ def test_permanent_error_fails_the_job_and_acks(world):
     assert world.tenants.jobs("acme").get(outcome.job_id).error.code == "invalid_document"
 
 
+def test_a_failed_run_keeps_the_usage_and_cost_of_the_model_calls_it_made(world):
+    # Billed calls count whether or not the run succeeds: usage counters and budget settlement read them.
+    outcome = world.runner().handle(world.drop("acme", "echo", b"billed"))
+    assert (outcome.status, outcome.code) == ("failed", "model_output_invalid")
+    job = world.tenants.jobs("acme").get(outcome.job_id)
+    assert job.usage is not None and (job.usage.calls, job.usage.input_tokens, job.usage.output_tokens) == (2, 2000, 200)
+    assert job.cost is not None and job.cost.total_usd is not None and job.cost.total_usd > 0
+    assert job.model is not None
+
+
 def test_unexpected_agent_exception_fails_the_job_instead_of_looping(world):
     outcome = world.runner().handle(world.drop("acme", "echo", b"crash"))
     assert (outcome.status, outcome.code) == ("failed", "agent_error")
