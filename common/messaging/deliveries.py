@@ -38,6 +38,8 @@ class ObjectFinalized:
         size: Object size in bytes, when the event carries it.
         content_type: The object's content type, when the event carries it (bounded).
         event_id: CloudEvent id or Pub/Sub message id (see :func:`common.boundary.ids.event_ref`).
+        traceparent: The CloudEvent's W3C ``traceparent`` (Distributed Tracing extension; binary
+            mode ``ce-traceparent``), when Eventarc sent a valid one.
     """
 
     bucket: str
@@ -46,6 +48,7 @@ class ObjectFinalized:
     size: int | None
     content_type: str | None
     event_id: str
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,4 +164,4 @@ Delivery = ObjectFinalized | JobQueued | JobRequest | InvalidJobRequest | SweepT
 def traceparent_of(delivery: Delivery) -> str | None:
     """The W3C ``traceparent`` a delivery carried (a dead-lettered one's original's), or ``None``."""
     inner = delivery.original if isinstance(delivery, DeadLettered) else delivery
-    return inner.traceparent if isinstance(inner, JobQueued | JobRequest) else None
+    return inner.traceparent if isinstance(inner, JobQueued | JobRequest | ObjectFinalized) else None

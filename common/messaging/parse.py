@@ -147,12 +147,33 @@ def _event_id(delivery: Delivery) -> str:
 
 
 def _cloudevent(headers: dict[str, str], body: bytes, max_input_bytes: int) -> Delivery:
+    """A CloudEvent's delivery, continuing the trace of its ``traceparent`` extension when valid.
+
+    The CloudEvents Distributed Tracing extension carries W3C Trace Context as the event's
+    ``traceparent`` attribute (binary mode: the ``ce-traceparent`` header). A Pub/Sub message's
+    own ``traceparent`` attribute, closer to the job, wins over the event's.
+    """
+    delivery, attributes = _cloudevent_delivery(headers, body, max_input_bytes)
+    traceparent = attributes.get("traceparent")
+    if (
+        isinstance(delivery, JobQueued | JobRequest | ObjectFinalized)
+        and delivery.traceparent is None
+        and isinstance(traceparent, str)
+        and parse_traceparent(traceparent) is not None
+    ):
+        return dataclasses.replace(delivery, traceparent=traceparent)
+    return delivery
+
+
+def _cloudevent_delivery(
+    headers: dict[str, str], body: bytes, max_input_bytes: int
+) -> tuple[Delivery, Mapping[str, Any]]:
     data: Any
     if headers.get("content-type", "").startswith("application/cloudevents"):
         try:
             event = _object(loads_bounded(body, max_bytes=MAX_DELIVERY_BYTES, max_depth=_ENVELOPE_DEPTH))
         except AgentJobsError as e:
-            return Rejected("", "malformed_cloudevent", f"structured CloudEvent is not valid JSON ({e.error_code})")
+            return Rejected("", "malformed_cloudevent", f"structured CloudEvent is not valid JSON ({e.error_code})"), {}
         attributes = {k: v for k, v in event.items() if k not in ("data", "data_base64")}
         data = event.get("data")
         if data is None and isinstance(event.get("data_base64"), str):
@@ -163,25 +184,29 @@ def _cloudevent(headers: dict[str, str], body: bytes, max_input_bytes: int) -> D
     event_id = event_ref(attributes.get("id"))
     required = ("specversion", "id", "type", "source")
     if not all(isinstance(attributes.get(k), str) and attributes.get(k) for k in required):
-        return Rejected(event_id, "malformed_cloudevent", "CloudEvent is missing required attributes")
+        return Rejected(event_id, "malformed_cloudevent", "CloudEvent is missing required attributes"), attributes
     event_type = str(attributes["type"])
     if isinstance(data, (bytes, str)):
         try:
             data = loads_bounded(data, max_bytes=MAX_DELIVERY_BYTES, max_depth=_ENVELOPE_DEPTH) if data else None
         except AgentJobsError as e:
-            return Rejected(event_id, "malformed_cloudevent", f"CloudEvent data is not valid JSON ({e.error_code})")
+            return Rejected(
+                event_id, "malformed_cloudevent", f"CloudEvent data is not valid JSON ({e.error_code})"
+            ), attributes
     if event_type == GCS_FINALIZED:
         if not isinstance(data, dict):
-            return Rejected(event_id, "malformed_cloudevent", "storage event data is not an object resource")
-        return _object_finalized(cast(dict[str, Any], data), {}, event_id)
+            return Rejected(
+                event_id, "malformed_cloudevent", "storage event data is not an object resource"
+            ), attributes
+        return _object_finalized(cast(dict[str, Any], data), {}, event_id), attributes
     if event_type.startswith("google.cloud.storage.object.v1."):
-        return Ignored(event_id, "this storage event type starts no job")
+        return Ignored(event_id, "this storage event type starts no job"), attributes
     if event_type == PUBSUB_PUBLISHED:
         message = _object(_object(data).get("message"))
         if not message:
-            return Rejected(event_id, "malformed_cloudevent", "Pub/Sub CloudEvent carries no message")
-        return _pubsub_message(message, event_id, max_input_bytes)
-    return Rejected(event_id, "unsupported_event_type", "unsupported CloudEvent type")
+            return Rejected(event_id, "malformed_cloudevent", "Pub/Sub CloudEvent carries no message"), attributes
+        return _pubsub_message(message, event_id, max_input_bytes), attributes
+    return Rejected(event_id, "unsupported_event_type", "unsupported CloudEvent type"), attributes
 
 
 # -- Pub/Sub messages -------------------------------------------------------------------------

@@ -283,3 +283,44 @@ def test_a_valid_traceparent_attribute_continues_the_trace(value, kept):
     assert isinstance(request, JobRequest) and request.traceparent == kept
     dead = parse_delivery({}, job, path="/dead-letter")
     assert traceparent_of(dead) == kept
+
+
+TRACEPARENT_CE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def test_an_eventarc_cloudevent_s_traceparent_extension_continues_the_trace():
+    # CloudEvents Distributed Tracing extension: binary mode carries it as ce-traceparent.
+    headers = {
+        "ce-specversion": "1.0",
+        "ce-type": "google.cloud.storage.object.v1.finalized",
+        "ce-source": "//storage.googleapis.com/projects/_/buckets/bkt",
+        "ce-id": "ev-1",
+        "ce-traceparent": TRACEPARENT_CE,
+        "Content-Type": "application/json",
+    }
+    delivery = parse_delivery(headers, json.dumps(OBJECT).encode())
+    assert isinstance(delivery, ObjectFinalized) and delivery.traceparent == TRACEPARENT_CE
+    headers["ce-traceparent"] = "00-not-a-trace"
+    assert parse_delivery(headers, json.dumps(OBJECT).encode()).traceparent is None  # type: ignore[union-attr]
+
+
+def test_a_pubsub_message_s_own_traceparent_wins_over_the_cloudevent_s():
+    own = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    message = {
+        "data": base64.b64encode(json.dumps({"tenant_id": "acme", "job_id": JOB}).encode()).decode(),
+        "attributes": {"kind": "job.queued", "traceparent": own},
+        "messageId": "42",
+    }
+    headers = {
+        "ce-specversion": "1.0",
+        "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
+        "ce-source": "//pubsub.googleapis.com/projects/p/topics/t",
+        "ce-id": "42",
+        "ce-traceparent": TRACEPARENT_CE,
+        "Content-Type": "application/json",
+    }
+    delivery = parse_delivery(headers, json.dumps({"message": message, "subscription": "s"}).encode())
+    assert isinstance(delivery, JobQueued) and delivery.traceparent == own
+    del message["attributes"]["traceparent"]
+    delivery = parse_delivery(headers, json.dumps({"message": message, "subscription": "s"}).encode())
+    assert isinstance(delivery, JobQueued) and delivery.traceparent == TRACEPARENT_CE
