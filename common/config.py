@@ -121,21 +121,23 @@ class Settings:
     callbacks_queue: str = _setting(
         "",
         "AGENTJOBS_CALLBACKS_QUEUE",
-        ("run_agent",),
+        ("run_agent", "status"),
         "Cloud Tasks queue for callbacks: projects/P/locations/L/queues/Q; empty disables callbacks.",
     )
-    notify_url: str = _setting("", "AGENTJOBS_NOTIFY_URL", ("run_agent",), "URL of notify, the Cloud Tasks target.")
+    notify_url: str = _setting(
+        "", "AGENTJOBS_NOTIFY_URL", ("run_agent", "status"), "URL of notify, the Cloud Tasks target."
+    )
     tasks_emulator_host: str = _setting(
         "",
         "CLOUD_TASKS_EMULATOR_HOST",
-        ("run_agent",),
+        ("run_agent", "status"),
         "host:port of a Cloud Tasks emulator (local stack only).",
         deployed=False,
     )
     tasks_service_account: str = _setting(
         "",
         "AGENTJOBS_TASKS_SERVICE_ACCOUNT",
-        ("run_agent",),
+        ("run_agent", "status"),
         "Service account whose OIDC token Cloud Tasks attaches when calling notify.",
     )
     public_base_url: str = _setting(

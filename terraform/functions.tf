@@ -95,6 +95,9 @@ locals {
       AGENTJOBS_PROJECT                  = var.project_id
       AGENTJOBS_BUCKET                   = google_storage_bucket.data.name
       AGENTJOBS_JOBS_TOPIC               = google_pubsub_topic.topic["agentjobs-jobs"].name
+      AGENTJOBS_CALLBACKS_QUEUE          = google_cloud_tasks_queue.callbacks.id
+      AGENTJOBS_NOTIFY_URL               = local.function_urls["notify"]
+      AGENTJOBS_TASKS_SERVICE_ACCOUNT    = google_service_account.tasks_invoker.email
       AGENTJOBS_MAX_ATTEMPTS             = tostring(var.max_attempts)
       AGENTJOBS_PUBLIC_BASE_URL          = local.public_base_url
       AGENTJOBS_BACKEND_RETRY_SECONDS    = tostring(var.backend_retry_seconds)

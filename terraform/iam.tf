@@ -102,6 +102,21 @@ resource "google_service_account_iam_member" "run_agent_acts_as_tasks_invoker" {
   member             = google_service_account.function["run_agent"].member
 }
 
+# status ends a pending job that a client cancels and enqueues its job.cancelled callback at once.
+resource "google_cloud_tasks_queue_iam_member" "status_enqueues" {
+  project  = var.project_id
+  location = google_cloud_tasks_queue.callbacks.location
+  name     = google_cloud_tasks_queue.callbacks.name
+  role     = "roles/cloudtasks.enqueuer"
+  member   = google_service_account.function["status"].member
+}
+
+resource "google_service_account_iam_member" "status_acts_as_tasks_invoker" {
+  service_account_id = google_service_account.tasks_invoker.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = google_service_account.function["status"].member
+}
+
 # The sweeper (a tick that run_agent handles) republishes job messages that were lost.
 resource "google_pubsub_topic_iam_member" "run_agent_publishes_jobs" {
   project = var.project_id

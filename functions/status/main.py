@@ -21,7 +21,7 @@ SDK at cold start (only an offloaded result, or erasing a job that owns objects,
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flask
 import functions_framework
@@ -49,6 +49,9 @@ from common.services.erasure import JobEraser
 from common.services.job_control import JobControl
 from common.services.status import StatusService
 from common.tenants.models import Tenant
+
+if TYPE_CHECKING:
+    from common.services.callbacks import CallbackScheduler
 
 _settings = Settings.from_env()
 _telemetry = telemetry.init("status", _settings)
@@ -81,6 +84,7 @@ _eraser = JobEraser(
 
 _rejections = FirestoreRejectionLog(_firestore)
 _publishers: list[JobPublisher] = []
+_callback_schedulers: list[CallbackScheduler] = []
 
 
 def _publisher() -> JobPublisher:
@@ -111,8 +115,30 @@ def _control(request: flask.Request) -> JobControl:
         clock=lambda: datetime.now(UTC),
         max_attempts=_settings.max_attempts,
         base_url=_base_url(request),
-        finished=_settle,
+        finished=_finished,
     )
+
+
+def _finished(job: Job) -> None:
+    """A job a cancellation ended at once: its ``job.cancelled`` callback now, its reservation settled."""
+    _schedule_callback(job)
+    _settle(job)
+
+
+def _schedule_callback(job: Job) -> None:
+    # Cancelling a pending job is rare: the Cloud Tasks client loads on the first one, not at cold start.
+    if not job.callback_url or not _settings.callbacks_queue:
+        return
+    if not _callback_schedulers:
+        from common.adapters.cloud_tasks import CloudTasksQueue
+        from common.services.callbacks import CallbackScheduler
+
+        _callback_schedulers.append(
+            CallbackScheduler(
+                queue=CloudTasksQueue.from_settings(_settings), allow_loopback=_settings.allow_loopback_callbacks
+            )
+        )
+    _callback_schedulers[0].schedule(job)  # never raises: the sweeper enqueues a callback left pending
 
 
 def _settle(job: Job) -> None:

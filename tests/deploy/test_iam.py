@@ -42,11 +42,14 @@ EXPECTED: dict[str, set[Grant]] = {
         ("roles/cloudkms.cryptoKeyDecrypter", ("kms_key", "webhook_secrets")),
     },
     # Reads jobs and offloaded results; DELETE /v1/jobs/{id} writes the tombstone, deletes the
-    # job's idempotency keys and its objects; POST /v1/jobs/{id}:retry publishes the job again.
+    # job's idempotency keys and its objects; POST /v1/jobs/{id}:retry publishes the job again;
+    # POST /v1/jobs/{id}:cancel on a pending job enqueues its job.cancelled callback.
     "status": {
         ("roles/datastore.user", PROJECT),
         ("roles/storage.objectAdmin", DATA_BUCKET),
         ("roles/pubsub.publisher", JOBS_TOPIC),
+        ("roles/cloudtasks.enqueuer", ("queue", "callbacks")),
+        ("roles/iam.serviceAccountUser", ("service_account", "tasks_invoker")),
     },
     "push_invoker": {("roles/run.invoker", ("function", "run_agent"))},
     "tasks_invoker": {("roles/run.invoker", ("function", "notify"))},

@@ -60,7 +60,11 @@ def test_a_failed_run_keeps_the_usage_and_cost_of_the_model_calls_it_made(world)
     outcome = world.runner().handle(world.drop("acme", "echo", b"billed"))
     assert (outcome.status, outcome.code) == ("failed", "model_output_invalid")
     job = world.tenants.jobs("acme").get(outcome.job_id)
-    assert job.usage is not None and (job.usage.calls, job.usage.input_tokens, job.usage.output_tokens) == (2, 2000, 200)
+    assert job.usage is not None and (job.usage.calls, job.usage.input_tokens, job.usage.output_tokens) == (
+        2,
+        2000,
+        200,
+    )
     assert job.cost is not None and job.cost.total_usd is not None and job.cost.total_usd > 0
     assert job.model is not None
 
