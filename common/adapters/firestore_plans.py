@@ -38,7 +38,7 @@ from common.adapters.sdk_errors import translate
 from common.jobs.codec import job_to_doc
 from common.jobs.models import Job
 from common.plans.budget import LedgerTotals, settlement
-from common.plans.ports import LedgerView, Reservation, Settled
+from common.plans.ports import LedgerView, Reservation, Settled, reservation_key
 from common.plans.windows import WINDOW_SECONDS, WindowCounts
 
 __all__ = ["OPEN", "RESERVATIONS", "SETTLED", "FirestorePlanLedger", "FirestoreWindowCounter"]
@@ -89,6 +89,7 @@ def _reservation_from_doc(doc: dict[str, Any]) -> Reservation:
         estimate_micros=int(doc.get("estimate_micros", 0)),
         created_at=cast(datetime, doc["created_at"]),
         expires_at=cast(datetime | None, doc.get("expires_at")),
+        round=int(doc.get("round", 0)),
     )
 
 
@@ -104,8 +105,8 @@ class FirestorePlanLedger:
     def _ledger(self, tenant_id: str) -> Any:
         return self._tenant(tenant_id).collection(_LEDGER).document("ledger")
 
-    def _reservation(self, tenant_id: str, job_id: str) -> Any:
-        return self._tenant(tenant_id).collection(RESERVATIONS).document(job_id)
+    def _reservation(self, tenant_id: str, key: str) -> Any:
+        return self._tenant(tenant_id).collection(RESERVATIONS).document(key)
 
     @staticmethod
     def _changes(
@@ -141,7 +142,7 @@ class FirestorePlanLedger:
 
         def build() -> Any:
             batch: Any = self._client.batch()
-            batch.create(self._reservation(r.tenant_id, r.job_id), record)
+            batch.create(self._reservation(r.tenant_id, r.key), record)
             batch.set(self._ledger(r.tenant_id), changes, merge=True)
             return batch
 
@@ -166,6 +167,7 @@ class FirestorePlanLedger:
             "state": OPEN,
             "created_at": r.created_at,
             "expires_at": r.expires_at,
+            "round": r.round,
         }
 
     def reserve_creating(self, reservation: Reservation, job: Job) -> tuple[LedgerTotals, int, Job] | None:
@@ -184,7 +186,7 @@ class FirestorePlanLedger:
         def build() -> Any:
             batch: Any = self._client.batch()
             batch.create(job_ref, job_to_doc(job))
-            batch.create(self._reservation(r.tenant_id, r.job_id), self._record(r))
+            batch.create(self._reservation(r.tenant_id, r.key), self._record(r))
             batch.set(self._ledger(r.tenant_id), changes, merge=True)
             return batch
 
@@ -205,7 +207,7 @@ class FirestorePlanLedger:
 
         def build() -> Any:
             batch: Any = self._client.batch()
-            batch.delete(self._reservation(r.tenant_id, r.job_id), option=self._client.write_option(exists=True))
+            batch.delete(self._reservation(r.tenant_id, r.key), option=self._client.write_option(exists=True))
             batch.set(self._ledger(r.tenant_id), changes, merge=True)
             return batch
 
@@ -216,9 +218,11 @@ class FirestorePlanLedger:
         except Exception as e:
             raise translate(e, what="cancel reservation") from e
 
-    def settle(self, tenant_id: str, job_id: str, actual_micros: int, *, now: datetime) -> Settled | None:
+    def settle(
+        self, tenant_id: str, job_id: str, actual_micros: int, *, now: datetime, round_: int = 0
+    ) -> Settled | None:
         """Mark the open reservation settled and move its amounts, once (update-time precondition)."""
-        ref = self._reservation(tenant_id, job_id)
+        ref = self._reservation(tenant_id, reservation_key(job_id, round_))
         try:
             snapshot: Any = ref.get()
         except Exception as e:

@@ -72,6 +72,7 @@ class Admission:
         model: str,
         job_input: Mapping[str, Any],
         expires_at: datetime | None = None,
+        round_: int = 0,
     ) -> Reservation | None:
         """Admit one job or refuse it.
 
@@ -82,6 +83,8 @@ class Admission:
             model: The job's ``provider/model`` (``""`` when it calls none).
             job_input: The validated input.
             expires_at: The job's expiry; its reservation record is kept as long.
+            round_: 0 at submission; the job's ``retries`` after the change when a client retries
+                a failed job (each run reserves once, see :attr:`common.plans.ports.Reservation.round`).
 
         Returns:
             The reservation, or ``None`` when the plan needs none.
@@ -94,7 +97,15 @@ class Admission:
             TransientError: The ledger is unavailable.
         """
         return self._reserve(
-            self.prepare(tenant, job_id=job_id, agent=agent, model=model, job_input=job_input, expires_at=expires_at),
+            self.prepare(
+                tenant,
+                job_id=job_id,
+                agent=agent,
+                model=model,
+                job_input=job_input,
+                expires_at=expires_at,
+                round_=round_,
+            ),
             tenant,
         )
 
@@ -107,6 +118,7 @@ class Admission:
         model: str,
         job_input: Mapping[str, Any],
         expires_at: datetime | None = None,
+        round_: int = 0,
     ) -> Reservation | None:
         """The reservation a job needs (its worst-case estimate), without writing anything.
 
@@ -135,6 +147,7 @@ class Admission:
             estimate_micros=estimate,
             created_at=now,
             expires_at=expires_at,
+            round=round_,
         )
 
     def _reserve(

@@ -14,7 +14,15 @@ from common.jobs.models import Job
 from common.plans.budget import LedgerTotals
 from common.plans.windows import WindowCounts
 
-__all__ = ["JobCreatingLedger", "LedgerView", "PlanLedger", "Reservation", "Settled", "WindowCounter"]
+__all__ = [
+    "JobCreatingLedger",
+    "LedgerView",
+    "PlanLedger",
+    "Reservation",
+    "Settled",
+    "WindowCounter",
+    "reservation_key",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +39,8 @@ class Reservation:
         estimate_micros: Worst-case cost reserved (micro-USD).
         created_at: When it was made (UTC).
         expires_at: When its record may be deleted (the job's expiry), or ``None``.
+        round: The job's ``retries`` when it was made: 0 at submission, n for the n-th retry
+            (``POST /v1/jobs/{id}:retry`` runs the job again, so it reserves again).
     """
 
     tenant_id: str
@@ -41,6 +51,17 @@ class Reservation:
     estimate_micros: int
     created_at: datetime
     expires_at: datetime | None = None
+    round: int = 0
+
+    @property
+    def key(self) -> str:
+        """The reservation's id: the job id for the submission, ``{job_id}.retry{n}`` for the n-th retry."""
+        return reservation_key(self.job_id, self.round)
+
+
+def reservation_key(job_id: str, round_: int = 0) -> str:
+    """The id of a job's reservation for its submission (``round_`` 0) or its ``round_``-th retry."""
+    return job_id if round_ == 0 else f"{job_id}.retry{round_}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +120,10 @@ class PlanLedger(Protocol):
         """
         ...
 
-    def settle(self, tenant_id: str, job_id: str, actual_micros: int, *, now: datetime) -> Settled | None:
-        """Replace the job's reservation by ``actual_micros``, once.
+    def settle(
+        self, tenant_id: str, job_id: str, actual_micros: int, *, now: datetime, round_: int = 0
+    ) -> Settled | None:
+        """Replace the job's reservation (of its ``round_``, see :attr:`Reservation.round`) by ``actual_micros``, once.
 
         Returns:
             The settlement; ``None`` when the job has no open reservation (none, or settled before).

@@ -114,7 +114,7 @@ class PlanRuntime:
             if tenant is not None and (tenant.plan is None or not tenant.plan.reserves):
                 return  # nothing was reserved (or the plan changed since: the sweep settles it)
             actual = actual_micros(job, tenant)
-            settled = self._ledger.settle(job.tenant_id, job.job_id, actual, now=self._clock())
+            settled = self._ledger.settle(job.tenant_id, job.job_id, actual, now=self._clock(), round_=job.retries)
         except TransientError as e:
             log("plan.settle_failed", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id, code=e.error_code)
             return
@@ -167,12 +167,17 @@ class PlanRuntime:
             How many were settled.
         """
         settled = 0
-        for reservation in self._ledger.open_reservations(created_before=older_than, limit=limit):
-            job = self._jobs_for(reservation.tenant_id).get(reservation.job_id)
-            if job is None:
-                if self._ledger.settle(reservation.tenant_id, reservation.job_id, 0, now=self._clock()) is not None:
+        for r in self._ledger.open_reservations(created_before=older_than, limit=limit):
+            job = self._jobs_for(r.tenant_id).get(r.job_id)
+            if job is not None and job.retries == r.round:
+                if job.status.terminal:
+                    self.settle(job)
                     settled += 1
-            elif job.status.terminal:
-                self.settle(job)
+                continue
+            # Gone, or a retry that never happened (the job is still at an earlier round): nothing
+            # ran, 0. An earlier round left open: it ran, but its usage went with the retry that
+            # reset it; its worst case keeps the budget's promise.
+            actual = r.estimate_micros if job is not None and job.retries > r.round else 0
+            if self._ledger.settle(r.tenant_id, r.job_id, actual, now=self._clock(), round_=r.round) is not None:
                 settled += 1
         return settled

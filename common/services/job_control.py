@@ -47,8 +47,12 @@ class JobControl:
         clock: Current UTC time.
         max_attempts: The attempt cap (``AGENTJOBS_MAX_ATTEMPTS``).
         base_url: Public base URL of the HTTP API, for ``links``.
-        finished: Called with a job the cancellation ended at once (settles its usage-plan
-            reservation); ``None`` leaves that to the sweeper.
+        finished: Called with a job the cancellation ended at once (enqueues its callback,
+            settles its usage-plan reservation); ``None`` leaves that to the sweeper.
+        admit_retry: Called with a failed job as its retry will store it (``pending``, its
+            ``retries`` counted), before anything is written: admits the new run against the
+            tenant's usage plan and reserves for it, or raises the plan's refusal (403, 402, 429).
+            ``None`` admits every retry.
     """
 
     def __init__(
@@ -60,6 +64,7 @@ class JobControl:
         max_attempts: int,
         base_url: str,
         finished: Callable[[Job], None] | None = None,
+        admit_retry: Callable[[Job], None] | None = None,
     ):
         self._tenants = tenants
         self._publisher = publisher
@@ -67,6 +72,7 @@ class JobControl:
         self._max_attempts = max_attempts
         self._base_url = base_url
         self._finished = finished
+        self._admit_retry = admit_retry
 
     def _update(self, tenant_id: str, job_id: str, transition: Callable[[Job], Job]) -> Job:
         if not is_job_id(job_id):
@@ -117,8 +123,21 @@ class JobControl:
             JobDeleted: 410 ``job_deleted``.
             NotRetryable: 409 ``job_not_failed``.
             AttemptCapReached: 409 ``attempt_cap_reached``.
+            PlanInactive: 403 ``plan_inactive``; ModelUnpriced: 403 ``model_unpriced``.
+            BudgetExceeded: 402 ``budget_exceeded``.
+            ConcurrencyLimited: 429 ``concurrency_limited``.
             TransientError: The store is unavailable.
         """
+        if self._admit_retry is not None:
+            # Refusals (not failed, attempt cap, then the plan's) come before any write. Should the
+            # write below lose a race, the reservation stays for the winning retry of the same
+            # round, or, with no retry at all, the sweeper settles it at 0.
+            current = self._tenants.jobs(tenant_id).get(job_id) if is_job_id(job_id) else None
+            if current is None:
+                raise JobNotFound("no job with that id")
+            if current.status is JobStatus.DELETED:
+                raise JobDeleted("the job was erased", details={"deleted_at": iso(current.deleted_at)})
+            self._admit_retry(lifecycle.retry(current, now=self._clock(), max_attempts=self._max_attempts))
         job = self._update(
             tenant_id, job_id, lambda j: lifecycle.retry(j, now=self._clock(), max_attempts=self._max_attempts)
         )

@@ -116,6 +116,26 @@ def _control(request: flask.Request) -> JobControl:
         max_attempts=_settings.max_attempts,
         base_url=_base_url(request),
         finished=_finished,
+        admit_retry=_admit_retry,
+    )
+
+
+def _admit_retry(job: Job) -> None:
+    """Reserve for a retried job's new run against its tenant's usage plan (no-op without one)."""
+    tenant = _tenants.get(job.tenant_id)
+    if tenant is None or tenant.plan is None:
+        return
+    from common.adapters.firestore_plans import FirestorePlanLedger
+    from common.plans.admission import Admission
+
+    Admission(ledger=FirestorePlanLedger(_firestore), clock=lambda: datetime.now(UTC)).admit(
+        tenant,
+        job_id=job.job_id,
+        agent=job.agent,
+        model=job.model or "",
+        job_input=job.input,
+        expires_at=job.expires_at,
+        round_=job.retries,
     )
 
 

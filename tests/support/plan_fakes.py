@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from common.plans.budget import LedgerTotals, settlement
-from common.plans.ports import LedgerView, Reservation, Settled
+from common.plans.ports import LedgerView, Reservation, Settled, reservation_key
 from common.plans.windows import WindowCounts
 
 __all__ = ["FakeTime", "MemoryLedger", "MemoryWindowCounter"]
@@ -52,7 +52,7 @@ class MemoryLedger:
 
     def reserve(self, reservation: Reservation) -> tuple[LedgerTotals, int] | None:
         with self._lock:
-            key = (reservation.tenant_id, reservation.job_id)
+            key = (reservation.tenant_id, reservation.key)
             if key in self.reservations:
                 return None
             self.reservations[key] = (reservation, "open", 0)
@@ -60,19 +60,21 @@ class MemoryLedger:
 
     def cancel(self, reservation: Reservation) -> None:
         with self._lock:
-            if self.reservations.pop((reservation.tenant_id, reservation.job_id), None) is not None:
+            if self.reservations.pop((reservation.tenant_id, reservation.key), None) is not None:
                 self._add(reservation, -1, -reservation.estimate_micros)
 
-    def settle(self, tenant_id: str, job_id: str, actual_micros: int, *, now: datetime) -> Settled | None:
+    def settle(
+        self, tenant_id: str, job_id: str, actual_micros: int, *, now: datetime, round_: int = 0
+    ) -> Settled | None:
         with self._lock:
-            found = self.reservations.get((tenant_id, job_id))
+            found = self.reservations.get((tenant_id, reservation_key(job_id, round_)))
             if found is None or found[1] != "open":
                 return None
             r = found[0]
             s = settlement(r.estimate_micros, actual_micros if r.period else 0)
             before = self.periods.get((tenant_id, r.period), LedgerTotals())
             after, _ = self._add(r, -1, s.reserved_delta, s.spent_delta, s.overrun)
-            self.reservations[(tenant_id, job_id)] = (r, "settled", actual_micros)
+            self.reservations[(tenant_id, r.key)] = (r, "settled", actual_micros)
             return Settled(r, actual_micros, before, after)
 
     def open_reservations(self, *, created_before: datetime, limit: int) -> list[Reservation]:

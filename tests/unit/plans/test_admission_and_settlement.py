@@ -187,6 +187,45 @@ class TestRuntime:
         totals = ledger.view("acme", r.period).totals
         assert totals.overrun == 500 and totals.spent == r.estimate_micros + 500
 
+    def test_a_retried_run_reserves_again_and_settles_its_own_round(self, world, ledger):
+        # POST :retry runs the job again: a second run is a second spend, so it reserves and settles anew.
+        from common.jobs import lifecycle
+
+        clock, directory, _, runtime = world
+        directory.create(tenant(UsagePlan(budget=Budget(BudgetPeriod.DAY, Decimal(1)))), "h")
+        admission = Admission(ledger=ledger, clock=clock)
+        t = directory.get("acme")
+        first = admit(admission, t, "j1")
+        assert first is not None
+        failed = self.job(directory, "j1", JobStatus.FAILED, output_tokens=100)
+        runtime.settle(failed)
+        retried = lifecycle.retry(failed, now=clock(), max_attempts=5)
+        again = admission.admit(t, job_id="j1", agent=AGENT, model=MODEL, job_input=INPUT, round_=retried.retries)
+        assert again is not None and again.key == "j1.retry1"
+        assert admission.admit(t, job_id="j1", agent=AGENT, model=MODEL, job_input=INPUT, round_=1) is not None
+        assert ledger.view("acme", first.period).totals.reserved == again.estimate_micros  # once, not twice
+        call = ModelCall("ollama", "llama3", None, clock(), input_tokens=0, output_tokens=40)
+        runtime.settle(retried.replace(status=JobStatus.SUCCESS, usage=Usage.of_calls((call,))))
+        totals = ledger.view("acme", first.period).totals
+        assert (totals.reserved, totals.spent) == (0, 140)
+
+    def test_sweep_settles_a_retry_round_that_never_ran_at_0_and_a_lost_round_at_its_estimate(self, world, ledger):
+        clock, directory, _, runtime = world
+        directory.create(tenant(UsagePlan(budget=Budget(BudgetPeriod.DAY, Decimal(1)))), "h")
+        admission = Admission(ledger=ledger, clock=clock)
+        t = directory.get("acme")
+        never = admission.admit(t, job_id="j1", agent=AGENT, model=MODEL, job_input=INPUT, round_=1)
+        lost = admit(admission, t, "j2")
+        assert never is not None and lost is not None
+        self.job(directory, "j1", JobStatus.FAILED, output_tokens=0)  # the retry's write never landed
+        j2 = self.job(directory, "j2", JobStatus.RUNNING, output_tokens=0)
+        directory.jobs("acme").update("j2", lambda j: j.replace(retries=1))
+        assert j2.retries == 0
+        clock.advance(600)
+        assert runtime.sweep(older_than=clock() - timedelta(seconds=120)) == 2
+        totals = ledger.view("acme", never.period).totals
+        assert (totals.reserved, totals.spent) == (0, lost.estimate_micros)
+
     def test_sweep_settles_what_a_dead_worker_left_open(self, world, ledger):
         clock, directory, _, runtime = world
         directory.create(tenant(UsagePlan(budget=Budget(BudgetPeriod.DAY, Decimal(1)))), "h")

@@ -123,6 +123,31 @@ def test_retry_answers_409_unless_failed_and_within_the_attempt_cap(world):
     assert caught.value.http_status == 409 and world.publisher.published == []
 
 
+def test_a_retry_is_admitted_against_the_plan_before_anything_is_written(world):
+    from common.plans.errors import BudgetExceeded
+
+    failed = world.runner().handle(world.drop("acme", "echo", b"permanent"))
+    admitted = []
+
+    def refuse(job):
+        admitted.append((job.status, job.retries))
+        raise BudgetExceeded("the job's worst-case cost does not fit in the remaining budget")
+
+    refusing = JobControl(
+        tenants=world.tenants,
+        publisher=lambda: world.publisher,
+        clock=world.clock,
+        max_attempts=3,
+        base_url="https://api.example.com",
+        admit_retry=refuse,
+    )
+    with pytest.raises(BudgetExceeded) as caught:
+        refusing.retry("acme", failed.job_id)
+    assert caught.value.http_status == 402 and admitted == [(JobStatus.PENDING, 1)]
+    assert world.tenants.jobs("acme").get(failed.job_id).status is JobStatus.FAILED
+    assert world.publisher.published == []
+
+
 def test_a_retry_whose_publish_fails_stays_pending_for_the_sweeper(world):
     failed = world.runner().handle(world.drop("acme", "echo", b"permanent"))
     world.publisher.fail = True
