@@ -33,6 +33,7 @@ from common.adapters.firestore_store import (
     FirestoreRejectionLog,
     FirestoreTenantDirectory,
 )
+from common.adapters.job_events import job_event_sink
 from common.api.auth import Authenticator
 from common.api.handling import respond
 from common.api.queries import parse_list_query, parse_rejections_query
@@ -48,13 +49,15 @@ from common.ports import BlobStore, JobPublisher
 from common.services.erasure import JobEraser
 from common.services.job_control import JobControl
 from common.services.status import StatusService
+from common.services.tenant_cache import TenantCache
 from common.tenants.models import Tenant
 
 _settings = Settings.from_env()
 _telemetry = telemetry.init("status", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
-_tenants = FirestoreTenantDirectory(_firestore)
+_tenants = FirestoreTenantDirectory(_firestore, sink=job_event_sink(_settings, lambda t: _tenant_cache.get(t)))
+_tenant_cache = TenantCache(_tenants, ttl_seconds=_settings.auth_cache_seconds)
 _auth = Authenticator(_tenants, ttl_seconds=_settings.auth_cache_seconds)
 
 
