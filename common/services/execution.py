@@ -441,8 +441,9 @@ class JobExecutor:
         return RunOutcome("ran", job.job_id, finished.status.value)
 
     def _price(self, job: Job, usage: Usage | None) -> tuple[Cost | None, list[JobEvent]]:
-        """The job's cost at each call's request time, with the tenant's overrides, and one
-        ``model_call`` event per call priced the same way; ``(None, [])`` without calls.
+        """The job's cost and one ``model_call`` event per call; ``(None, [])`` without calls.
+
+        Each call is priced at its request time, with the tenant's overrides.
 
         Pricing never fails a finished job: should it raise, the job is stored without a cost
         (its calls then count as unpriced, never $0), the events without ``cost_usd``, and the

@@ -37,8 +37,9 @@ _settings = Settings.from_env()
 _telemetry = telemetry.init("notify", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
-_tenants = FirestoreTenantDirectory(_firestore, sink=job_event_sink(_settings, lambda t: _tenant_cache.get(t)))
-_tenant_cache = TenantCache(_tenants, ttl_seconds=_settings.auth_cache_seconds)
+# Tenant reads need no events sink; the cache answers the fan-out's per-tenant choice of events.
+_tenant_cache = TenantCache(FirestoreTenantDirectory(_firestore), ttl_seconds=_settings.auth_cache_seconds)
+_tenants = FirestoreTenantDirectory(_firestore, sink=job_event_sink(_settings, _tenant_cache.get))
 _notifier = Notifier(
     tenants=_tenants,
     # The cipher (Cloud KMS in production) loads on the first callback, not at cold start.

@@ -53,9 +53,10 @@ _telemetry = telemetry.init("run_agent", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
 _storage = storage_client(_settings.project)
-_tenants = FirestoreTenantDirectory(_firestore, sink=job_event_sink(_settings, lambda t: _tenant_cache.get(t)))
-# Price overrides are read through the cache: pricing a job costs no Firestore read when warm.
-_tenant_cache = TenantCache(_tenants, ttl_seconds=_settings.auth_cache_seconds)
+# Price overrides (and the tenant's choice of job events) are read through the cache: pricing a
+# job costs no Firestore read when warm.
+_tenant_cache = TenantCache(FirestoreTenantDirectory(_firestore), ttl_seconds=_settings.auth_cache_seconds)
+_tenants = FirestoreTenantDirectory(_firestore, sink=job_event_sink(_settings, _tenant_cache.get))
 
 
 def _clock() -> datetime:

@@ -48,8 +48,9 @@ _telemetry = telemetry.init("submit", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
 # Job events go to the job events topic; the tenant's choice of events is read through a cache.
-_tenants = FirestoreTenantDirectory(_firestore, sink=job_event_sink(_settings, lambda t: _tenant_cache.get(t)))
-_tenant_cache = TenantCache(_tenants, ttl_seconds=_settings.auth_cache_seconds)
+# Tenant reads need no events sink; the cache answers the fan-out's per-tenant choice of events.
+_tenant_cache = TenantCache(FirestoreTenantDirectory(_firestore), ttl_seconds=_settings.auth_cache_seconds)
+_tenants = FirestoreTenantDirectory(_firestore, sink=job_event_sink(_settings, _tenant_cache.get))
 _auth = Authenticator(_tenants, ttl_seconds=_settings.auth_cache_seconds)
 _publisher = publisher_client()
 _signers: list[UploadSigner] = []
