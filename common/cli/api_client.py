@@ -150,6 +150,9 @@ class ApiClient:
                     if response.status_code != 200:
                         response.read()
                         raise _refusal(response.status_code, _json_body(response.text))
+                    if not response.headers.get("content-type", "").startswith("text/event-stream"):
+                        response.read()  # a 200 that is no stream: not an agentjobs event stream
+                        raise EventStreamUnsupported(response.status_code, _json_body(response.text))
                     for sse in source.iter_sse():
                         if not sse.event or sse.event == "message" or not sse.data:
                             continue  # a retry: hint or a frame without an event

@@ -196,7 +196,9 @@ def watch(
     last_event_id: Annotated[
         int | None, typer.Option("--after", help="Start after this event seq (resume a watch).", min=0)
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per event (JSON lines).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON on stdout instead of a table: one event per line (JSON lines).")
+    ] = False,
     api_url_: ApiUrlOption = None,
     api_key_: ApiKeyOption = None,
 ) -> None:
