@@ -12,10 +12,15 @@ import json
 
 from common.events.models import JobEvent
 
-__all__ = ["KEEP_ALIVE", "event_frame", "retry_frame"]
+__all__ = ["KEEP_ALIVE", "PROBE", "event_frame", "retry_frame"]
 
 KEEP_ALIVE = ": keep-alive\n\n"
 """A comment frame: keeps proxies and the client from timing the quiet stream out."""
+
+PROBE = ":\n"
+"""An empty comment line (2 bytes), written after each quiet poll: a WSGI server learns that the
+client has gone only when a write fails, so without it an abandoned stream would hold its worker
+thread, and keep polling Firestore, until the next keep-alive."""
 
 
 def event_frame(job_id: str, event: JobEvent) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from common.errors import AgentJobsError, InvalidRequest
 from common.events.models import EventType
-from common.events.sse import KEEP_ALIVE, event_frame, retry_frame
+from common.events.sse import KEEP_ALIVE, PROBE, event_frame, retry_frame
 from common.jobs.ids import is_job_id
 from common.jobs.models import JobStatus
 from common.ports import JobStore, TenantDirectory
@@ -135,4 +135,6 @@ class EventStreamService:
             if now - quiet_since >= self.keepalive_seconds:
                 yield KEEP_ALIVE
                 quiet_since = now
+            elif not events:
+                yield PROBE
             self.sleep(self.poll_seconds)
