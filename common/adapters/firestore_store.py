@@ -56,6 +56,7 @@ __all__ = [
     "FirestoreJobSweep",
     "FirestoreRejectionLog",
     "FirestoreTenantDirectory",
+    "add_job_creation",
 ]
 
 _UPDATE_ATTEMPTS = 5
@@ -110,6 +111,20 @@ def _page_doc(job: Job, events: Sequence[JobEvent]) -> dict[str, Any]:
     }
 
 
+def add_job_creation(batch: Any, client: Any, job: Job) -> tuple[Job, list[JobEvent]]:
+    """Add the creation of ``job`` and of its first events page to ``batch`` (two ``create`` writes).
+
+    Returns:
+        The job as it will be stored (``event_seq`` set) and its numbered events.
+    """
+    events = numbered(transition_events(None, job), after=job.event_seq)
+    job = job.replace(event_seq=events[-1].seq)
+    ref: Any = client.collection("tenants").document(job.tenant_id).collection("jobs").document(job.job_id)
+    batch.create(ref, job_to_doc(job))
+    batch.create(ref.collection("events").document(_page_id(events[0].seq)), _page_doc(job, events))
+    return job, events
+
+
 class JobNotFound(NotFound):
     """No job with that id in this tenant."""
 
@@ -148,13 +163,9 @@ class FirestoreJobStore:
         """
         if job.tenant_id != self._tenant_id:
             raise ValueError("job belongs to another tenant")
-        ref: Any = self._jobs.document(job.job_id)
-        events = numbered(transition_events(None, job), after=job.event_seq)
-        job = job.replace(event_seq=events[-1].seq)
-        finished = finished_usage(None, job)
         batch: Any = self._client.batch()
-        batch.create(ref, job_to_doc(job))
-        batch.create(self._page_ref(job.job_id, events[0].seq), _page_doc(job, events))
+        job, events = add_job_creation(batch, self._client, job)
+        finished = finished_usage(None, job)
         if finished is not None:  # created already failed: counted in the same commit, once (create fails if it exists)
             add_usage(batch, self._client, self._tenant_id, finished)
         try:
