@@ -118,6 +118,30 @@ class Settings:
         ("submit", "run_agent", "status"),
         "Topic of job messages (submit and a retry publish; the sweeper republishes).",
     )
+    job_events_topic: str = _setting(
+        "agentjobs-job-events",
+        "AGENTJOBS_JOB_EVENTS_TOPIC",
+        ALL_FUNCTIONS,
+        "Topic job events are published to (outcomes always, other events per tenant); empty disables publishing.",
+    )
+    sse_max_seconds: float = _setting(
+        300.0,
+        "AGENTJOBS_SSE_MAX_SECONDS",
+        ("status",),
+        "Longest a GET /v1/jobs/{id}/events stream stays open before it ends with a retry: hint (s).",
+    )
+    sse_poll_seconds: float = _setting(
+        0.5,
+        "AGENTJOBS_SSE_POLL_SECONDS",
+        ("status",),
+        "How often an open event stream looks for new events in Firestore (s); each look is one read.",
+    )
+    sse_keepalive_seconds: float = _setting(
+        15.0,
+        "AGENTJOBS_SSE_KEEPALIVE_SECONDS",
+        ("status",),
+        "Quiet time after which an event stream sends a keep-alive comment (s).",
+    )
     callbacks_queue: str = _setting(
         "",
         "AGENTJOBS_CALLBACKS_QUEUE",

@@ -8,11 +8,12 @@ tenant's data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from common.events.models import JobEvent
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
 from common.judges.models import Quality
 from common.tenants.models import ApiKey, Tenant
@@ -24,6 +25,8 @@ __all__ = [
     "Cursor",
     "IdempotencyRecord",
     "IdempotencyStore",
+    "JobEventPublisher",
+    "JobEventSink",
     "JobPublisher",
     "JobStore",
     "JobSweep",
@@ -92,6 +95,12 @@ class JobStore(Protocol):
     A write that moves a job into ``success`` or ``failed`` (:meth:`create`, :meth:`update`,
     :meth:`replace`) also adds the job to the tenant's daily usage counters, atomically with it
     (:func:`common.usage.counters.finished_usage`); a write that does not happen counts nothing.
+
+    Every write also appends the job's events (:mod:`common.events`) atomically with it: the
+    lifecycle events the transition implies (:func:`common.events.derive.transition_events`),
+    after any ``events`` the caller passes, numbered on from the stored ``event_seq``. They are
+    stored as one page per write under the job (``tenants/{t}/jobs/{j}/events/{first seq}``),
+    so a write adds at most one document.
     """
 
     @property
@@ -118,11 +127,12 @@ class JobStore(Protocol):
         """
         ...
 
-    def update(self, job_id: str, transition: Callable[[Job], Job]) -> Job:
+    def update(self, job_id: str, transition: Callable[[Job], Job], *, events: Sequence[JobEvent] = ()) -> Job:
         """Atomically replace the job with ``transition(job)`` (one read, then a conditional write).
 
         ``transition`` may run more than once (optimistic retries); it must be pure. Returning
-        the same object writes nothing.
+        the same object writes nothing (and appends no event). ``events`` (unnumbered) are
+        appended before the transition's own events, in the same commit.
 
         Returns:
             The job as stored afterwards, with its ``revision``.
@@ -134,7 +144,7 @@ class JobStore(Protocol):
         """
         ...
 
-    def replace(self, job: Job, transition: Callable[[Job], Job]) -> Job:
+    def replace(self, job: Job, transition: Callable[[Job], Job], *, events: Sequence[JobEvent] = ()) -> Job:
         """Like :meth:`update`, but without a read when ``job`` is still the stored revision.
 
         The holder of a lease knows the job it last wrote; writing ``transition(job)`` on the
@@ -148,7 +158,7 @@ class JobStore(Protocol):
         ...
 
     def delete(self, job_id: str) -> None:
-        """Remove the job's document (rollback of a failed submission; an expired job).
+        """Remove the job's document and its events (rollback of a failed submission; an expired job).
 
         Raises:
             TransientError: The store is unavailable.
@@ -199,9 +209,34 @@ class JobStore(Protocol):
         ...
 
     def record_callback(
-        self, job_id: str, attempt: CallbackAttempt, *, status: CallbackStatus, error: str | None
+        self,
+        job_id: str,
+        attempt: CallbackAttempt,
+        *,
+        status: CallbackStatus,
+        error: str | None,
+        read: Job | None = None,
     ) -> None:
         """Append a callback delivery attempt and set the callback status, in one write without a read.
+
+        Args:
+            job_id: The job.
+            attempt: The attempt to append.
+            status: The callback status afterwards.
+            error: The attempt's short reason, if it failed.
+            read: The job as the caller read it: with ``status`` delivered, a
+                ``callback_delivered`` event is appended after its ``event_seq`` (the job is read
+                again should that ``seq`` have been taken meanwhile). ``None``: no event.
+
+        Raises:
+            TransientError: The store is unavailable.
+        """
+        ...
+
+    def events(self, job_id: str, *, after: int = 0, limit: int = 100) -> list[JobEvent]:
+        """The job's events with ``seq > after``, oldest first, at most about ``limit`` of them.
+
+        Whole pages are returned, so a few more than ``limit`` may come back.
 
         Raises:
             TransientError: The store is unavailable.
@@ -423,6 +458,31 @@ class JobPublisher(Protocol):
         Raises:
             TransientError: Pub/Sub is unavailable.
         """
+        ...
+
+
+class JobEventPublisher(Protocol):
+    """Publishes job events to the job events topic (``agentjobs-job-events``)."""
+
+    def publish_event(self, job: Job, event: JobEvent) -> str:
+        """Publish one event with attributes ``tenant_id``, ``job_id``, ``agent``, ``type``, ``seq``.
+
+        The ordering key is the job id; a consumer drops duplicates by ``(job_id, seq)``.
+
+        Returns:
+            The Pub/Sub message id.
+
+        Raises:
+            TransientError: Pub/Sub is unavailable or did not ack in time.
+        """
+        ...
+
+
+class JobEventSink(Protocol):
+    """Told about events right after the store committed them (the store calls it; never raises)."""
+
+    def committed(self, job: Job, events: Sequence[JobEvent]) -> None:
+        """``events`` (numbered) were stored with ``job`` (as written)."""
         ...
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "DEAD_LETTER_TOPIC",
     "GCS_NOTIFICATIONS_TOPIC",
     "JOBS_TOPIC",
+    "JOB_EVENTS_TOPIC",
     "MAX_DELIVERY_ATTEMPTS",
     "REQUESTS_TOPIC",
     "SUBSCRIPTIONS",
@@ -45,7 +46,17 @@ REQUESTS_TOPIC = "agentjobs-requests"
 GCS_NOTIFICATIONS_TOPIC = "agentjobs-gcs-notifications"
 DEAD_LETTER_TOPIC = "agentjobs-dead-letter"
 SWEEP_TOPIC = "agentjobs-sweep"
-TOPICS: tuple[str, ...] = (JOBS_TOPIC, REQUESTS_TOPIC, GCS_NOTIFICATIONS_TOPIC, DEAD_LETTER_TOPIC, SWEEP_TOPIC)
+JOB_EVENTS_TOPIC = "agentjobs-job-events"
+"""Job events for downstream systems (:mod:`common.services.job_events`): no subscription of ours;
+subscribers create their own, filtered by attributes such as ``tenant_id``."""
+TOPICS: tuple[str, ...] = (
+    JOBS_TOPIC,
+    REQUESTS_TOPIC,
+    GCS_NOTIFICATIONS_TOPIC,
+    DEAD_LETTER_TOPIC,
+    SWEEP_TOPIC,
+    JOB_EVENTS_TOPIC,
+)
 
 DEAD_LETTER_PATH = "/dead-letter"
 """Path on ``run_agent`` that receives dead-lettered deliveries."""

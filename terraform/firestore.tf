@@ -251,3 +251,14 @@ resource "google_firestore_field" "rate_window_expiry" {
 
   ttl_config {}
 }
+
+# A job's events (tenants/{t}/jobs/{j}/events/{page}) carry their job's expires_at: the TTL
+# policy deletes them with the job (a TTL deletion of the job does not delete subcollections).
+resource "google_firestore_field" "job_event_expiry" {
+  project    = var.project_id
+  database   = google_firestore_database.default.name
+  collection = "events"
+  field      = "expires_at"
+
+  ttl_config {}
+}

@@ -38,12 +38,13 @@ locals {
       ingress         = "ALLOW_ALL"
     }
     # Like submit, but an offloaded result (up to several MiB of JSON) may be read into memory
-    # per request, hence more memory.
+    # per request, hence more memory. An event stream (GET /v1/jobs/{id}/events) stays open up
+    # to sse_max_seconds and then ends itself with a retry: hint, before the request timeout.
     status = {
       cpu             = "1"
       memory          = "1Gi"
       concurrency     = 40
-      timeout_seconds = 60
+      timeout_seconds = var.sse_max_seconds + 30
       ingress         = "ALLOW_ALL"
     }
     # One job per instance: PDF text extraction is CPU-bound and a 50 MiB document takes several
@@ -73,6 +74,7 @@ locals {
   function_env = {
     submit = {
       AGENTJOBS_PROJECT                   = var.project_id
+      AGENTJOBS_JOB_EVENTS_TOPIC          = google_pubsub_topic.topic["agentjobs-job-events"].name
       AGENTJOBS_BUCKET                    = google_storage_bucket.data.name
       AGENTJOBS_JOBS_TOPIC                = google_pubsub_topic.topic["agentjobs-jobs"].name
       AGENTJOBS_PUBLIC_BASE_URL           = local.public_base_url
@@ -93,6 +95,10 @@ locals {
     }
     status = {
       AGENTJOBS_PROJECT                  = var.project_id
+      AGENTJOBS_JOB_EVENTS_TOPIC         = google_pubsub_topic.topic["agentjobs-job-events"].name
+      AGENTJOBS_SSE_MAX_SECONDS          = tostring(var.sse_max_seconds)
+      AGENTJOBS_SSE_POLL_SECONDS         = tostring(var.sse_poll_seconds)
+      AGENTJOBS_SSE_KEEPALIVE_SECONDS    = tostring(var.sse_keepalive_seconds)
       AGENTJOBS_BUCKET                   = google_storage_bucket.data.name
       AGENTJOBS_JOBS_TOPIC               = google_pubsub_topic.topic["agentjobs-jobs"].name
       AGENTJOBS_CALLBACKS_QUEUE          = google_cloud_tasks_queue.callbacks.id
@@ -111,6 +117,7 @@ locals {
     }
     run_agent = {
       AGENTJOBS_PROJECT                              = var.project_id
+      AGENTJOBS_JOB_EVENTS_TOPIC                     = google_pubsub_topic.topic["agentjobs-job-events"].name
       AGENTJOBS_BUCKET                               = google_storage_bucket.data.name
       AGENTJOBS_JOBS_TOPIC                           = google_pubsub_topic.topic["agentjobs-jobs"].name
       AGENTJOBS_CALLBACKS_QUEUE                      = google_cloud_tasks_queue.callbacks.id
@@ -142,6 +149,7 @@ locals {
     }
     notify = {
       AGENTJOBS_PROJECT                  = var.project_id
+      AGENTJOBS_JOB_EVENTS_TOPIC         = google_pubsub_topic.topic["agentjobs-job-events"].name
       AGENTJOBS_PUBLIC_BASE_URL          = local.public_base_url
       AGENTJOBS_CALLBACK_TIMEOUT_SECONDS = tostring(var.callback_timeout_seconds)
       AGENTJOBS_CALLBACK_MAX_ATTEMPTS    = tostring(local.callbacks_queue.max_attempts)

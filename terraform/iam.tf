@@ -43,6 +43,18 @@ resource "google_service_account" "builder" {
   depends_on = [google_project_service.enabled]
 }
 
+# --- every function: job events -------------------------------------------------------------
+# Each function that writes a job publishes the events it appended (outcomes always; the rest
+# for tenants that opted in) to agentjobs-job-events.
+resource "google_pubsub_topic_iam_member" "function_publishes_job_events" {
+  for_each = toset(["submit", "run_agent", "status", "notify"])
+
+  project = var.project_id
+  topic   = google_pubsub_topic.topic["agentjobs-job-events"].name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.function[each.key].member
+}
+
 # --- submit: creates jobs, publishes them --------------------------------------------------
 
 resource "google_project_iam_member" "submit_firestore" {

@@ -7,7 +7,9 @@
 # brings them to run_agent's /dead-letter path to end as a failed job or a rejection record.
 
 locals {
-  topics            = ["agentjobs-jobs", "agentjobs-requests", "agentjobs-gcs-notifications", "agentjobs-dead-letter", "agentjobs-sweep"]
+  # agentjobs-job-events has no subscription here: downstream systems subscribe with their own
+  # filter (attributes.tenant_id = "acme"); see the README, "Job events on Pub/Sub".
+  topics            = ["agentjobs-jobs", "agentjobs-requests", "agentjobs-gcs-notifications", "agentjobs-dead-letter", "agentjobs-sweep", "agentjobs-job-events"]
   dead_letter_topic = "agentjobs-dead-letter"
   sweep_topic       = "agentjobs-sweep"
 

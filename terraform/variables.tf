@@ -381,6 +381,41 @@ variable "auth_cache_seconds" {
   }
 }
 
+# --- Job event streams (status) --------------------------------------------------------------
+
+variable "sse_max_seconds" {
+  description = "AGENTJOBS_SSE_MAX_SECONDS: longest an event stream (GET /v1/jobs/{id}/events) stays open before it ends with a retry: hint (s). The status function's timeout is this plus 30 s."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.sse_max_seconds >= 10 && var.sse_max_seconds <= 3000
+    error_message = "sse_max_seconds must be from 10 to 3000 (the status timeout is this plus 30 s, at most 3600)."
+  }
+}
+
+variable "sse_poll_seconds" {
+  description = "AGENTJOBS_SSE_POLL_SECONDS: how often an open event stream looks for new events (s); each look is one Firestore read."
+  type        = number
+  default     = 0.5
+
+  validation {
+    condition     = var.sse_poll_seconds >= 0.1 && var.sse_poll_seconds <= 10
+    error_message = "sse_poll_seconds must be from 0.1 to 10."
+  }
+}
+
+variable "sse_keepalive_seconds" {
+  description = "AGENTJOBS_SSE_KEEPALIVE_SECONDS: quiet time after which an event stream sends a keep-alive comment (s)."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.sse_keepalive_seconds >= 1 && var.sse_keepalive_seconds <= 60
+    error_message = "sse_keepalive_seconds must be from 1 to 60."
+  }
+}
+
 # --- Callbacks (notify) ----------------------------------------------------------------------
 
 variable "callback_timeout_seconds" {

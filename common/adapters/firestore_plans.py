@@ -35,7 +35,6 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from common.adapters.sdk_errors import translate
-from common.jobs.codec import job_to_doc
 from common.jobs.models import Job
 from common.plans.budget import LedgerTotals, settlement
 from common.plans.ports import LedgerView, Reservation, Settled, reservation_key
@@ -173,19 +172,21 @@ class FirestorePlanLedger:
     def reserve_creating(self, reservation: Reservation, job: Job) -> tuple[LedgerTotals, int, Job] | None:
         """Create the job, its reservation and the ledger increment in one commit.
 
-        The job document is written at ``tenants/{t}/jobs/{id}`` exactly as
-        :meth:`common.adapters.firestore_store.FirestoreJobStore.create` writes it. ``None`` when
-        the job or the reservation existed (nothing written).
+        The job document (and its first events page) is written at ``tenants/{t}/jobs/{id}``
+        exactly as :meth:`common.adapters.firestore_store.FirestoreJobStore.create` writes it.
+        ``None`` when the job or the reservation existed (nothing written).
         """
+        from common.adapters.firestore_store import add_job_creation
+
         r = reservation
         if job.tenant_id != r.tenant_id or job.job_id != r.job_id:
             raise ValueError("the reservation is not the job's")
         changes, paths = self._changes(r.agent, 1, r.period, committed=r.estimate_micros)
-        job_ref = self._tenant(r.tenant_id).collection("jobs").document(r.job_id)
+        created: list[Job] = []
 
         def build() -> Any:
             batch: Any = self._client.batch()
-            batch.create(job_ref, job_to_doc(job))
+            created[:] = [add_job_creation(batch, self._client, job)[0]]
             batch.create(self._reservation(r.tenant_id, r.key), self._record(r))
             batch.set(self._ledger(r.tenant_id), changes, merge=True)
             return batch
@@ -196,8 +197,8 @@ class FirestorePlanLedger:
             return None
         except Exception as e:
             raise translate(e, what="create job and reserve budget") from e
-        values = _transformed(results[2], paths)
-        stored = job.replace(revision=cast(str, results[0].update_time.rfc3339()))
+        values = _transformed(results[3], paths)
+        stored = created[0].replace(revision=cast(str, results[0].update_time.rfc3339()))
         return self._totals(values, r.period), int(values[("active", r.agent)]), stored
 
     def cancel(self, reservation: Reservation) -> None:

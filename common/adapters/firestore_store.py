@@ -5,6 +5,8 @@ Layout::
 
     tenants/{tenant_id}                       tenant record (webhook secrets encrypted)
     tenants/{tenant_id}/jobs/{job_id}         jobs (and tombstones of erased jobs)
+    tenants/{tenant_id}/jobs/{job_id}/events/{first seq, 10 digits}
+                                              the job's events, one page per write (common.events)
     tenants/{tenant_id}/idempotency/{key}     idempotency keys (sha256 of the caller's key)
     tenants/{tenant_id}/usage/{day}_{shard}   daily usage counters (common.usage.counters)
     api_keys/{sha256(api key)}                -> {tenant_id, created_at, expires_at}
@@ -16,7 +18,7 @@ Every job path is built from the tenant id the store was constructed with.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -30,6 +32,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from common.adapters.firestore_usage import add_usage
 from common.adapters.sdk_errors import translate
 from common.errors import AgentJobsError, Conflict, NotFound, TransientError
+from common.events.derive import callback_delivered_event, transition_events
+from common.events.models import JobEvent, numbered
 from common.jobs.codec import (
     api_key_from_doc,
     api_key_to_doc,
@@ -41,7 +45,8 @@ from common.jobs.codec import (
 )
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
 from common.judges.models import Quality
-from common.ports import Cursor, Rejection
+from common.ports import Cursor, JobEventSink, Rejection
+from common.telemetry.log import log
 from common.tenants.models import ApiKey, Tenant
 from common.usage.counters import finished_usage
 
@@ -51,6 +56,7 @@ __all__ = [
     "FirestoreJobSweep",
     "FirestoreRejectionLog",
     "FirestoreTenantDirectory",
+    "add_job_creation",
 ]
 
 _UPDATE_ATTEMPTS = 5
@@ -89,6 +95,36 @@ def _from_snapshot(snapshot: Any) -> Job:
     return job.replace(revision=_revision(snapshot.update_time))
 
 
+def _page_id(first_seq: int) -> str:
+    return f"{first_seq:010d}"
+
+
+def _page_doc(job: Job, events: Sequence[JobEvent]) -> dict[str, Any]:
+    """One write's events. ``expires_at`` is the job's: the TTL policy deletes them together."""
+    return {
+        "tenant_id": job.tenant_id,
+        "job_id": job.job_id,
+        "first_seq": events[0].seq,
+        "last_seq": events[-1].seq,
+        "events": [e.to_doc() for e in events],
+        "expires_at": job.expires_at,
+    }
+
+
+def add_job_creation(batch: Any, client: Any, job: Job) -> tuple[Job, list[JobEvent]]:
+    """Add the creation of ``job`` and of its first events page to ``batch`` (two ``create`` writes).
+
+    Returns:
+        The job as it will be stored (``event_seq`` set) and its numbered events.
+    """
+    events = numbered(transition_events(None, job), after=job.event_seq)
+    job = job.replace(event_seq=events[-1].seq)
+    ref: Any = client.collection("tenants").document(job.tenant_id).collection("jobs").document(job.job_id)
+    batch.create(ref, job_to_doc(job))
+    batch.create(ref.collection("events").document(_page_id(events[0].seq)), _page_doc(job, events))
+    return job, events
+
+
 class JobNotFound(NotFound):
     """No job with that id in this tenant."""
 
@@ -105,11 +141,12 @@ class FirestoreJobStore:
     a job carries the tenant's daily usage counters in the same batch (one more write, no read).
     """
 
-    def __init__(self, client: firestore.Client, tenant_id: str):
+    def __init__(self, client: firestore.Client, tenant_id: str, *, sink: JobEventSink | None = None):
         if not tenant_id:
             raise ValueError("a job store needs a tenant id")
         self._client: Any = client
         self._tenant_id = tenant_id
+        self._sink = sink
         # The SDK is untyped here; Any marks the boundary instead of spreading "Unknown".
         self._jobs: Any = client.collection("tenants").document(tenant_id).collection("jobs")
 
@@ -119,20 +156,20 @@ class FirestoreJobStore:
         return self._tenant_id
 
     def create(self, job: Job) -> tuple[Job, bool]:
-        """Store ``job`` unless its id exists; returns ``(stored, created)``."""
+        """Store ``job`` unless its id exists; returns ``(stored, created)``.
+
+        The job, its first events page (``created``) and, when it is created already finished,
+        its usage counters commit together.
+        """
         if job.tenant_id != self._tenant_id:
             raise ValueError("job belongs to another tenant")
-        ref: Any = self._jobs.document(job.job_id)
+        batch: Any = self._client.batch()
+        job, events = add_job_creation(batch, self._client, job)
         finished = finished_usage(None, job)
+        if finished is not None:  # created already failed: counted in the same commit, once (create fails if it exists)
+            add_usage(batch, self._client, self._tenant_id, finished)
         try:
-            if finished is None:
-                result: Any = ref.create(job_to_doc(job))
-            else:  # created already failed: counted in the same commit, once (create fails if it exists)
-                batch: Any = self._client.batch()
-                batch.create(ref, job_to_doc(job))
-                add_usage(batch, self._client, self._tenant_id, finished)
-                result = batch.commit()[0]
-            return job.replace(revision=_revision(result.update_time)), True
+            result: Any = batch.commit()[0]
         except gexc.AlreadyExists:
             existing = self.get(job.job_id)
             if existing is None:  # deleted in between; extremely unlikely, let the caller retry
@@ -140,6 +177,20 @@ class FirestoreJobStore:
             return existing, False
         except Exception as e:
             raise translate(e, what="create job") from e
+        created = job.replace(revision=_revision(result.update_time))
+        self._committed(created, events)
+        return created, True
+
+    def _page_ref(self, job_id: str, first_seq: int) -> Any:
+        return self._jobs.document(job_id).collection("events").document(_page_id(first_seq))
+
+    def _committed(self, job: Job, events: Sequence[JobEvent]) -> None:
+        if self._sink is None or not events:
+            return
+        try:
+            self._sink.committed(job, events)
+        except Exception as e:  # the write is done; telling others about it must not undo or fail it
+            log("job_events.sink_failed", severity="WARNING", job_id=job.job_id, error_type=type(e).__name__)
 
     def get(self, job_id: str) -> Job | None:
         """The job, or ``None``."""
@@ -149,55 +200,71 @@ class FirestoreJobStore:
             raise translate(e, what="read job") from e
         return _from_snapshot(snapshot) if snapshot.exists else None
 
-    def update(self, job_id: str, transition: Callable[[Job], Job]) -> Job:
+    def update(self, job_id: str, transition: Callable[[Job], Job], *, events: Sequence[JobEvent] = ()) -> Job:
         """Read, apply ``transition``, write conditionally; retry when another writer won."""
         for _ in range(_UPDATE_ATTEMPTS):
             current = self.get(job_id)
             if current is None:
                 raise JobNotFound("no job with that id")
-            written = self._write_if_unchanged(current, transition(current))
+            written = self._write_if_unchanged(current, transition(current), events)
             if written is not None:
                 return written
         raise TransientError("update job: too contended", code="backend_unavailable")
 
-    def replace(self, job: Job, transition: Callable[[Job], Job]) -> Job:
+    def replace(self, job: Job, transition: Callable[[Job], Job], *, events: Sequence[JobEvent] = ()) -> Job:
         """Write ``transition(job)`` if ``job`` is still the stored revision; else :meth:`update`."""
         if job.revision is not None:
-            written = self._write_if_unchanged(job, transition(job))
+            written = self._write_if_unchanged(job, transition(job), events)
             if written is not None:
                 return written
-        return self.update(job.job_id, transition)
+        return self.update(job.job_id, transition, events=events)
 
-    def _write_if_unchanged(self, current: Job, updated: Job) -> Job | None:
-        """``updated`` as written, or ``None`` when the stored job changed since ``current``."""
+    def _write_if_unchanged(self, current: Job, updated: Job, extra: Sequence[JobEvent] = ()) -> Job | None:
+        """``updated`` as written, or ``None`` when the stored job changed since ``current``.
+
+        One commit holds the job, its events page (when the write appends events) and, when the
+        job finishes, the usage counters; the revision precondition fails all of them together
+        when another writer won, and the events' ``seq`` follow the ``event_seq`` read.
+        """
         if updated is current:
             return current
+        events = numbered([*extra, *transition_events(current, updated)], after=current.event_seq)
+        if events:
+            updated = updated.replace(event_seq=events[-1].seq)
         ref: Any = self._jobs.document(current.job_id)
         from_rfc3339: Any = DatetimeWithNanoseconds.from_rfc3339  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
         option: Any = self._client.write_option(last_update_time=from_rfc3339(current.revision))
         finished = finished_usage(current, updated)
         try:
-            if finished is None:
+            if finished is None and not events:
                 result: Any = ref.update(job_to_doc(updated), option=option)
             else:
-                # The finishing write and the usage counters commit together or not at all; the
-                # revision precondition fails the whole batch when another writer won.
                 batch: Any = self._client.batch()
                 batch.update(ref, job_to_doc(updated), option=option)
-                add_usage(batch, self._client, self._tenant_id, finished)
+                if events:
+                    batch.create(self._page_ref(current.job_id, events[0].seq), _page_doc(updated, events))
+                if finished is not None:
+                    add_usage(batch, self._client, self._tenant_id, finished)
                 result = batch.commit()[0]
-        except gexc.FailedPrecondition:
+        except (gexc.FailedPrecondition, gexc.AlreadyExists):
+            # Another writer won (its events page holds the seq): read again and reapply.
             return None
         except Exception as e:
             raise translate(e, what="update job") from e
-        return updated.replace(revision=_revision(result.update_time))
+        written = updated.replace(revision=_revision(result.update_time))
+        self._committed(written, events)
+        return written
 
     def delete(self, job_id: str) -> None:
-        """Remove the job document."""
+        """Remove the job's events, then its document."""
+        self._delete_events(job_id)
         try:
             self._jobs.document(job_id).delete()
         except Exception as e:
             raise translate(e, what="delete job") from e
+
+    def _delete_events(self, job_id: str) -> None:
+        _delete_matching(self._client, self._jobs.document(job_id).collection("events"), what="delete job events")
 
     def erase(self, job_id: str, transition: Callable[[Job], Job]) -> Job:
         """Replace the whole document with ``transition(job)``'s in a transaction (no field survives)."""
@@ -215,11 +282,13 @@ class FirestoreJobStore:
 
         transactional: Any = firestore.transactional  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
         try:
-            return cast(Job, transactional(run)(self._client.transaction()))
+            erased = cast(Job, transactional(run)(self._client.transaction()))
         except AgentJobsError:
             raise
         except Exception as e:
             raise translate(e, what="erase job") from e
+        self._delete_events(job_id)  # a tombstone keeps ids and timestamps only
+        return erased
 
     def list(
         self,
@@ -281,20 +350,72 @@ class FirestoreJobStore:
             raise translate(e, what="list jobs") from e
 
     def record_callback(
-        self, job_id: str, attempt: CallbackAttempt, *, status: CallbackStatus, error: str | None
+        self,
+        job_id: str,
+        attempt: CallbackAttempt,
+        *,
+        status: CallbackStatus,
+        error: str | None,
+        read: Job | None = None,
     ) -> None:
-        """Append to ``callbacks`` and set the callback status in one write, without a read."""
+        """Append to ``callbacks`` and set the callback status in one commit, without a read.
+
+        A delivered callback of a job the caller ``read`` also creates its ``callback_delivered``
+        events page under the next ``seq``, in the same commit; the page's ``create`` fails if
+        that ``seq`` was taken meanwhile, and then the job is read again once.
+        """
+        ref: Any = self._jobs.document(job_id)
+        fields: dict[str, Any] = {
+            "callbacks": firestore.ArrayUnion([callback_to_doc(attempt)]),
+            "callback_status": status.value,
+            "callback_error": error,
+            "callback_updated_at": attempt.at,
+        }
+        if status is not CallbackStatus.DELIVERED or read is None:
+            try:
+                ref.update(fields)
+            except Exception as e:
+                raise translate(e, what="record callback attempt") from e
+            return
+        job: Job | None = read
+        for _ in range(_UPDATE_ATTEMPTS):
+            if job is None:
+                return
+            events = numbered([callback_delivered_event(attempt.at)], after=job.event_seq)
+            batch: Any = self._client.batch()
+            batch.update(ref, fields | {"event_seq": events[-1].seq})
+            batch.create(self._page_ref(job_id, events[0].seq), _page_doc(job, events))
+            try:
+                batch.commit()
+            except gexc.AlreadyExists:
+                job = self.get(job_id)
+                continue
+            except Exception as e:
+                raise translate(e, what="record callback attempt") from e
+            self._committed(job.replace(event_seq=events[-1].seq), events)
+            return
+        raise TransientError("record callback attempt: too contended", code="backend_unavailable")
+
+    def events(self, job_id: str, *, after: int = 0, limit: int = 100) -> list[JobEvent]:
+        """Events with ``seq > after``, oldest first: the pages whose ``last_seq`` is beyond ``after``."""
+        query: Any = (
+            self._jobs.document(job_id)
+            .collection("events")
+            .where(filter=FieldFilter("last_seq", ">", after))
+            .order_by("last_seq")
+            .limit(max(1, limit))
+        )
         try:
-            self._jobs.document(job_id).update(
-                {
-                    "callbacks": firestore.ArrayUnion([callback_to_doc(attempt)]),
-                    "callback_status": status.value,
-                    "callback_error": error,
-                    "callback_updated_at": attempt.at,
-                }
-            )
+            pages = [cast(dict[str, Any], s.to_dict()) for s in query.stream()]
         except Exception as e:
-            raise translate(e, what="record callback attempt") from e
+            raise translate(e, what="read job events") from e
+        out: list[JobEvent] = []
+        for page in pages:
+            for doc in cast(list[dict[str, Any]], page.get("events") or []):
+                event = JobEvent.from_doc(doc)
+                if event.seq > after:
+                    out.append(event)
+        return out
 
 
 class FirestoreJobSweep:
@@ -341,10 +462,16 @@ class FirestoreJobSweep:
 
 
 class FirestoreTenantDirectory:
-    """Tenants and API keys in Firestore. Implements :class:`common.ports.TenantDirectory`."""
+    """Tenants and API keys in Firestore. Implements :class:`common.ports.TenantDirectory`.
 
-    def __init__(self, client: firestore.Client):
+    Args:
+        client: The Firestore client.
+        sink: Told about the events each job store commits (the job events topic), if anything.
+    """
+
+    def __init__(self, client: firestore.Client, *, sink: JobEventSink | None = None):
         self._client: Any = client
+        self._sink = sink
 
     def create(self, tenant: Tenant, api_key_hash: str) -> None:
         """Create the tenant and its key together; ``Conflict(tenant_exists)`` if taken."""
@@ -423,7 +550,7 @@ class FirestoreTenantDirectory:
 
     def jobs(self, tenant_id: str) -> FirestoreJobStore:
         """The job store of ``tenant_id``."""
-        return FirestoreJobStore(self._client, tenant_id)
+        return FirestoreJobStore(self._client, tenant_id, sink=self._sink)
 
 
 @dataclass(frozen=True, slots=True)

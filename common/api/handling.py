@@ -37,7 +37,7 @@ class MethodNotAllowed(InvalidRequest):
         self.allow = allow
 
 
-def respond(function: str, call: Callable[[], Response]) -> Response:
+def respond[T](function: str, call: Callable[[], T]) -> T | Response:
     """Run ``call`` and map errors: agentjobs errors to their status, anything else to 500.
 
     Args:

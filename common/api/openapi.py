@@ -383,6 +383,49 @@ def _document() -> dict[str, Any]:
             },
         },
     }
+    paths["/v1/jobs/{job_id}/events"] = {
+        "get": {
+            "operationId": "stream_job_events",
+            "summary": "A job's events, live, as Server-Sent Events",
+            "description": "A text/event-stream of the job's events in seq order: each is `id: <seq>`, "
+            "`event: <type>` and `data: <JSON>` (job_id, seq, type, at, and the type's fields: attempt; name, "
+            "duration_s; model, input_tokens, output_tokens, cost_usd; quality, flagged; code). Types: created, "
+            "running, stage_started, stage_finished, model_call, judged, succeeded, failed, cancelled, "
+            "callback_delivered. Reconnect with the `Last-Event-ID` header (or `last_event_id`) set to the last "
+            "id you saw to get exactly the events after it. Comments (`: keep-alive`) come after ~15 s of "
+            "quiet. The stream ends after the outcome (succeeded, failed, cancelled), or after a maximum duration "
+            "(AGENTJOBS_SSE_MAX_SECONDS, 300 s by default) with a `retry:` hint: reconnect with Last-Event-ID.",
+            "security": bearer,
+            "parameters": [
+                job_id_parameter,
+                {
+                    "name": "Last-Event-ID",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "pattern": "^[0-9]{1,10}$"},
+                    "description": "Resume after this event seq.",
+                },
+                {
+                    "name": "last_event_id",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "pattern": "^[0-9]{1,10}$"},
+                    "description": "Like Last-Event-ID, for clients that cannot set headers (the header wins).",
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "The event stream",
+                    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                },
+                "400": _error("invalid_last_event_id: Last-Event-ID is not an event seq"),
+                "401": _error("Missing or invalid API key"),
+                "404": _error("No such job in your tenant"),
+                "410": _error("job_deleted: the job was erased"),
+                "503": _error("A backend is unavailable; retry"),
+            },
+        }
+    }
     paths["/v1/jobs/{job_id}/feedback"] = {
         "post": {
             "operationId": "post_feedback",

@@ -8,7 +8,7 @@ import typer
 from common.cli import exits
 from common.cli.context import ApiKeyOption, ApiUrlOption, JsonOption, api_key, api_url
 
-__all__ = ["TimeoutOption", "app", "finish", "print_job", "print_json", "status", "trace"]
+__all__ = ["TimeoutOption", "app", "finish", "print_job", "print_json", "status", "trace", "watch"]
 
 app = typer.Typer(rich_markup_mode=None, help="List, trace and erase jobs.", no_args_is_help=True)
 
@@ -163,6 +163,91 @@ def trace(
         render_trace(Console(), body, trace_ui=stack.endpoints.get("traces") if stack else None)
     except ValueError as e:
         exits.fail(str(e))
+
+
+def _event_line(data: dict[str, Any]) -> str:
+    """One event for a terminal: time, seq, type and the type's fields."""
+    kind = str(data.get("type"))
+    at = str(data.get("at", ""))[11:23]
+    detail = ""
+    if kind == "running":
+        detail = f"attempt {data.get('attempt')}"
+    elif kind == "stage_started":
+        detail = str(data.get("name"))
+    elif kind == "stage_finished":
+        detail = f"{data.get('name')}  {float(data.get('duration_s') or 0):.3f} s"
+    elif kind == "model_call":
+        cost = data.get("cost_usd")
+        usd = f"  ${cost:.6f}" if isinstance(cost, (int, float)) else "  unpriced"
+        detail = f"{data.get('model')}  in {data.get('input_tokens')} / out {data.get('output_tokens')} tokens{usd}"
+    elif kind == "judged":
+        detail = f"{data.get('quality')}  flagged by {data.get('flagged')}"
+    elif kind == "failed":
+        detail = str(data.get("code"))
+    return f"{at}  #{data.get('seq'):<3} {kind:<18} {detail}".rstrip()
+
+
+@app.command("watch")
+def watch(
+    job_id: Annotated[str, typer.Argument(help="The job id.")],
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Give up after this many seconds (exit 3); 0 = no limit.")
+    ] = 0.0,
+    last_event_id: Annotated[
+        int | None, typer.Option("--after", help="Start after this event seq (resume a watch).", min=0)
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON on stdout instead of a table: one event per line (JSON lines).")
+    ] = False,
+    api_url_: ApiUrlOption = None,
+    api_key_: ApiKeyOption = None,
+) -> None:
+    """Follow a job's events live until it ends (GET /v1/jobs/{job_id}/events, Server-Sent Events).
+
+    Exit codes: 0 the job succeeded, 1 it failed or was cancelled (or the API refused), 3 --timeout
+    passed, 4 the API did not answer.
+    """
+    import time
+
+    import httpx
+
+    from common.cli.api_client import ApiClient, EventStreamError, EventStreamTimeout
+
+    client = ApiClient(api_url(api_url_), api_key(api_key_))
+    outcome = ""
+    spinner: Any = None
+    started = time.monotonic()
+    if not as_json:
+        from rich.console import Console
+
+        console = Console(highlight=False)
+        spinner = console.status(f"{job_id}  waiting for events")
+        spinner.start()
+    try:
+        for event in client.stream_job_events(job_id, last_event_id=last_event_id, timeout_s=timeout or None):
+            if as_json:
+                typer.echo(json.dumps(event.data, ensure_ascii=False, separators=(",", ":")))
+            else:
+                typer.echo(_event_line(event.data))
+                elapsed = time.monotonic() - started
+                stage = event.data.get("name") if event.type.startswith("stage_") else event.type
+                spinner.update(f"{job_id}  {stage}  #{event.seq}  {elapsed:.1f} s")
+            if event.terminal:
+                outcome = event.type
+    except EventStreamTimeout:
+        exits.fail(f"timed out after {timeout:g} s; resume with --after", exits.TIMEOUT)
+    except EventStreamError as e:
+        exits.fail(str(e), exits.FAILED)
+    except httpx.HTTPError as e:
+        exits.fail(f"Could not follow the events of job {job_id}: {type(e).__name__}.", exits.UNREACHABLE)
+    finally:
+        if spinner is not None:
+            spinner.stop()
+    if not outcome:  # resumed after the outcome: the job tells how it ended
+        code, body = client.get_job(job_id)
+        outcome = {"success": "succeeded"}.get(str(body.get("status")), str(body.get("status"))) if code == 200 else ""
+    if outcome != "succeeded":
+        raise typer.Exit(exits.FAILED)
 
 
 @app.command("delete")

@@ -111,6 +111,7 @@ def _tenant_json(tenant: "Tenant") -> dict[str, Any]:
         "webhook_url": tenant.webhook_url,
         "allowed_models": list(tenant.allowed_models),
         "retention_days": tenant.retention_days,
+        "publish_stage_events": tenant.publish_stage_events,
         "webhook_secrets": len(tenant.webhook_secrets),
     }
 
@@ -244,6 +245,19 @@ def set_retention(
     tenant = _run(project, lambda admin: admin.set_retention(tenant_id, None if default else days))
     shown = "deployment default" if tenant.retention_days is None else f"{tenant.retention_days} days"
     typer.echo(f"{tenant.tenant_id}: retention={shown} (capped at AGENTJOBS_RETENTION_DAYS of the functions)")
+
+
+@app.command("set-stage-events")
+def set_stage_events(
+    tenant_id: str,
+    state: Annotated[str, typer.Argument(help="on: publish every job event; off: only outcomes.")],
+    project: Project = None,
+) -> None:
+    """Choose which of the tenant's job events go to the agentjobs-job-events topic (outcomes always do)."""
+    if state not in ("on", "off"):
+        exits.fail("give on or off", exits.USAGE)
+    tenant = _run(project, lambda admin: admin.set_stage_events(tenant_id, state == "on"))
+    typer.echo(f"{tenant.tenant_id}: publish_stage_events={tenant.publish_stage_events}")
 
 
 @app.command("rotate-webhook-secret")

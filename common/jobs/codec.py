@@ -89,6 +89,7 @@ def job_to_doc(job: Job) -> dict[str, Any]:
         "deleted_at": job.deleted_at,
         "cancel_requested_at": job.cancel_requested_at,
         "retries": job.retries,
+        "event_seq": job.event_seq,
         "judgements": [judgement_to_doc(j) for j in job.judgements],
         "quality": None if job.quality is None else job.quality.value,
         "feedback": [feedback_to_doc(f) for f in job.feedback],
@@ -363,6 +364,7 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
         deleted_at=doc.get("deleted_at"),
         cancel_requested_at=doc.get("cancel_requested_at"),
         retries=int(doc.get("retries", 0)),
+        event_seq=int(doc.get("event_seq", 0)),
         judgements=tuple(judgement_from_doc(j) for j in cast(list[dict[str, Any]], doc.get("judgements") or [])),
         quality=Quality(doc["quality"]) if doc.get("quality") else None,
         feedback=tuple(
@@ -395,6 +397,7 @@ def tenant_to_doc(tenant: Tenant) -> dict[str, Any]:
         "price_overrides": [price_override_to_doc(o) for o in tenant.price_overrides],
         "retention_days": tenant.retention_days,
         "plan": None if tenant.plan is None else plan_to_doc(tenant.plan),
+        "publish_stage_events": tenant.publish_stage_events,
     }
 
 
@@ -421,6 +424,7 @@ def tenant_from_doc(doc: dict[str, Any]) -> Tenant:
         ),
         retention_days=int(retention) if isinstance(retention, int) else None,
         plan=None if doc.get("plan") is None else plan_from_doc(doc["plan"]),
+        publish_stage_events=bool(doc.get("publish_stage_events", False)),
     )
 
 

@@ -267,6 +267,8 @@ class Job:
             otherwise. The status stays ``success`` whatever the quality.
         feedback: Reviewers' feedback on the output (:mod:`common.judges.feedback`), oldest first.
         trace: Trace id and stage timeline of the attempt that finished the job, if it ran.
+        event_seq: The ``seq`` of the job's last event (:mod:`common.events`), ``0`` before the
+            first; every write that appends events sets it in the same commit.
         revision: The store's version of this record (opaque), for conditional writes; not
             stored in the record itself.
     """
@@ -305,6 +307,7 @@ class Job:
     quality: Quality | None = None
     feedback: tuple[Feedback, ...] = ()
     trace: JobTrace | None = None
+    event_seq: int = 0
     revision: str | None = None
 
     def replace(self, **changes: Any) -> Job:

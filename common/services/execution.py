@@ -38,8 +38,10 @@ from common.agents.registry import load_agent
 from common.boundary.text import scrub_unencodable
 from common.config import Settings
 from common.costs.models import Cost, PriceOverride
-from common.costs.pricing import price_job
+from common.costs.pricing import price_call, price_job
 from common.errors import AgentJobsError, PermanentError, TransientError
+from common.events.derive import judged_event, model_call_event, stage_events
+from common.events.models import JobEvent
 from common.jobs import lifecycle
 from common.jobs.models import Job, JobError, JobTrace, ModelCall, StageTiming, Usage
 from common.llm.gate import gated
@@ -51,6 +53,7 @@ from common.services.judging import JobJudging
 from common.telemetry.log import log, where
 
 if TYPE_CHECKING:
+    from common.judges.models import Judgement, Quality
     from common.plans.runtime import PlanRuntime
 
 __all__ = ["JobExecutor", "RunDeadlineExceeded", "RunOutcome"]
@@ -86,6 +89,11 @@ class _Lease:
 
     Every write of the attempt goes through :meth:`write`, under one lock, so the heartbeat and
     the final write never race and each knows the revision the other left (no read needed).
+
+    Stage events (:mod:`common.events`) wait in memory until the attempt writes anyway: the next
+    heartbeat or the outcome carries them in its commit, as one events page. A job faster than a
+    heartbeat stores all its stages with its outcome; a long one shows progress every heartbeat,
+    at most one page per heartbeat (and only when a stage ended since the last).
     """
 
     def __init__(self, store: JobStore, job: Job, token: str, *, settings: Settings, clock: Clock):
@@ -98,6 +106,8 @@ class _Lease:
         self._stop = threading.Event()
         self._started = time.monotonic()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job.job_id}", daemon=True)
+        self._events_lock = threading.Lock()  # the agent adds events while the heartbeat may be writing
+        self._events: list[JobEvent] = []
         self.lost = False
         self.cancelled = False
 
@@ -118,9 +128,21 @@ class _Lease:
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join()
 
-    def write(self, transition: Callable[[Job], Job]) -> Job:
+    def add_events(self, events: Sequence[JobEvent]) -> None:
+        """Buffer events for the attempt's next write."""
+        with self._events_lock:
+            self._events.extend(events)
+
+    def write(self, transition: Callable[[Job], Job], extra: Sequence[JobEvent] = ()) -> Job:
         with self._lock:
-            self._job = self._store.replace(self._job, transition)
+            with self._events_lock:
+                buffered, self._events = self._events, []
+            try:
+                self._job = self._store.replace(self._job, transition, events=[*buffered, *extra])
+            except BaseException:
+                with self._events_lock:  # not written: they go with the next write
+                    self._events[:0] = buffered
+                raise
             return self._job
 
     def _beat(self) -> None:
@@ -159,6 +181,7 @@ class _RunContext:
     blobs: BlobStore
     max_document_bytes: int
     lease: _Lease
+    clock: Clock
     timings: dict[str, float] = field(default_factory=dict[str, float])
     stages: list[StageTiming] = field(default_factory=list[StageTiming])
     started: float = field(default_factory=time.perf_counter)
@@ -185,6 +208,7 @@ class _RunContext:
         self.timings[name] = round(self.timings.get(name, 0.0) + seconds, 6)
         start = time.perf_counter() - seconds - self.started
         self.stages.append(StageTiming(name, round(max(0.0, start), 6), round(seconds, 6)))
+        self.lease.add_events(stage_events(name, seconds, ended_at=self.clock()))
         telemetry.get().record_stage(name, seconds)
         self.checkpoint()
 
@@ -299,6 +323,7 @@ class JobExecutor:
             blobs=self._blobs_for(job.tenant_id),
             max_document_bytes=self._settings.max_document_bytes,
             lease=lease,
+            clock=self._clock,
         )
         if job.started_at is not None:
             ctx.timings["queued"] = round(max(0.0, (job.started_at - job.created_at).total_seconds()), 6)
@@ -385,7 +410,8 @@ class JobExecutor:
                     f"results/{job.job_id}.json", encoded, content_type="application/json", expires_at=job.expires_at
                 )
                 result_ref, inline = stored.uri, None
-            cost = self._price(job, result.usage)
+            cost, calls = self._price(job, result.usage)
+            extra = [*calls, *self._judged(judgements, quality)]
             lease.stop()
             finished = lease.write(
                 lambda j: lifecycle.complete(
@@ -400,7 +426,8 @@ class JobExecutor:
                     cost=cost,
                     judgements=judgements,
                     quality=quality,
-                ).replace(trace=trace)
+                ).replace(trace=trace),
+                extra,
             )
         self._finished(finished)
         self._judging.report(finished)
@@ -415,17 +442,21 @@ class JobExecutor:
         )
         return RunOutcome("ran", job.job_id, finished.status.value)
 
-    def _price(self, job: Job, usage: Usage | None) -> Cost | None:
-        """The job's cost at each call's request time, with the tenant's overrides; ``None`` without calls.
+    def _price(self, job: Job, usage: Usage | None) -> tuple[Cost | None, list[JobEvent]]:
+        """The job's cost and one ``model_call`` event per call; ``(None, [])`` without calls.
+
+        Each call is priced at its request time, with the tenant's overrides.
 
         Pricing never fails a finished job: should it raise, the job is stored without a cost
-        (its calls then count as unpriced, never $0) and the failure is logged.
+        (its calls then count as unpriced, never $0), the events without ``cost_usd``, and the
+        failure is logged.
         """
         if usage is None or not usage.model_calls:
-            return None
+            return None, []
         try:
             overrides = self._prices_for(job.tenant_id) if self._prices_for is not None else ()
-            return price_job(usage.model_calls, overrides, now=self._clock())
+            cost = price_job(usage.model_calls, overrides, now=self._clock())
+            calls = [price_call(call, overrides).total_usd for call in usage.model_calls]
         except Exception as e:
             log(
                 "job.pricing_failed",
@@ -435,14 +466,30 @@ class JobExecutor:
                 error_type=type(e).__name__,
                 where=where(e),
             )
-            return None
+            cost, calls = None, [None] * len(usage.model_calls)
+        events = [
+            model_call_event(
+                model=f"{call.provider}/{call.request_model}",
+                at=call.requested_at,
+                input_tokens=call.input_tokens,
+                output_tokens=call.output_tokens,
+                cost_usd=float(usd) if usd is not None else None,
+            )
+            for call, usd in zip(usage.model_calls, calls, strict=True)
+        ]
+        return cost, events
 
-    def _spent(self, job: Job, calls: list[ModelCall]) -> tuple[Usage | None, Cost | None]:
-        """Usage and cost of a run that did not succeed: its calls were billed all the same."""
+    def _judged(self, judgements: Sequence[Judgement], quality: Quality | None) -> list[JobEvent]:
+        event = judged_event(judgements, quality, at=self._clock())
+        return [] if event is None else [event]
+
+    def _spent(self, job: Job, calls: list[ModelCall]) -> tuple[Usage | None, Cost | None, list[JobEvent]]:
+        """Usage, cost and ``model_call`` events of a run that did not succeed: its calls were billed all the same."""
         if not calls:
-            return None, None
+            return None, None, []
         usage = Usage.of_calls(tuple(calls))
-        return usage, self._price(job, usage)
+        cost, events = self._price(job, usage)
+        return usage, cost, events
 
     def _fail(
         self,
@@ -457,7 +504,7 @@ class JobExecutor:
         lease.stop()
         job = lease.job
         trace = ctx.trace()
-        usage, cost = self._spent(job, calls)
+        usage, cost, events = self._spent(job, calls)
         try:
             with telemetry.get().stage("store"):
                 finished = lease.write(
@@ -470,7 +517,8 @@ class JobExecutor:
                         model=(ctx.model or f"{calls[-1].provider}/{calls[-1].request_model}") if calls else None,
                         usage=usage,
                         cost=cost,
-                    ).replace(trace=trace)
+                    ).replace(trace=trace),
+                    events,
                 )
         except lifecycle.LeaseLost:
             log("job.lease_lost", severity="WARNING", tenant_id=job.tenant_id, job_id=job.job_id)
@@ -483,13 +531,14 @@ class JobExecutor:
         lease.stop()
         job = lease.job
         trace = ctx.trace()
-        usage, cost = self._spent(job, calls)
+        usage, cost, events = self._spent(job, calls)
         try:
             with telemetry.get().stage("store"):
                 finished = lease.write(
                     lambda j: lifecycle.stop_cancelled(
                         j, token=token, now=self._clock(), timings=ctx.timings, usage=usage, cost=cost
-                    ).replace(trace=trace)
+                    ).replace(trace=trace),
+                    events,
                 )
         except lifecycle.LeaseLost:
             return RunOutcome("ran", job.job_id, None, "lease_lost")

@@ -287,6 +287,7 @@ class Notifier:
             CallbackAttempt(now, task.event, result.http_status, latency_ms, result.error),
             status=status,
             error=error,
+            read=job,
         )
         log(
             "callback.attempt",

@@ -172,6 +172,18 @@ class TenantAdmin:
         self._tenants.save(updated)
         return updated
 
+    def set_stage_events(self, tenant_id: str, publish: bool) -> Tenant:
+        """Choose whether every job event of the tenant goes to the job events topic, or only outcomes.
+
+        Functions see the change within their tenant cache TTL (``AGENTJOBS_AUTH_CACHE_SECONDS``).
+
+        Raises:
+            NotFound: ``tenant_not_found``.
+        """
+        updated = self._get(tenant_id).replace(publish_stage_events=publish)
+        self._tenants.save(updated)
+        return updated
+
     def set_webhook(self, tenant_id: str, url: str | None) -> Tenant:
         """Set (or clear, with ``None``) the tenant's default callback URL.
 

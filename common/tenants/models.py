@@ -96,6 +96,8 @@ class Tenant:
             ``AGENTJOBS_RETENTION_DAYS``, which is also the ceiling (:mod:`common.retention.policy`).
         plan: The tenant's usage plan (:mod:`common.plans`); ``None``: no limits, and the
             legacy ``allowed_models``.
+        publish_stage_events: Publish every job event to the job events topic, not only the
+            outcomes (``succeeded``, ``failed``, ``cancelled``), which are always published.
     """
 
     tenant_id: str
@@ -108,6 +110,7 @@ class Tenant:
     price_overrides: tuple[PriceOverride, ...] = ()
     retention_days: int | None = None
     plan: UsagePlan | None = None
+    publish_stage_events: bool = False
 
     @property
     def model_permissions(self) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ import functions_framework
 from common import telemetry
 from common.adapters.clients import firestore_client
 from common.adapters.firestore_store import FirestoreRejectionLog, FirestoreTenantDirectory
+from common.adapters.job_events import job_event_sink
 from common.adapters.secret_ciphers import secret_cipher_factory
 from common.api.handling import MethodNotAllowed, ack_or_retry
 from common.api.responses import Response, error_response, json_response
@@ -27,6 +28,7 @@ from common.boundary.json_input import loads_bounded
 from common.config import Settings
 from common.errors import AgentJobsError
 from common.services.notify import Notifier
+from common.services.tenant_cache import TenantCache
 from common.services.webhook_secrets import SigningSecrets
 from common.webhooks.http_post import RequestsPoster
 
@@ -35,8 +37,11 @@ _settings = Settings.from_env()
 _telemetry = telemetry.init("notify", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
+# Tenant reads need no events sink; the cache answers the fan-out's per-tenant choice of events.
+_tenant_cache = TenantCache(FirestoreTenantDirectory(_firestore), ttl_seconds=_settings.auth_cache_seconds)
+_tenants = FirestoreTenantDirectory(_firestore, sink=job_event_sink(_settings, _tenant_cache.get))
 _notifier = Notifier(
-    tenants=FirestoreTenantDirectory(_firestore),
+    tenants=_tenants,
     # The cipher (Cloud KMS in production) loads on the first callback, not at cold start.
     signing=SigningSecrets(secret_cipher_factory(_settings)),
     poster=RequestsPoster(),

@@ -30,6 +30,7 @@ from common.adapters.firestore_store import (
     FirestoreTenantDirectory,
 )
 from common.adapters.gcs_blobs import GcsBlobStore
+from common.adapters.job_events import job_event_sink
 from common.api.handling import MethodNotAllowed, ack_or_retry
 from common.api.responses import Response, error_response, json_response
 from common.api.server_errors import install_json_errors, read_body
@@ -52,9 +53,10 @@ _telemetry = telemetry.init("run_agent", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
 _storage = storage_client(_settings.project)
-_tenants = FirestoreTenantDirectory(_firestore)
-# Price overrides are read through the cache: pricing a job costs no Firestore read when warm.
-_tenant_cache = TenantCache(_tenants, ttl_seconds=_settings.auth_cache_seconds)
+# Price overrides (and the tenant's choice of job events) are read through the cache: pricing a
+# job costs no Firestore read when warm.
+_tenant_cache = TenantCache(FirestoreTenantDirectory(_firestore), ttl_seconds=_settings.auth_cache_seconds)
+_tenants = FirestoreTenantDirectory(_firestore, sink=job_event_sink(_settings, _tenant_cache.get))
 
 
 def _clock() -> datetime:

@@ -2,6 +2,8 @@
 
 Routes:
     ``GET /v1/jobs/{job_id}``: one job of the caller's tenant, with its result (410 once erased).
+    ``GET /v1/jobs/{job_id}/events``: the job's events as Server-Sent Events, resumable with
+    ``Last-Event-ID`` (:mod:`common.services.event_stream`).
     ``DELETE /v1/jobs/{job_id}``: erase the job's input, result, objects and callback log now.
     ``POST /v1/jobs/{job_id}:cancel``: cancel a pending or running job (200 done, 202 under way).
     ``POST /v1/jobs/{job_id}:retry``: run a failed job again as a new attempt (202).
@@ -33,6 +35,7 @@ from common.adapters.firestore_store import (
     FirestoreRejectionLog,
     FirestoreTenantDirectory,
 )
+from common.adapters.job_events import job_event_sink
 from common.api.auth import Authenticator
 from common.api.handling import respond
 from common.api.queries import parse_list_query, parse_rejections_query
@@ -48,6 +51,7 @@ from common.ports import BlobStore, JobPublisher
 from common.services.erasure import JobEraser
 from common.services.job_control import JobControl
 from common.services.status import StatusService
+from common.services.tenant_cache import TenantCache
 from common.tenants.models import Tenant
 
 if TYPE_CHECKING:
@@ -57,7 +61,9 @@ _settings = Settings.from_env()
 _telemetry = telemetry.init("status", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
-_tenants = FirestoreTenantDirectory(_firestore)
+# Tenant reads need no events sink; the cache answers the fan-out's per-tenant choice of events.
+_tenant_cache = TenantCache(FirestoreTenantDirectory(_firestore), ttl_seconds=_settings.auth_cache_seconds)
+_tenants = FirestoreTenantDirectory(_firestore, sink=job_event_sink(_settings, _tenant_cache.get))
 _auth = Authenticator(_tenants, ttl_seconds=_settings.auth_cache_seconds)
 
 
@@ -204,13 +210,29 @@ _ROUTES = (
     Route.of("retry_job", "POST", r"/v1/jobs/(?P<job_id>.+):retry"),
     Route.of("post_feedback", "POST", r"/v1/jobs/(?P<job_id>.+)/feedback"),
     Route.of("usage", "GET", r"/v1/usage"),
+    Route.of("job_events", "GET", r"/v1/jobs/(?P<job_id>[^/]+)/events"),
     # Last: any other path below /v1/jobs/ is a job id, checked against the grammar by the service.
     Route.of("get_job", "GET", r"/v1/jobs/(?P<job_id>.+)"),
     Route.of("delete_job", "DELETE", r"/v1/jobs/(?P<job_id>.+)"),
 )
 
 
-def _route(request: flask.Request) -> Response:
+def _event_stream(request: flask.Request, tenant_id: str, job_id: str) -> flask.Response:
+    from common.services.event_stream import EventStreamService, parse_last_event_id
+
+    after = parse_last_event_id(request.headers.get("Last-Event-ID"), request.args.get("last_event_id"))
+    service = EventStreamService(
+        tenants=_tenants,
+        poll_seconds=_settings.sse_poll_seconds,
+        keepalive_seconds=_settings.sse_keepalive_seconds,
+        max_seconds=_settings.sse_max_seconds,
+    )
+    frames = service.open(tenant_id, job_id, after=after)
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return flask.Response(frames, status=200, mimetype="text/event-stream", headers=headers)
+
+
+def _route(request: flask.Request) -> Response | flask.Response:
     route, params = match(_ROUTES, request.method, request.path)
     if route.name == "health":
         return json_response({"status": "ok"})
@@ -240,18 +262,24 @@ def _route(request: flask.Request) -> Response:
         return json_response(_service(request).add_feedback(tenant.tenant_id, params["job_id"], body, now=now))
     if route.name == "usage":
         return json_response(_usage_report(tenant, {k: v for k, v in request.args.items()}))
+    if route.name == "job_events":
+        return _event_stream(request, tenant.tenant_id, params["job_id"])
     if route.name == "delete_job":
         return json_response(_service(request).delete_job(tenant.tenant_id, params["job_id"]))
     return json_response(_service(request).get_job(tenant.tenant_id, params["job_id"]))
 
 
 @functions_framework.http  # pyright: ignore[reportUnknownMemberType]
-def status(request: flask.Request) -> Response:
-    """Entry point: route, authenticate, look up, map errors; one transaction (flushed) per request."""
+def status(request: flask.Request) -> Response | flask.Response:
+    """Entry point: route, authenticate, look up, map errors; one transaction (flushed) per request.
+
+    An event stream's transaction ends when the stream starts; the stream itself never raises.
+    """
     with _telemetry.delivery(
         "status", carrier={"traceparent": request.headers.get("traceparent", "")}, kind="server"
     ) as delivery:
         delivery.set_attributes({"http.request.method": request.method})
         response = respond("status", lambda: _route(request))
-        delivery.set_attributes({"http.response.status_code": response[1]})
+        code = response.status_code if isinstance(response, flask.Response) else response[1]
+        delivery.set_attributes({"http.response.status_code": code})
     return response

@@ -25,6 +25,7 @@ from common import telemetry
 from common.adapters.clients import firestore_client, publisher_client
 from common.adapters.firestore_plans import FirestorePlanLedger
 from common.adapters.firestore_store import FirestoreIdempotencyStore, FirestoreTenantDirectory
+from common.adapters.job_events import job_event_sink
 from common.adapters.pubsub_publisher import PubSubJobPublisher
 from common.api.auth import Authenticator
 from common.api.handling import respond
@@ -36,6 +37,7 @@ from common.config import Settings
 from common.plans.admission import Admission
 from common.ports import BlobStore, UploadSigner
 from common.services.submit import SubmitService, parse_json_body
+from common.services.tenant_cache import TenantCache
 from common.services.uploads import UploadService
 
 if TYPE_CHECKING:
@@ -45,7 +47,10 @@ _settings = Settings.from_env()
 _telemetry = telemetry.init("submit", _settings)
 install_json_errors()
 _firestore = firestore_client(_settings.project)
-_tenants = FirestoreTenantDirectory(_firestore)
+# Job events go to the job events topic; the tenant's choice of events is read through a cache.
+# Tenant reads need no events sink; the cache answers the fan-out's per-tenant choice of events.
+_tenant_cache = TenantCache(FirestoreTenantDirectory(_firestore), ttl_seconds=_settings.auth_cache_seconds)
+_tenants = FirestoreTenantDirectory(_firestore, sink=job_event_sink(_settings, _tenant_cache.get))
 _auth = Authenticator(_tenants, ttl_seconds=_settings.auth_cache_seconds)
 _publisher = publisher_client()
 _signers: list[UploadSigner] = []

@@ -120,6 +120,14 @@ QUERIES = (
         filters=(("tenant_id", "=="),),
         order=(),
     ),
+    # GET /v1/jobs/{id}/events: a job's event pages after a seq (single-field index, automatic).
+    Query(
+        site="common/adapters/firestore_store.py::FirestoreJobStore.events",
+        collection="events",
+        scope="COLLECTION",
+        filters=(("last_seq", ">"),),
+        order=(("last_seq", "ASCENDING"),),
+    ),
     Query(
         site="common/adapters/firestore_store.py::FirestoreIdempotencyStore.forget_job",
         collection="idempotency",
@@ -328,6 +336,7 @@ def test_jobs_and_idempotency_keys_expire_by_ttl_on_expires_at(tf: TerraformModu
         ("idempotency", "expires_at"),
         ("plan_reservations", "expires_at"),
         ("rate_windows", "expires_at"),
+        ("events", "expires_at"),  # a job's events expire with it (issue 12)
     }
     assert all(policy["database"] == "${google_firestore_database.default.name}" for policy in ttl)
 

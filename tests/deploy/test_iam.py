@@ -19,6 +19,7 @@ Grant = tuple[str, tuple[str, ...]]  # (role, target)
 
 PROJECT = ("project",)
 JOBS_TOPIC = ("topic", topology.JOBS_TOPIC)
+EVENTS_TOPIC = ("topic", topology.JOB_EVENTS_TOPIC)
 DATA_BUCKET = ("bucket", "data")
 
 EXPECTED: dict[str, set[Grant]] = {
@@ -27,6 +28,7 @@ EXPECTED: dict[str, set[Grant]] = {
     "submit": {
         ("roles/datastore.user", PROJECT),
         ("roles/pubsub.publisher", JOBS_TOPIC),
+        ("roles/pubsub.publisher", EVENTS_TOPIC),
         ("roles/iam.serviceAccountTokenCreator", ("service_account", "submit")),
         ("roles/storage.objectUser", DATA_BUCKET),
     },
@@ -36,10 +38,12 @@ EXPECTED: dict[str, set[Grant]] = {
         ("roles/cloudtasks.enqueuer", ("queue", "callbacks")),
         ("roles/iam.serviceAccountUser", ("service_account", "tasks_invoker")),
         ("roles/pubsub.publisher", JOBS_TOPIC),
+        ("roles/pubsub.publisher", EVENTS_TOPIC),
     },
     "notify": {
         ("roles/datastore.user", PROJECT),
         ("roles/cloudkms.cryptoKeyDecrypter", ("kms_key", "webhook_secrets")),
+        ("roles/pubsub.publisher", EVENTS_TOPIC),
     },
     # Reads jobs and offloaded results; DELETE /v1/jobs/{id} writes the tombstone, deletes the
     # job's idempotency keys and its objects; POST /v1/jobs/{id}:retry publishes the job again;
@@ -50,6 +54,7 @@ EXPECTED: dict[str, set[Grant]] = {
         ("roles/pubsub.publisher", JOBS_TOPIC),
         ("roles/cloudtasks.enqueuer", ("queue", "callbacks")),
         ("roles/iam.serviceAccountUser", ("service_account", "tasks_invoker")),
+        ("roles/pubsub.publisher", EVENTS_TOPIC),
     },
     "push_invoker": {("roles/run.invoker", ("function", "run_agent"))},
     "tasks_invoker": {("roles/run.invoker", ("function", "notify"))},

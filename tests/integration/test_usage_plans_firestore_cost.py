@@ -1,7 +1,8 @@
 """Firestore operations per successful job with a usage plan, counted at the client like test_firestore_cost.
 
-Without a plan a job costs 2 reads and 5 writes (test_firestore_cost.py: the job's writes and its
-daily usage counter), and a tenant without a plan still does (that test runs with plans wired in). A plan with a budget and a concurrency limit adds:
+Without a plan a job costs 2 reads and 9 writes (test_firestore_cost.py: the job's writes, one
+events page in each of its four commits, and its daily usage counter), and a tenant without a
+plan still does (that test runs with plans wired in). A plan with a budget and a concurrency limit adds:
 
 * submit: the job, its reservation and the ledger increment in one commit (2 more document writes);
 * run_agent: read, the reservation (to settle it once); write, the settled reservation and the
@@ -56,8 +57,11 @@ def test_a_job_under_a_budget_and_concurrency_limit(counted, directory, tenant, 
         "tenants/acme/plan_ledger/ledger",
     )
     reads = ops.of("read")
-    writes = [(f, d) for f, d in ops.of("write") if "/usage/" not in d]  # the usage counter: as without a plan
-    assert len(ops.of("write")) - len(writes) == 1
+    # The usage counter and the events pages: as without a plan (one page per job commit).
+    writes = [(f, d) for f, d in ops.of("write") if "/usage/" not in d and "/events/" not in d]
+    pages = [f for f, d in ops.of("write") if "/events/" in d]
+    assert pages == ["submit", "run_agent", "run_agent", "notify"], ops.seen
+    assert len(ops.of("write")) - len(writes) - len(pages) == 1
     print(f"\nwith a budget and a concurrency limit: {len(reads)} reads, {len(ops.of('write'))} writes: {ops.seen}")
     assert ops.of("transaction") == []
     assert sorted(reads) == sorted([("run_agent", job_doc), ("run_agent", reservation), ("notify", job_doc)])
@@ -103,5 +107,7 @@ def test_a_model_call_under_an_rpm_limit_costs_one_window_write(counted, directo
     windows = [(f, d) for f, d in ops.of("write") if "/rate_windows/" in d]
     print(f"\nwith RPM/TPM limits: {len(ops.of('read'))} reads, {len(ops.of('write'))} writes: {ops.seen}")
     assert ops.of("read") == [("run_agent", job_doc)]
-    writes = [(f, d) for f, d in ops.of("write") if "/usage/" not in d]
+    writes = [(f, d) for f, d in ops.of("write") if "/usage/" not in d and "/events/" not in d]
+    pages = [d for _, d in ops.of("write") if "/events/" in d]
     assert len(windows) == 1 and len(writes) == 4  # submit 1, claim 1, window 1, result 1 (+ usage counter)
+    assert len(pages) == 3  # an events page in each job commit: submit, claim, result

@@ -27,6 +27,8 @@ AUTO_ID = r"[A-Za-z0-9]{20}"  # Firestore's own ids, for rejections of deliverie
 LAYOUT = [
     re.compile(r"tenants/(?P<tenant>[^/]+)"),
     re.compile(r"tenants/(?P<tenant>[^/]+)/jobs/(?P<job>[^/]+)"),
+    # Job events (issue 12): one page per write, named by its first seq.
+    re.compile(r"tenants/(?P<tenant>[^/]+)/jobs/(?P<job>[^/]+)/events/\d{10}"),
     re.compile(rf"tenants/(?P<tenant>[^/]+)/idempotency/{SHA256}"),
     re.compile(rf"api_keys/{SHA256}"),
     re.compile(rf"rejections/(?:{SHA256}|{AUTO_ID})"),

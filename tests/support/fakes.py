@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from common.errors import Conflict, Forbidden, NotFound, TransientError
+from common.events.derive import callback_delivered_event, transition_events
+from common.events.models import JobEvent, numbered
 from common.jobs.codec import job_from_doc, job_to_doc
 from common.jobs.models import CallbackAttempt, CallbackStatus, Job, JobStatus
 from common.judges.models import Quality
@@ -70,6 +72,8 @@ class InMemoryJobStore:
         self.reads = 0
         self.writes = 0
         self._revision = 0
+        self.event_log: dict[str, list[JobEvent]] = {}
+        self.sink: Callable[[Job, Sequence[JobEvent]], None] | None = None
 
     @property
     def tenant_id(self) -> str:
@@ -79,14 +83,23 @@ class InMemoryJobStore:
         if self.fail_next:
             raise self.fail_next.pop(0)
 
-    def _store(self, job: Job) -> Job:
+    def _store(self, job: Job, extra: Sequence[JobEvent] = (), *, derive: bool = True) -> Job:
         self._revision += 1
         self.writes += 1
-        finished = finished_usage(self._jobs.get(job.job_id), job)
+        before = self._jobs.get(job.job_id)
+        finished = finished_usage(before, job)
         if finished is not None:  # in the same "commit", as the Firestore store batches it
             add_usage(self.usage, finished)
+        last = before.event_seq if before is not None else job.event_seq
+        derived = transition_events(before, job) if derive else []
+        events = numbered([*extra, *derived], after=last)
+        if events:
+            job = job.replace(event_seq=events[-1].seq)
+            self.event_log.setdefault(job.job_id, []).extend(events)
         stored = job.replace(revision=str(self._revision))
         self._jobs[job.job_id] = stored
+        if events and self.sink is not None:
+            self.sink(stored, events)
         return stored
 
     def create(self, job: Job) -> tuple[Job, bool]:
@@ -102,25 +115,30 @@ class InMemoryJobStore:
         self.reads += 1
         return self._jobs.get(job_id)
 
-    def update(self, job_id: str, transition: Callable[[Job], Job]) -> Job:
+    def update(self, job_id: str, transition: Callable[[Job], Job], *, events: Sequence[JobEvent] = ()) -> Job:
         self._maybe_fail()
         self.reads += 1
         if job_id not in self._jobs:
             raise NotFound("no job", code="job_not_found")
         current = self._jobs[job_id]
         updated = transition(current)
-        return current if updated is current else self._store(updated)
+        return current if updated is current else self._store(updated, events)
 
-    def replace(self, job: Job, transition: Callable[[Job], Job]) -> Job:
+    def replace(self, job: Job, transition: Callable[[Job], Job], *, events: Sequence[JobEvent] = ()) -> Job:
         self._maybe_fail()
         stored = self._jobs.get(job.job_id)
         if stored is not None and stored.revision == job.revision:
             updated = transition(job)
-            return job if updated is job else self._store(updated)
-        return self.update(job.job_id, transition)
+            return job if updated is job else self._store(updated, events)
+        return self.update(job.job_id, transition, events=events)
 
     def delete(self, job_id: str) -> None:
         self._jobs.pop(job_id, None)
+        self.event_log.pop(job_id, None)
+
+    def events(self, job_id: str, *, after: int = 0, limit: int = 100) -> list[JobEvent]:
+        self.reads += 1
+        return [e for e in self.event_log.get(job_id, []) if e.seq > after][: max(1, limit)]
 
     def erase(self, job_id: str, transition: Callable[[Job], Job]) -> Job:
         self._maybe_fail()
@@ -132,7 +150,8 @@ class InMemoryJobStore:
         if updated is current:
             return current
         # The whole document is replaced: round-trip through the codec, as Firestore stores it.
-        return self._store(job_from_doc(job_to_doc(updated)))
+        self.event_log.pop(job_id, None)
+        return self._store(job_from_doc(job_to_doc(updated)), derive=False)
 
     def list(
         self,
@@ -155,17 +174,25 @@ class InMemoryJobStore:
         return sorted(jobs, key=lambda j: (j.created_at, j.job_id), reverse=True)[:limit]
 
     def record_callback(
-        self, job_id: str, attempt: CallbackAttempt, *, status: CallbackStatus, error: str | None
+        self,
+        job_id: str,
+        attempt: CallbackAttempt,
+        *,
+        status: CallbackStatus,
+        error: str | None,
+        read: Job | None = None,
     ) -> None:
         self._maybe_fail()
         job = self._jobs[job_id]
+        delivered = status is CallbackStatus.DELIVERED and read is not None
         self._store(
             job.replace(
                 callbacks=(*job.callbacks, attempt),
                 callback_status=status,
                 callback_error=error,
                 callback_updated_at=attempt.at,
-            )
+            ),
+            [callback_delivered_event(attempt.at)] if delivered else (),
         )
 
 

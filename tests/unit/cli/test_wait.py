@@ -46,7 +46,9 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, ScriptedStatus]]
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             script.seen_keys.append(self.headers.get("Authorization", ""))
-            code, body = script.next()
+            # An older deployment: no event stream, so --wait polls.
+            stream = {"error": {"code": "route_not_found", "message": "no such endpoint"}}
+            code, body = (404, stream) if self.path.endswith("/events") else script.next()
             data = json.dumps(body).encode()
             self.send_response(code)
             self.send_header("Content-Type", "application/json")

@@ -85,10 +85,10 @@ def test_an_exception_of_our_own_while_storing_fails_the_job_never_leaves_it_run
     store = world.tenants.jobs("acme")
     original = store.replace
 
-    def broken_replace(job, transition):
+    def broken_replace(job, transition, events=()):
         if job.status is JobStatus.RUNNING and transition(job).status is JobStatus.SUCCESS:
             raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
-        return original(job, transition)
+        return original(job, transition, events=events)
 
     store.replace = broken_replace
     outcome = world.runner().handle(event)
