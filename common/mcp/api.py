@@ -7,11 +7,14 @@ Requests go through the CLI's client (:func:`common.cli.api_client.call`) and up
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from common.boundary.ids import IdKind, is_valid_id
+
+if TYPE_CHECKING:
+    from common.cli.api_client import JobEventMessage
 
 __all__ = ["ApiError", "JobsApi", "agents_from_openapi", "check_id"]
 
@@ -101,6 +104,32 @@ class JobsApi:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         url = f"{self.submit_url}/v1/agents/{agent}/jobs"
         return self._call("POST", url, (200, 202), json=dict(body), headers=headers)
+
+    def job_events(self, job_id: str, *, timeout_s: float) -> Iterator[JobEventMessage]:
+        """The job's events, live (``GET /v1/jobs/{job_id}/events``), until its outcome.
+
+        See :meth:`common.cli.api_client.ApiClient.stream_job_events` (resumes with
+        ``Last-Event-ID`` when the stream drops).
+
+        Raises:
+            EventStreamUnsupported: The deployment has no event stream (poll instead).
+            ApiError: The API refused the stream (404 ``job_not_found``, 401, 410), or did not answer.
+            EventStreamTimeout: ``timeout_s`` passed first.
+        """
+        import httpx
+
+        from common.cli.api_client import ApiClient, EventStreamError, EventStreamUnsupported
+
+        check_id(IdKind.JOB, job_id, "job_id")
+        stream = ApiClient(self.status_url, self.key).stream_job_events(job_id, timeout_s=timeout_s)
+        try:
+            yield from stream
+        except EventStreamUnsupported:
+            raise
+        except EventStreamError as e:
+            raise ApiError.from_answer(e.status, e.body) from e
+        except httpx.HTTPError as e:
+            raise ApiError(0, "unreachable", "the agentjobs API did not answer") from e
 
     def get_job(self, job_id: str) -> dict[str, Any]:
         """``GET /v1/jobs/{job_id}``: the job (a JobView).

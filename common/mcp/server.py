@@ -225,7 +225,13 @@ def build_server(
         _checked(IdKind.JOB, job_id, "job_id")
         api = api_for_request()
         started = time.monotonic()
-        updates = job_updates(api, job_id, timeout_s=timeout_s, interval_s=poll_interval_s)
+        updates = job_updates(
+            api,
+            job_id,
+            timeout_s=timeout_s,
+            interval_s=poll_interval_s,
+            events=lambda job, timeout: api.job_events(job, timeout_s=timeout),
+        )
         job: dict[str, Any] | None = None
         changes = 0
         while (snapshot := await blocking(partial(next, updates, None))) is not None:

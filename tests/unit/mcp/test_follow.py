@@ -93,3 +93,41 @@ def test_the_timeout_ends_the_iteration_after_the_last_change():
     with pytest.raises(ApiError) as raised:  # never seen at all: the last failure explains why
         follow([ApiError(503, "unavailable", "x")], timeout_s=3)
     assert raised.value.code == "unavailable"
+
+
+def _event(seq: int, kind: str):
+    from common.cli.api_client import JobEventMessage
+
+    return JobEventMessage(seq, kind, {"job_id": JOB, "seq": seq, "type": kind})
+
+
+def test_with_an_event_stream_it_asks_for_the_job_only_after_state_events():
+    api = ScriptedApi([job("pending"), job("running"), job("success")])
+    stream = [
+        _event(1, "created"),
+        _event(2, "running"),
+        _event(3, "stage_started"),
+        _event(4, "stage_finished"),
+        _event(5, "model_call"),
+        _event(6, "succeeded"),
+    ]
+    clock = Clock()
+    snapshots = list(
+        job_updates(api, JOB, timeout_s=60, clock=clock, sleep=clock.sleep, events=lambda _j, _t: iter(stream))
+    )
+    assert [s["status"] for s in snapshots] == ["pending", "running", "success"]
+    assert api.calls == 3  # no poll for stage or model-call events
+    assert clock.now == 0  # nothing slept: updates come from the stream
+
+
+def test_a_deployment_without_the_stream_is_polled():
+    from common.cli.api_client import EventStreamUnsupported
+
+    def unsupported(_job: str, _timeout: float):
+        raise EventStreamUnsupported(405, {"error": {"code": "method_not_allowed", "message": "x"}})
+        yield
+
+    api = ScriptedApi([job("running"), job("success")])
+    clock = Clock()
+    snapshots = list(job_updates(api, JOB, timeout_s=60, clock=clock, sleep=clock.sleep, events=unsupported))
+    assert [s["status"] for s in snapshots] == ["running", "success"]

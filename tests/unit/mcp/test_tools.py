@@ -71,6 +71,14 @@ class FakeApi:
         self.polls += 1
         return self.jobs[min(self.polls - 1, len(self.jobs) - 1)]
 
+    def job_events(self, job_id: str, *, timeout_s: float):
+        # An older deployment without the event stream: wait_for_job polls (the stream path is
+        # covered against the local stack in tests/e2e/test_mcp_server.py).
+        from common.cli.api_client import EventStreamUnsupported
+
+        raise EventStreamUnsupported(404, {"error": {"code": "route_not_found", "message": "no route"}})
+        yield  # a generator, like the real one
+
     def list_jobs(self, *, status=None, agent=None, limit=20) -> dict[str, Any]:
         self._check()
         return {"jobs": [view("success")], "count": 1}
