@@ -69,6 +69,12 @@ locals {
     }
   }
 
+  # Read by functions-framework, not by us: THREADS sizes its gunicorn thread pool (default 4 x
+  # CPUs) to the request concurrency. An open event stream holds a thread for up to
+  # sse_max_seconds; with 4 threads a status instance would serve 4 streams at a time, however
+  # many requests Cloud Run sends it.
+  server_env = { for name, fn in local.functions : name => { THREADS = tostring(fn.concurrency) } }
+
   # Environment of each function: every setting of common/config.py that it reads (deployed
   # ones), and nothing else. Empty values are left out, which the functions read as the default.
   function_env = {
@@ -293,7 +299,9 @@ resource "google_cloudfunctions2_function" "function" {
     # checkov:skip=CKV_GCP_124:submit and status must take internet traffic (API-key auth in the function); run_agent and notify are ALLOW_INTERNAL_ONLY, asserted per function by tests/deploy/test_iam.py.
 
     environment_variables = {
-      for name, value in merge(local.function_env[each.key], local.function_prefix_env[each.key]) : name => value if value != ""
+      for name, value in merge(
+        local.function_env[each.key], local.function_prefix_env[each.key], local.server_env[each.key]
+      ) : name => value if value != ""
     }
 
     dynamic "secret_environment_variables" {

@@ -96,8 +96,13 @@ def test_the_functions_are_configured_from_that_wiring(tf: TerraformModule):
     function = tf.resource("google_cloudfunctions2_function", "function")
     (service,) = function["service_config"]
     assert service["environment_variables"] == (
-        "${{for name, value in merge(local.function_env[each.key], local.function_prefix_env[each.key]) "
-        ': name => value if value != ""}}'
+        "${{for name, value in merge(local.function_env[each.key], local.function_prefix_env[each.key], "
+        'local.server_env[each.key]) : name => value if value != ""}}'
+    )
+    # functions-framework's own setting: gunicorn threads match the request concurrency, so an
+    # open event stream does not take one of only 4 threads.
+    assert tf.locals["server_env"] == (
+        "${{for name, fn in local.functions : name => {THREADS = tostring(fn.concurrency)}}}"
     )
     (dynamic,) = service["dynamic"]
     secrets = dynamic["secret_environment_variables"]
