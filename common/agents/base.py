@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Protocol
 
 from common.jobs.models import Usage
+
+if TYPE_CHECKING:  # annotations only: importing what an agent is loads no pydantic
+    from pydantic import BaseModel
 
 __all__ = ["Agent", "AgentContext", "AgentResult", "StageRecorder"]
 

@@ -29,11 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import ValidationError
-
 from common import telemetry
 from common.agents.base import Agent, AgentResult
-from common.agents.input_errors import invalid_input
 from common.agents.registry import load_agent
 from common.boundary.text import scrub_unencodable
 from common.config import Settings
@@ -366,6 +363,11 @@ class JobExecutor:
             lease.stop()
 
     def _run_agent(self, job: Job, ctx: _RunContext) -> AgentResult:
+        # pydantic loads with the first job's agent, not at cold start.
+        from pydantic import ValidationError
+
+        from common.agents.input_errors import invalid_input
+
         agent = self._agents(job.agent)
         try:
             payload = agent.input_model.model_validate(job.input)

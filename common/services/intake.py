@@ -19,10 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
 from common.agents.base import Agent
-from common.agents.input_errors import invalid_input
 from common.agents.registry import UnknownAgent, load_agent
 from common.config import Settings
 from common.errors import AgentJobsError, NotFound, PermanentError, TransientError
@@ -215,6 +212,11 @@ class DeliveryIntake:
         if store.get(job_id) is not None:
             return self._execute(store, job_id, request.message_id)
         new = _NewJob(tenant, job_id, request.agent, request.input, Source.PUBSUB, metadata=request.metadata)
+        # pydantic loads with the first request's agent, not at cold start.
+        from pydantic import ValidationError
+
+        from common.agents.input_errors import invalid_input
+
         try:
             agent = self._agents(request.agent)
             agent.input_model.model_validate(request.input)

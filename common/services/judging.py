@@ -24,8 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
 from common.agents.base import AgentResult
 from common.config import Settings
@@ -39,6 +38,9 @@ from common.llm.default import ModelFactory, default_model
 from common.llm.port import StructuredModel
 from common.telemetry import Telemetry, get
 from common.telemetry.log import log, where
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["JobJudging"]
 

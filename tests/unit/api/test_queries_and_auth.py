@@ -153,15 +153,16 @@ def test_status_s_listing_and_job_control_load_no_pydantic_at_cold_start():
     assert done.stdout.strip() == "[]"
 
 
-def test_submit_s_services_load_no_pydantic_at_cold_start():
-    # Submit validates with pydantic on its first submit request; start-up (and /healthz,
-    # uploads, auth) must not pay for it: benchmarks/cold_start.py holds submit to 1.3x its floor.
+def test_submit_s_and_run_agent_s_services_load_no_pydantic_at_cold_start():
+    # Both validate with pydantic on their first job; start-up (and /healthz, uploads, auth)
+    # must not pay for it: benchmarks/cold_start.py holds them to 1.3x their floor.
     import subprocess
     import sys
 
     code = (
         "import sys, common.services.submit, common.services.uploads, common.api.auth, common.plans.admission,"
-        " common.adapters.firestore_plans, common.adapters.firestore_store;"
+        " common.adapters.firestore_plans, common.adapters.firestore_store,"
+        " common.services.execution, common.services.intake, common.services.sweeper;"
         "print(sorted(m for m in ('pydantic', 'google.cloud.storage') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
