@@ -65,7 +65,7 @@ def job_updates(
         from common.cli.api_client import EventStreamTimeout, EventStreamUnsupported
 
         started = clock()
-        followed = _follow(api, job_id, events(job_id, timeout_s), started=started, clock=clock)
+        followed = _follow(api, job_id, events(job_id, timeout_s), started=started, clock=clock, sleep=sleep)
         try:
             first = next(followed)
         except EventStreamUnsupported:
@@ -84,12 +84,18 @@ def job_updates(
 
 
 def _follow(
-    api: JobsApi, job_id: str, stream: Iterable[JobEventMessage], *, started: float, clock: Callable[[], float]
+    api: JobsApi,
+    job_id: str,
+    stream: Iterable[JobEventMessage],
+    *,
+    started: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
 ) -> Iterator[dict[str, Any]]:
     """A snapshot first, then one after each state event that changed the job, until its outcome."""
     stream = iter(stream)
     first_event = next(stream, None)  # connects: an unsupported stream raises before any snapshot
-    job = _get(api, job_id, started=started, clock=clock)
+    job = _get(api, job_id, started=started, clock=clock, sleep=sleep)
     last = (job.get("status"), job.get("attempts"))
     yield job
     if job.get("status") in TERMINAL_STATUSES:
@@ -98,7 +104,7 @@ def _follow(
     for event in _chain(pending, stream):
         if event.type not in STATE_EVENTS:
             continue
-        job = _get(api, job_id, started=started, clock=clock)
+        job = _get(api, job_id, started=started, clock=clock, sleep=sleep)
         seen = (job.get("status"), job.get("attempts"))
         if seen != last:
             last = seen
@@ -112,14 +118,16 @@ def _chain(first: list[JobEventMessage], rest: Iterator[JobEventMessage]) -> Ite
     yield from rest
 
 
-def _get(api: JobsApi, job_id: str, *, started: float, clock: Callable[[], float]) -> dict[str, Any]:
+def _get(
+    api: JobsApi, job_id: str, *, started: float, clock: Callable[[], float], sleep: Callable[[float], None]
+) -> dict[str, Any]:
     while True:
         try:
             return api.get_job(job_id)
         except ApiError as e:
             if not (e.status == 429 or e.status >= 500) or clock() - started > NOT_FOUND_GRACE_S:
                 raise
-            time.sleep(0.2)
+            sleep(0.2)
 
 
 def _poll(
