@@ -33,7 +33,8 @@ from common.telemetry.log import log
 __all__ = ["EventStreamService", "InvalidLastEventId", "parse_last_event_id"]
 
 _RETRY_MS = 1000
-_MAX_SEQ = 10**9
+_MAX_SEQ_DIGITS = 9
+"""A seq has at most 9 digits (the OpenAPI document's pattern ``^[0-9]{1,9}$`` says the same)."""
 
 
 class InvalidLastEventId(InvalidRequest):
@@ -48,14 +49,14 @@ def parse_last_event_id(header: str | None, query: str | None) -> int:
     The query parameter serves clients that cannot set headers (a browser's first ``EventSource``).
 
     Raises:
-        InvalidLastEventId: The value is not an integer from 0 to 10^9.
+        InvalidLastEventId: The value is not an integer of 1 to 9 digits.
     """
     raw = header if header not in (None, "") else query
     if raw in (None, ""):
         return 0
     assert raw is not None
     text = raw.strip()
-    if not (0 < len(text) <= 10 and text.isascii() and text.isdigit()) or int(text) > _MAX_SEQ:
+    if not (0 < len(text) <= _MAX_SEQ_DIGITS and text.isascii() and text.isdigit()):
         raise InvalidLastEventId("Last-Event-ID must be the id (seq) of an event of this stream")
     return int(text)
 

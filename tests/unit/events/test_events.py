@@ -154,3 +154,20 @@ def test_a_finished_job_resumed_after_its_last_event_ends_at_once_and_a_foreign_
         service.open("other", job.job_id, after=0)
     with pytest.raises(JobNotFound):
         service.open("acme", "../x", after=0)
+
+
+def test_every_last_event_id_the_openapi_document_allows_is_accepted():
+    # Found by schemathesis: the document allowed 10 digits while the server refused values over 10^9.
+    import re
+
+    from common.api.openapi import openapi_document
+
+    parameters = openapi_document("http://localhost")["paths"]["/v1/jobs/{job_id}/events"]["get"]["parameters"]
+    patterns = {p["name"]: p["schema"]["pattern"] for p in parameters if p["name"] != "job_id"}
+    assert set(patterns) == {"Last-Event-ID", "last_event_id"}
+    for pattern in patterns.values():
+        assert re.fullmatch(pattern.strip("^$"), "999999999")
+        assert parse_last_event_id("999999999", None) == 999_999_999
+        assert not re.fullmatch(pattern.strip("^$"), "1000000000")
+    with pytest.raises(InvalidLastEventId):
+        parse_last_event_id("1000000000", None)

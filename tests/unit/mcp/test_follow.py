@@ -113,7 +113,7 @@ def test_with_an_event_stream_it_asks_for_the_job_only_after_state_events():
     ]
     clock = Clock()
     snapshots = list(
-        job_updates(api, JOB, timeout_s=60, clock=clock, sleep=clock.sleep, events=lambda _j, _t: iter(stream))
+        job_updates(api, JOB, timeout_s=60, clock=clock, sleep=clock.sleep, events=lambda _j, _t: iter(stream))  # type: ignore[arg-type]
     )
     assert [s["status"] for s in snapshots] == ["pending", "running", "success"]
     assert api.calls == 3  # no poll for stage or model-call events
@@ -129,5 +129,5 @@ def test_a_deployment_without_the_stream_is_polled():
 
     api = ScriptedApi([job("running"), job("success")])
     clock = Clock()
-    snapshots = list(job_updates(api, JOB, timeout_s=60, clock=clock, sleep=clock.sleep, events=unsupported))
+    snapshots = list(job_updates(api, JOB, timeout_s=60, clock=clock, sleep=clock.sleep, events=unsupported))  # type: ignore[arg-type]
     assert [s["status"] for s in snapshots] == ["running", "success"]
