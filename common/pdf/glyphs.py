@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import itertools
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+from common.pdf.pdfium_calls import untyped_pdfium
 
 __all__ = ["PdfGlyphs", "Rule", "Word"]
 
@@ -89,9 +92,11 @@ class Word:
         return (self.x0 + self.x1) / 2
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A horizontal or vertical ruling line (a table border), points from the top-left corner."""
+class Rule(NamedTuple):
+    """A horizontal or vertical ruling line (a table border), points from the top-left corner.
+
+    A named tuple: a schedule page draws a thousand of them.
+    """
 
     x0: float
     top: float
@@ -115,7 +120,8 @@ class PdfGlyphs:
         import pypdfium2.raw as pdfium_c  # pyright: ignore[reportMissingTypeStubs]
 
         self._document: Any = document
-        self._raw: Any = pdfium_c
+        self._typed: Any = pdfium_c
+        self._raw: Any = untyped_pdfium()
         self._pages: dict[int, tuple[Any, Any, float, float]] = {}
         self._words: dict[int, list[Word]] = {}
         self._texts: dict[int, str] = {}
@@ -282,18 +288,32 @@ class PdfGlyphs:
             return None
 
         handle = textpage.raw
-        get_text = self._raw.FPDFText_GetBoundedText
+        get_text = self._typed.FPDFText_GetBoundedText  # double parameters: the typed binding
         buffer = self._buffer
         runs = self._runs(handle, height)
         run_tops = [run[1] for run in runs]
         tallest = max((run[3] - run[1] for run in runs), default=0.0)
+        bands: dict[tuple[float, float], tuple[list[float], list[float]]] = {}
+
+        def band(top: float, bottom: float) -> tuple[list[float], list[float]]:
+            """The runs reaching into a row band: left edges sorted, and the widest right edge so far."""
+            first = bisect.bisect_left(run_tops, top - tallest)
+            last = bisect.bisect_left(run_tops, bottom)
+            spans = sorted((r[0], r[2]) for r in runs[first:last] if r[3] > top)
+            lefts = [x for x, _ in spans]
+            reach = list(itertools.accumulate((right for _, right in spans), max))
+            return lefts, reach
 
         def read(x0: float, top: float, x1: float, bottom: float) -> tuple[str, tuple[str, ...]]:
             # Most cells of a schedule are empty: ask PDFium for text only where a text run
-            # (PDFium's own rectangles of runs of glyphs) reaches into the cell.
-            first = bisect.bisect_left(run_tops, top - tallest)
-            last = bisect.bisect_left(run_tops, bottom)
-            if not any(r[0] < x1 and r[2] > x0 and r[3] > top for r in runs[first:last]):
+            # (PDFium's own rectangles of runs of glyphs) reaches into the cell. The cells of a
+            # row share its band of runs, so each band is gathered once.
+            found = bands.get((top, bottom))
+            if found is None:
+                found = bands[(top, bottom)] = band(top, bottom)
+            lefts, reach = found
+            before = bisect.bisect_left(lefts, x1)  # runs that start left of the cell's right edge
+            if before == 0 or reach[before - 1] <= x0:
                 return "", ()
             written = int(get_text(handle, x0, height - top, x1, height - bottom, buffer, _BUFFER_CHARS))
             if written <= 0:
@@ -372,17 +392,21 @@ class PdfGlyphs:
             obj = get_object(page_handle, index)
             if get_type(obj) != _PATH_OBJECT or not get_bounds(obj, *refs):
                 continue
-            box = (left.value, right.value, bottom.value, top.value)
-            if box[1] - box[0] <= _MAX_RULE_WIDTH or box[3] - box[2] <= _MAX_RULE_WIDTH:
-                pieces = [box]
+            x0, x1, y0, y1 = left.value, right.value, bottom.value, top.value
+            if x1 - x0 <= _MAX_RULE_WIDTH or y1 - y0 <= _MAX_RULE_WIDTH:
+                if max(x1 - x0, y1 - y0) < _MIN_RULE_LENGTH:
+                    continue
+                if turn == 0:  # most pages: no need to turn, only to flip y
+                    out.append(Rule(x0, height - y1, x1, height - y0))
+                else:
+                    px0, px1, py0, py1 = _turned((x0, x1, y0, y1), turn, width, height)
+                    out.append(Rule(px0, py0, px1, py1))
             elif self._stroked(obj):
-                pieces = self._segments(obj)
-            else:
-                continue  # a filled shape (cell shading): its edges are not drawn lines
-            for piece in pieces:
-                x0, x1, y0, y1 = _turned(piece, turn, width, height)
-                if max(x1 - x0, y1 - y0) >= _MIN_RULE_LENGTH and min(x1 - x0, y1 - y0) <= _MAX_RULE_WIDTH:
-                    out.append(Rule(x0=x0, top=y0, x1=x1, bottom=y1))
+                for piece in self._segments(obj):
+                    px0, px1, py0, py1 = _turned(piece, turn, width, height)
+                    if max(px1 - px0, py1 - py0) >= _MIN_RULE_LENGTH:
+                        out.append(Rule(px0, py0, px1, py1))
+            # else: a filled shape (cell shading): its edges are not drawn lines
         return out
 
     def _stroked(self, obj: Any) -> bool:

@@ -23,7 +23,6 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from common.pdf.document import Document, Line, LineBox, OutlineEntry
@@ -321,7 +320,7 @@ def _repair(lines: list[Line]) -> list[Line]:
             if not line.text:
                 continue
             # Text layers sometimes put an opening bracket alone on its line: "[" then "6] text".
-            out.append(replace(line, text=pending.text + line.text, indent=pending.indent, x=pending.x, raw=""))
+            out.append(line._replace(text=pending.text + line.text, indent=pending.indent, x=pending.x, raw=""))
             pending = None
             continue
         if line.text in _OPENERS:

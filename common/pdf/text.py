@@ -24,7 +24,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -39,6 +39,7 @@ from common.pdf.errors import (
     NoTextLayer,
 )
 from common.pdf.glyphs import PdfGlyphs
+from common.pdf.pdfium_calls import untyped_pdfium
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -250,19 +251,24 @@ def _open(data: bytes) -> Any:
 def _read_pages(
     glyphs: PdfGlyphs, page_count: int
 ) -> tuple[tuple[str, ...], tuple[tuple[LineBox | None, ...] | None, ...], tuple[float, ...]]:
-    import pypdfium2.raw as pdfium_c  # pyright: ignore[reportMissingTypeStubs]
-
-    raw: Any = pdfium_c
+    raw = untyped_pdfium()
     get_box, get_size, get_weight = raw.FPDFText_GetCharBox, raw.FPDFText_GetFontSize, raw.FPDFText_GetFontWeight
     get_index = raw.FPDFText_GetCharIndexFromTextIndex
     count_chars = raw.FPDFText_CountChars
     left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
-    refs = (ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom), ctypes.byref(top))
+    ref_left, ref_right, ref_bottom, ref_top = (
+        ctypes.byref(left),
+        ctypes.byref(right),
+        ctypes.byref(bottom),
+        ctypes.byref(top),
+    )
     pages: list[str] = []
     boxes: list[tuple[LineBox | None, ...] | None] = []
     heights: list[float] = []
     failures = 0
     last_error: Exception | None = None
+    # A NamedTuple built straight from a tuple, without its Python-level __new__ (per line).
+    make_box = cast(Callable[[type[LineBox], tuple[float, float, float, float, bool, int]], LineBox], _TUPLE_NEW)
     for index in range(page_count):
         try:
             textpage, height = glyphs.load(index + 1)
@@ -279,19 +285,17 @@ def _read_pages(
         identity = len(text) == count_chars(handle)
         if _SPLITLINES_ONLY_RE.search(text):  # one-for-one replacements: offsets stay valid
             text = text.translate(_SPLITLINES_ONLY)
-        lines: list[str] = []
+        starts, lines = _lines(text)
         page_boxes: list[LineBox | None] = []
-        # A NamedTuple built straight from a tuple, without its Python-level __new__ (per line).
-        make_box = cast(Callable[[type[LineBox], tuple[float, float, float, float, bool, int]], LineBox], _TUPLE_NEW)
-        for start, line in _lines(text):
-            lines.append(line)
+        for start, line in zip(starts, lines, strict=True):
             content = line.lstrip()
             if not content:
                 page_boxes.append(None)
                 continue
-            lead = len(line) - len(content)
-            char = start + lead if identity else get_index(handle, start + lead)
-            if char < 0 or not get_box(handle, char, *refs):
+            char = start + len(line) - len(content)
+            if not identity:
+                char = get_index(handle, char)
+            if char < 0 or not get_box(handle, char, ref_left, ref_right, ref_bottom, ref_top):
                 page_boxes.append(None)
                 continue
             # Only a short line can be a heading or a sub-heading, the lines whose weight matters.
@@ -317,24 +321,23 @@ def _read_pages(
     return tuple(pages), tuple(boxes), tuple(heights)
 
 
-def _lines(text: str) -> Iterator[tuple[int, str]]:
-    """Each line of PDFium's page text with the text index where it starts."""
+def _lines(text: str) -> tuple[list[int], list[str]]:
+    """The lines of PDFium's page text, and the text index where each starts."""
     if text.count("\n") == text.count("\r\n") and text.count("\r") == text.count("\r\n"):
         # PDFium ends lines with CRLF; splitting on it is much cheaper than a regex scan.
-        start = 0
-        parts = text.split("\r\n")
-        if parts and not parts[-1] and len(parts) > 1:
-            parts.pop()
-        for part in parts:
-            yield start, part
-            start += len(part) + 2
-        return
+        lines = text.split("\r\n")
+        ends = [2] * len(lines)
+    else:
+        lines = _LINE_BREAK.split(text)
+        ends = [len(found.group()) for found in _LINE_BREAK.finditer(text)] + [0]
+    if len(lines) > 1 and not lines[-1]:
+        lines.pop()  # the break that ends the last line opens no new one
+    starts: list[int] = []
     start = 0
-    for match in _LINE_BREAK.finditer(text):
-        yield start, text[start : match.start()]
-        start = match.end()
-    if start < len(text) or not text:
-        yield start, text[start:]
+    for line, end in zip(lines, ends, strict=False):  # ends may count one more: the popped line
+        starts.append(start)
+        start += len(line) + end
+    return starts, lines
 
 
 def _require_text_layer(pages: tuple[str, ...]) -> None:

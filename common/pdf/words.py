@@ -82,4 +82,4 @@ def _repair(line: Line, glyphs: GlyphQueries) -> Line | None:
     if not drop:
         return None
     text = normalise_line("".join(ch for k, ch in enumerate(raw) if k not in drop))
-    return replace(line, text=text, raw="".join(ch for k, ch in enumerate(raw) if k not in drop), char_start=-1)
+    return line._replace(text=text, raw="".join(ch for k, ch in enumerate(raw) if k not in drop), char_start=-1)
