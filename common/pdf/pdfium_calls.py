@@ -36,8 +36,8 @@ class _UntypedPdfium:
         for argtype in typed.argtypes or ():
             if argtype not in _PASSED_AS_IS and not issubclass(argtype, ctypes._Pointer):  # pyright: ignore[reportPrivateUsage]
                 raise TypeError(f"{name}: a {argtype.__name__} parameter cannot be passed untyped")
-        address = ctypes.cast(typed, ctypes.c_void_p).value
-        function: Any = ctypes.CFUNCTYPE(typed.restype)(address)
+        prototype: Any = ctypes.CFUNCTYPE(typed.restype)
+        function: Any = prototype(ctypes.cast(typed, ctypes.c_void_p).value)
         function.argtypes = None
         setattr(self, name, function)  # later lookups find the attribute and skip __getattr__
         return function
