@@ -37,8 +37,9 @@ class LineBox(NamedTuple):
         top: Top edge of that glyph, in points from the page's top edge.
         bottom: Bottom edge of that glyph, in points from the page's top edge.
         size: Font size of that glyph, in points (0.0 when the PDF does not say).
-        bold: The glyph's font weight is 600 or more (only looked up for short lines, the ones
-            that can be headings; ``False`` for long lines).
+        bold: The glyph's font weight is 600 or more (only looked up for short lines that open
+            with a capital, a digit, a symbol or a list marker, the ones that can be headings or
+            list items; ``False`` for other lines).
         char_start: Index of the line's first character in the page's text (PDFium's character
             index), so the glyphs of the line can be looked up again.
     """

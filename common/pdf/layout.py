@@ -161,12 +161,13 @@ def build_document(
         page_boxes = boxes[number - 1] if number <= len(boxes) else None
         xs = line_x[number - 1] if number <= len(line_x) else None
         per_page.append(_split_page(text, number, xs, page_boxes))
-    recurring = _recurring_keys(per_page)
+    zones = [_zone_keys(page_lines) for page_lines in per_page]
+    recurring = _recurring_keys(zones)
     body_size = _body_size(per_page)
     lines: list[Line] = []
     footnotes: list[Line] = []
-    for number, page_lines in enumerate(per_page, start=1):
-        kept = _strip_running_lines(page_lines, recurring)
+    for number, (page_lines, zone) in enumerate(zip(per_page, zones, strict=True), start=1):
+        kept = _strip_running_lines(page_lines, zone, recurring)
         height = page_heights[number - 1] if number <= len(page_heights) else 0.0
         cut = _footnote_start(kept, body_size, height)
         lines.extend(kept[:cut])
@@ -245,11 +246,14 @@ def _split_page(
 
 def _body_size(per_page: list[list[Line]]) -> float | None:
     """The most common type size of the document's lines (the body text), in points."""
-    sizes: Counter[float] = Counter()
+    exact: dict[float, int] = {}
     for page_lines in per_page:
         for line in page_lines:
             if line.size:
-                sizes[round(line.size, 1)] += len(line.text)
+                exact[line.size] = exact.get(line.size, 0) + len(line.text)
+    sizes: Counter[float] = Counter()
+    for size, chars in exact.items():  # a few distinct sizes: round each once, not per line
+        sizes[round(size, 1)] += chars
     return sizes.most_common(1)[0][0] if sizes else None
 
 
@@ -281,20 +285,21 @@ def _key(text: str) -> str:
     return _DIGITS.sub("#", text.lower())
 
 
-def _zone_indexes(lines: list[Line]) -> list[int]:
+def _zone_keys(lines: list[Line]) -> dict[int, str]:
+    """The lines that can be running headers or footers (by index) and their digit-masked keys."""
     filled = [i for i, line in enumerate(lines) if line.text]
     top = filled[:_TOP_ZONE]
     bottom = filled[-_BOTTOM_ZONE:] if len(filled) > _TOP_ZONE else []
-    return sorted(set(top) | set(bottom))
+    return {i: _key(lines[i].text) for i in sorted(set(top) | set(bottom))}
 
 
-def _recurring_keys(per_page: list[list[Line]]) -> frozenset[str]:
-    if len(per_page) < 3:
+def _recurring_keys(zones: list[dict[int, str]]) -> frozenset[str]:
+    if len(zones) < 3:
         return frozenset()
     counts: Counter[str] = Counter()
-    for lines in per_page:
-        counts.update({_key(lines[i].text) for i in _zone_indexes(lines)})
-    threshold = max(_MIN_RECURRING_PAGES, math.ceil(len(per_page) * _RECURRING_SHARE))
+    for zone in zones:
+        counts.update(set(zone.values()))
+    threshold = max(_MIN_RECURRING_PAGES, math.ceil(len(zones) * _RECURRING_SHARE))
     return frozenset(key for key, count in counts.items() if count >= threshold)
 
 
@@ -305,11 +310,11 @@ def _is_running(key: str, recurring: frozenset[str]) -> bool:
     return len(key) >= _MIN_PREFIX_KEY and any(r.startswith(key) for r in recurring)
 
 
-def _strip_running_lines(lines: list[Line], recurring: frozenset[str]) -> list[Line]:
+def _strip_running_lines(lines: list[Line], zone: dict[int, str], recurring: frozenset[str]) -> list[Line]:
     if not recurring:
         return lines
-    drop = {i for i in _zone_indexes(lines) if _is_running(_key(lines[i].text), recurring)}
-    return [line for i, line in enumerate(lines) if i not in drop]
+    drop = {i for i, key in zone.items() if _is_running(key, recurring)}
+    return [line for i, line in enumerate(lines) if i not in drop] if drop else lines
 
 
 def _repair(lines: list[Line]) -> list[Line]:

@@ -73,6 +73,7 @@ _SPLITLINES_ONLY_RE = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _BOLD_WEIGHT = 600
 _TUPLE_NEW: Any = tuple.__new__  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 _MAX_HEADING_CHARS = 100
+_LOWER_MARKER = re.compile(r"[a-z]{1,4}[.)]")
 # PDFium load errors (FPDF_GetLastError).
 _ERR_PASSWORD = 4
 _ERR_SECURITY = 5
@@ -298,8 +299,15 @@ def _read_pages(
             if char < 0 or not get_box(handle, char, ref_left, ref_right, ref_bottom, ref_top):
                 page_boxes.append(None)
                 continue
-            # Only a short line can be a heading or a sub-heading, the lines whose weight matters.
-            bold = len(content) <= _MAX_HEADING_CHARS and get_weight(handle, char) >= _BOLD_WEIGHT
+            # Weight matters for the lines that can be sub-headings (short, not opening in lower
+            # case) and for list items ("a)", "iv."), whose weight tells a bold list from a
+            # plain one. A line opening in lower case otherwise continues a sentence. PDFium's
+            # weight lookup is its dearest per-line call.
+            bold = (
+                len(content) <= _MAX_HEADING_CHARS
+                and (not content[0].islower() or _LOWER_MARKER.match(content) is not None)
+                and get_weight(handle, char) >= _BOLD_WEIGHT
+            )
             page_boxes.append(
                 make_box(
                     LineBox,

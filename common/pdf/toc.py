@@ -17,6 +17,9 @@ from common.pdf.headings import parse_number, title_key
 __all__ = ["TocEntry", "find_toc_pages", "parse_toc"]
 
 _LEADER_TAIL = re.compile(r"(?:\.{2,}|(?:\. ){2,}|…+|_{3,})[ .…_]*(?P<page>\d{1,4}|[ivxlc]{1,6})$")
+_DIGITS = "0123456789"
+_ROMAN = "ivxlc"
+_LEADER_CHARS = frozenset(" .…_")
 _PLAIN_LINE = re.compile(r"^(?P<text>\d{1,2}(?:\.\d{1,3}){0,6}\.?\s+[A-Z].*[A-Za-z)])\s+(?P<page>\d{1,4})$")
 _CONTENTS_TITLE = re.compile(r"^(?:table of contents|contents)\b", re.IGNORECASE)
 _RESET_KEYS = frozenset(
@@ -60,8 +63,12 @@ class TocEntry:
 
 
 def _leader_entry(text: str) -> tuple[str, str] | None:
-    # Cheap tests first: this runs on every line of the document.
+    # Cheap tests first: this runs on every line of the document. The page number (digits, or
+    # a roman numeral) must follow a leader character, or the pattern cannot match.
     if not text[-1].isalnum() or ("." not in text and "…" not in text and "_" not in text):
+        return None
+    page_at = len(text.rstrip(_DIGITS)) if text[-1].isdigit() else len(text.rstrip(_ROMAN))
+    if page_at == 0 or text[page_at - 1] not in _LEADER_CHARS:
         return None
     match = _LEADER_TAIL.search(text)
     if match is None:

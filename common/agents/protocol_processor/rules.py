@@ -98,7 +98,7 @@ def extract_summary(
             :mod:`common.pdf.errors` when the PDF is empty, too large, not a PDF, corrupt,
             encrypted or has no text layer.
     """
-    return extract_summary_and_pages(data, on_stage=on_stage, max_bytes=max_bytes, max_pages=max_pages)[0]
+    return _summarise_pdf(data, on_stage=on_stage, max_bytes=max_bytes, max_pages=max_pages, with_pages=False)[0]
 
 
 def extract_summary_and_pages(
@@ -117,6 +117,12 @@ def extract_summary_and_pages(
     Raises:
         DocumentError: As :func:`extract_summary`.
     """
+    return _summarise_pdf(data, on_stage=on_stage, max_bytes=max_bytes, max_pages=max_pages, with_pages=True)
+
+
+def _summarise_pdf(
+    data: bytes, *, on_stage: StageCallback | None, max_bytes: int, max_pages: int, with_pages: bool
+) -> tuple[ProtocolSummary, tuple[str, ...]]:
     from common.agents.protocol_processor.page_selection import page_texts
 
     started = time.perf_counter()
@@ -124,7 +130,7 @@ def extract_summary_and_pages(
         doc = document_from_pdf(pdf)
         if on_stage is not None:
             on_stage("extract_text", time.perf_counter() - started)
-        return summarise_document(doc, glyphs=pdf.glyphs, on_stage=on_stage), page_texts(doc)
+        return summarise_document(doc, glyphs=pdf.glyphs, on_stage=on_stage), page_texts(doc) if with_pages else ()
 
 
 def summarise_pages(
