@@ -50,6 +50,7 @@ _ANY_KEY_WORD = re.compile(
 )
 _CONTINUED = re.compile(r"\((?:continued|concluded|cont'?d\.?)\)\s*$")
 _NON_WORD = re.compile(r"[^a-z0-9/&]+")
+_LEADING_NUMBER = re.compile(r"^\d+(?:\.\d+)*\.?\s+")
 
 # Headings that mention a kind's words but are about something else.
 _NOT_CRITERIA = re.compile(
@@ -144,6 +145,10 @@ _DESIGN_ALLOWED = frozenset(
         "&",
     }
 )
+# Every word a strict rule that takes no regex phrase accepts, and the most words a strict
+# title with a regex phrase may have (eligibility; synopsis allows 4).
+_RULE_VOCABULARY = _CRITERIA_WORDS | _OBJECTIVE_ALLOWED | _DESIGN_ALLOWED | frozenset({"measure"})
+_STRICT_MAX_WORDS = 5
 _SYNOPSIS = re.compile(
     r"\bsynopsis\b|^(?:protocol|study|trial|clinical study|clinical trial) summary$|"
     r"^summary of (?:the )?protocol$"
@@ -166,7 +171,9 @@ def normalise_title(title: str) -> str:
         The normalised title, e.g. ``"inclusion criteria"``.
     """
     text = title.strip().lower().replace("\u2019", "'")
-    text = _CONTINUED.sub("", text).strip().rstrip(":").strip()
+    if "(" in text:
+        text = _CONTINUED.sub("", text).strip()
+    text = text.rstrip(":").strip()
     return " ".join(text.split())
 
 
@@ -214,6 +221,8 @@ def classify_heading(title: str, *, strict: bool = False) -> SectionKind | None:
         return kind
     if not any(stem in compact for stem in _KEY_STEMS):
         return None
+    if strict and not _strict_retry_can_classify(title, compact):
+        return None
     for position in (i for i, ch in enumerate(title) if ch == " "):
         kind = _classify(title[:position] + title[position + 1 :], strict)
         if kind is not None:
@@ -221,16 +230,47 @@ def classify_heading(title: str, *, strict: bool = False) -> SectionKind | None:
     return None
 
 
+def _strict_retry_can_classify(title: str, compact: str) -> bool:
+    """False when no title with one space of ``title`` removed can classify in strict mode.
+
+    A sound test, so that lines of body text ("The primary objectives of this study are")
+    skip the retries: removing a space at most merges two adjacent words, and a strict rule
+    needs either a short title (synopsis: 4 words, eligibility: 5), a schedule phrase (whose
+    letters ``compact`` then holds), or every word in a rule's vocabulary, which one merge can
+    reach only when the merged word is in it and no other word is out of it.
+    """
+    if title.lstrip()[:1].isdigit():
+        return True  # a removed space can change what the number pattern strips: no shortcut
+    words = _words(_prepared(title))
+    if len(words) <= _STRICT_MAX_WORDS + 1:
+        return True
+    if "schedul" in compact or "flowchart" in compact or ("time" in compact and "event" in compact):
+        return True
+    outside = [w not in _RULE_VOCABULARY for w in words]
+    stray = sum(outside)
+    return any(
+        stray - outside[k] - outside[k + 1] == 0 and words[k] + words[k + 1] in _RULE_VOCABULARY
+        for k in range(len(words) - 1)
+    )
+
+
 def is_key_phrase(text: str) -> bool:
     """True when a bare line of body text is a key-section heading phrase on its own."""
     return classify_heading(text, strict=True) is not None
 
 
-def _classify(title: str, strict: bool) -> SectionKind | None:
+def _prepared(title: str) -> str:
+    """The title as the rules read it: normalised, without its number."""
     text = normalise_title(title)
-    text = re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", text)
-    # "Non-inclusion criteria" (European protocols) are exclusion criteria.
-    text = _NON_INCLUSION.sub("exclusion", text)
+    if text[:1].isdigit():
+        text = _LEADING_NUMBER.sub("", text)
+    if "non" in text:  # "Non-inclusion criteria" (European protocols) are exclusion criteria.
+        text = _NON_INCLUSION.sub("exclusion", text)
+    return text
+
+
+def _classify(title: str, strict: bool) -> SectionKind | None:
+    text = _prepared(title)
     if not text or len(text) > 120:
         return None
     words = _words(text)
@@ -302,7 +342,7 @@ def _design_kind(text: str, words: list[str], strict: bool) -> SectionKind | Non
 def _eligibility_kind(text: str, words: list[str], strict: bool) -> SectionKind | None:
     if not strict and _POPULATION_ONLY.match(text):
         return "eligibility"  # a numbered "4.1 Patients" heading
-    if _ELIGIBILITY.search(text) is None or (strict and len(words) > 5):
+    if _ELIGIBILITY.search(text) is None or (strict and len(words) > _STRICT_MAX_WORDS):
         return None
     if _NOT_POPULATION.search(text) is not None or _NOT_CRITERIA.search(text) is not None:
         return None

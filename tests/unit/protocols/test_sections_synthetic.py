@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from common.pdf.document import Document, Line, OutlineEntry
 from common.pdf.toc import find_toc_pages, parse_toc
-from common.protocols.section_kinds import classify_heading
+from common.protocols.section_kinds import (
+    _classify,  # pyright: ignore[reportPrivateUsage]
+    _strict_retry_can_classify,  # pyright: ignore[reportPrivateUsage]
+    classify_heading,
+)
 from common.protocols.sections import locate_sections, pages_for, sections_of
 
 
@@ -55,6 +61,45 @@ def test_strict_classification_needs_the_phrase_alone() -> None:
     assert classify_heading("inclusion criteria are checked at visit 1", strict=True) is None
     assert classify_heading("Schedule of Activities", strict=True) == "schedule_of_activities"
     assert classify_heading("Schedule of activities is in the appendix", strict=True) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("Ex clusion Criteria", "exclusion"),
+        ("Key Inclusion and Exclusion Crit eria for the Study Patients", "eligibility"),
+        ("Schedule of Activi ties for Part A and Part B of the Study", "schedule_of_activities"),
+        ("Primary and Secondary Objec tives and Endpoints of the Study", "objectives_endpoints"),
+        ("The primary objectives of this study are", None),
+    ],
+)
+def test_strict_split_headings_are_joined_again(title: str, kind: str | None) -> None:
+    assert classify_heading(title, strict=True) == kind
+
+
+WORDS = ["inclusion", "exclusion", "criteria", "schedule", "of", "activities", "synopsis", "eligibility", "study"]
+WORDS += ["design", "objectives", "endpoints", "non", "this", "are", "time", "and", "events", "flow", "chart", "for"]
+WORDS += ["patients", "selection", "(continued)", "outcome", "measures", "soa", "the", "primary", "visit", "plan"]
+
+
+@given(
+    words=st.lists(st.sampled_from(WORDS), min_size=7, max_size=12),
+    split=st.integers(min_value=0),
+    cut=st.integers(min_value=1),
+)
+def test_the_strict_retry_shortcut_skips_only_hopeless_titles(words: list[str], split: int, cut: int) -> None:
+    # The shortcut must be sound: when it skips the retries, no title with one space removed
+    # classifies (the text layer splits one word of a heading).
+    k = split % len(words)
+    if len(words[k]) > 1:
+        at = 1 + cut % (len(words[k]) - 1)
+        words = [*words[:k], words[k][:at], words[k][at:], *words[k + 1 :]]
+    title = " ".join(words)
+    compact = "".join(ch for ch in title.lower() if "a" <= ch <= "z")
+    if _classify(title, True) is not None or _strict_retry_can_classify(title, compact):
+        return
+    spaces = [i for i, ch in enumerate(title) if ch == " "]
+    assert all(_classify(title[:i] + title[i + 1 :], True) is None for i in spaces)
 
 
 TOC = (
