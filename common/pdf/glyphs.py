@@ -112,6 +112,11 @@ class Rule(NamedTuple):
 class PdfGlyphs:
     """Glyph queries on an open PDFium document; pages load on first use and stay cached.
 
+    Pages and text pages are PDFium's raw handles, not ``pypdfium2`` helper objects: a
+    protocol opens every page, and the helpers' bookkeeping (parent tracking, finalizers)
+    costs about 25 µs per page and per close. :meth:`close` must therefore run (``open_pdf``
+    does it in a ``finally``): nothing else releases the pages.
+
     Args:
         document: A ``pypdfium2.PdfDocument``; closed by :meth:`close`.
     """
@@ -132,37 +137,68 @@ class PdfGlyphs:
         self._closed = False
 
     def load(self, page: int) -> tuple[Any, float]:
-        """The PDFium text page of 1-based ``page`` and the page height in points."""
+        """PDFium's text page handle (``FPDF_TEXTPAGE``) of 1-based ``page``, and its height in points.
+
+        Raises:
+            RuntimeError: PDFium cannot load the page or its text (a broken content stream).
+        """
         cached = self._pages.get(page)
         if cached is None:
-            handle = self._document[page - 1]
-            textpage = handle.get_textpage()
-            width, height = handle.get_size()
-            cached = (handle, textpage, float(width), float(height))
+            raw = self._raw
+            handle = raw.FPDF_LoadPage(self._document.raw, page - 1)
+            if not handle:
+                raise RuntimeError("PDFium could not load the page")
+            textpage = raw.FPDFText_LoadPage(handle)
+            if not textpage:
+                raw.FPDF_ClosePage(handle)
+                raise RuntimeError("PDFium could not load the page's text")
+            cached = (handle, textpage, float(raw.FPDF_GetPageWidthF(handle)), float(raw.FPDF_GetPageHeightF(handle)))
             self._pages[page] = cached
         return cached[1], cached[3]
 
+    def count_chars(self, page: int) -> int:
+        """Number of characters PDFium found on 1-based ``page``."""
+        textpage, _ = self.load(page)
+        return int(self._raw.FPDFText_CountChars(textpage))
+
     def text(self, page: int) -> str:
-        """PDFium's text of ``page``, as read for the lines (read again if it was not kept)."""
+        """PDFium's text of 1-based ``page``, lines ended by CRLF; read once, then kept.
+
+        As ``pypdfium2``'s ``get_text_range()``: characters without a text index at either end
+        are left out (PDFium would read past them, https://crbug.com/pdfium/2079), and
+        undecodable UTF-16 is dropped.
+        """
         kept = self._texts.get(page)
         if kept is None:
-            textpage, _ = self.load(page)
-            kept = str(textpage.get_text_range())
+            kept = self._read_text(page)
             self._texts[page] = kept
         return kept
 
-    def remember_text(self, page: int, text: str) -> None:
-        """Keep PDFium's text of ``page`` (as read for the lines), so word reading need not ask again."""
-        self._texts[page] = text
+    def _read_text(self, page: int) -> str:
+        textpage, _ = self.load(page)
+        raw = self._raw
+        first, last = 0, int(raw.FPDFText_CountChars(textpage)) - 1
+        while first <= last and raw.FPDFText_GetTextIndexFromCharIndex(textpage, first) == -1:
+            first += 1
+        while first <= last and raw.FPDFText_GetTextIndexFromCharIndex(textpage, last) == -1:
+            last -= 1
+        if first > last:
+            return ""
+        start = raw.FPDFText_GetTextIndexFromCharIndex(textpage, first)
+        end = raw.FPDFText_GetTextIndexFromCharIndex(textpage, last)
+        buffer = (ctypes.c_ushort * (end + 2 - start))()  # with the NUL terminator
+        written = int(raw.FPDFText_GetText(textpage, first, last - first + 1, buffer))
+        return bytes(memoryview(buffer)[: max(0, written - 1)]).decode("utf-16-le", errors="ignore")
 
     def close(self) -> None:
         """Release every loaded page and the document. Idempotent."""
         if self._closed:
             return
         self._closed = True
+        raw = self._raw
         for handle, textpage, _, _ in self._pages.values():
-            textpage.close()
-            handle.close()
+            raw.FPDFText_ClosePage(textpage)
+            raw.FPDF_ClosePage(handle)
         self._pages.clear()
         self._document.close()
 
@@ -194,8 +230,7 @@ class PdfGlyphs:
             when the space is drawn by the PDF, or the neighbours' boxes are unknown or not on
             one line.
         """
-        textpage, _ = self.load(page)
-        handle = textpage.raw
+        handle, _ = self.load(page)
         if self._raw.FPDFText_IsGenerated(handle, index) != 1:
             return None
         before = self._char_box(handle, index - 1)
@@ -217,8 +252,7 @@ class PdfGlyphs:
         Returns:
             Whether the character is a superscript (a footnote marker).
         """
-        textpage, _ = self.load(page)
-        handle = textpage.raw
+        handle, _ = self.load(page)
         size = float(self._raw.FPDFText_GetFontSize(handle, index))
         before_size = float(self._raw.FPDFText_GetFontSize(handle, index - 1))
         if before_size <= 0:
@@ -245,12 +279,11 @@ class PdfGlyphs:
         return cached
 
     def _read_words(self, page: int) -> list[Word]:
-        textpage, _ = self.load(page)
+        handle, _ = self.load(page)
         _, _, width, height = self._pages[page]
-        handle = textpage.raw
         raw = self._raw
         text = self._texts.get(page)
-        count = int(textpage.count_chars())
+        count = self.count_chars(page)
         if text is None or len(text) != count:
             text = "".join(chr(max(0, int(raw.FPDFText_GetUnicode(handle, i)))) for i in range(count))
         turn = self._turn(handle, count)
@@ -283,11 +316,10 @@ class PdfGlyphs:
         """
         from common.pdf.layout import normalise_chars
 
-        textpage, height = self.load(page)
-        if self._turn(textpage.raw, int(textpage.count_chars())) != 0:
+        handle, height = self.load(page)
+        if self._turn(handle, self.count_chars(page)) != 0:
             return None
 
-        handle = textpage.raw
         get_text = self._typed.FPDFText_GetBoundedText  # double parameters: the typed binding
         buffer = self._buffer
         runs = self._runs(handle, height)
@@ -380,13 +412,12 @@ class PdfGlyphs:
 
     def _read_rules(self, page: int) -> list[Rule]:
         textpage, _ = self.load(page)
-        handle, _, width, height = self._pages[page]
+        page_handle, _, width, height = self._pages[page]
         raw = self._raw
-        turn = self._turn(textpage.raw, int(textpage.count_chars()))
+        turn = self._turn(textpage, self.count_chars(page))
         left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
         refs = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
         get_object, get_type, get_bounds = raw.FPDFPage_GetObject, raw.FPDFPageObj_GetType, raw.FPDFPageObj_GetBounds
-        page_handle = handle.raw
         out: list[Rule] = []
         for index in range(int(raw.FPDFPage_CountObjects(page_handle))):
             obj = get_object(page_handle, index)

@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from common.pdf.document import Document, Line, LineBox, OutlineEntry
 
@@ -90,6 +90,7 @@ _SPACES = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
 _OPENERS = frozenset({"[", "("})
 _CLOSING = frozenset(".,;:)]")
+_TUPLE_NEW: Any = tuple.__new__  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 
 
 def normalise_chars(text: str) -> str:
@@ -224,14 +225,15 @@ def _split_page(
     # Most pages have no character to map: then a line only needs its spaces collapsed.
     plain = _ODD.search(text) is None and _PRIVATE_ANYWHERE.search(text) is None
     if boxes is not None and len(boxes) == len(raws):
+        # Built straight from tuples (Line is a NamedTuple): this runs for every line of a PDF.
+        make = cast(Callable[[type[Line], tuple[object, ...]], Line], _TUPLE_NEW)
         lines: list[Line] = []
         for raw, box in zip(raws, boxes, strict=True):
             stripped = " ".join(raw.split()) if plain else normalise_line(raw)
             if box is None or not stripped:
-                lines.append(Line(stripped, page))
-                continue
-            x, top, _, size, bold, char_start = box
-            lines.append(Line(stripped, page, 0, x, top, size or None, bold, char_start, raw))
+                lines.append(make(Line, (stripped, page, 0, None, None, None, False, -1, "")))
+            else:
+                lines.append(make(Line, (stripped, page, 0, box[0], box[1], box[3] or None, box[4], box[5], raw)))
         return lines
     if xs is None or len(xs) != len(raws):
         xs = [None] * len(raws)

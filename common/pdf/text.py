@@ -272,9 +272,8 @@ def _read_pages(
     make_box = cast(Callable[[type[LineBox], tuple[float, float, float, float, bool, int]], LineBox], _TUPLE_NEW)
     for index in range(page_count):
         try:
-            textpage, height = glyphs.load(index + 1)
-            text: str = textpage.get_text_range()
-            glyphs.remember_text(index + 1, text)
+            handle, height = glyphs.load(index + 1)
+            text = glyphs.text(index + 1)
         except Exception as e:  # one bad content stream should not sink a whole protocol
             failures += 1
             last_error = e
@@ -282,7 +281,6 @@ def _read_pages(
             boxes.append(None)
             heights.append(0.0)
             continue
-        handle = textpage.raw
         identity = len(text) == count_chars(handle)
         if _SPLITLINES_ONLY_RE.search(text):  # one-for-one replacements: offsets stay valid
             text = text.translate(_SPLITLINES_ONLY)
