@@ -136,8 +136,14 @@ def find_ruled_table(
         The table, or ``None`` when the rules do not form a grid of at least ``min_columns``
         columns and 2 rows.
     """
-    verticals = [r for r in rules if r.vertical and r.bottom > top and r.top < bottom]
-    horizontals = [r for r in rules if not r.vertical and top <= (r.top + r.bottom) / 2 <= bottom]
+    verticals: list[Rule] = []
+    horizontals: list[Rule] = []
+    for r in rules:  # one pass: a schedule page draws a thousand rules
+        if r.bottom - r.top > r.x1 - r.x0:  # Rule.vertical, inlined
+            if r.bottom > top and r.top < bottom:
+                verticals.append(r)
+        elif top <= (r.top + r.bottom) / 2 <= bottom:
+            horizontals.append(r)
     if not verticals or not horizontals:
         return None
     xs = _snap([(r.x0 + r.x1) / 2 for r in verticals])
@@ -158,13 +164,15 @@ def find_ruled_table(
         if callable(words)
         else _word_reader([w for w in words if left <= w.centre <= right and ys[0] <= w.middle <= ys[-1]])
     )
+    down = {k: _coverages(by_x[k], ys) for k in range(1, len(xs) - 1)}
+    across = {k: _coverages(by_y[k], xs) for k in range(1, len(ys) - 1)}
     vertical_present = {
-        (band, k): _covered(by_x[k], ys[band], ys[band + 1]) >= _PRESENT * (ys[band + 1] - ys[band])
+        (band, k): down[k][band] >= _PRESENT * (ys[band + 1] - ys[band])
         for band in range(len(ys) - 1)
         for k in range(1, len(xs) - 1)
     }
     horizontal_present = {
-        (k, column): _covered(by_y[k], xs[column], xs[column + 1]) >= _PRESENT * (xs[column + 1] - xs[column])
+        (k, column): across[k][column] >= _PRESENT * (xs[column + 1] - xs[column])
         for k in range(1, len(ys) - 1)
         for column in range(len(xs) - 1)
     }
@@ -284,6 +292,23 @@ def _covered(spans: Sequence[tuple[float, float]], start: float, end: float) -> 
         if b > start:
             total += (b if b < end else end) - (a if a > start else start)
     return total
+
+
+def _coverages(spans: Sequence[tuple[float, float]], bounds: Sequence[float]) -> list[float]:
+    """:func:`_covered` of each interval between consecutive ``bounds`` (sorted), in one sweep."""
+    out: list[float] = []
+    first = 0
+    for start, end in itertools.pairwise(bounds):
+        while first < len(spans) and spans[first][1] <= start:
+            first += 1  # ends before this interval, so before every later one
+        total = 0.0
+        k = first
+        while k < len(spans) and spans[k][0] < end:
+            a, b = spans[k]
+            total += (b if b < end else end) - (a if a > start else start)
+            k += 1
+        out.append(total)
+    return out
 
 
 def _word_reader(words: Sequence[Word]) -> CellReader:

@@ -22,6 +22,7 @@ split words where a PDF's text runs break ("azathiop rine").
 from __future__ import annotations
 
 import ctypes
+import itertools
 import math
 import re
 from collections.abc import Callable, Generator
@@ -332,12 +333,15 @@ def _lines(text: str) -> tuple[list[int], list[str]]:
     if text.count("\n") == text.count("\r\n") and text.count("\r") == text.count("\r\n"):
         # PDFium ends lines with CRLF; splitting on it is much cheaper than a regex scan.
         lines = text.split("\r\n")
-        ends = [2] * len(lines)
-    else:
-        lines = _LINE_BREAK.split(text)
-        ends = [len(found.group()) for found in _LINE_BREAK.finditer(text)] + [0]
+        if len(lines) > 1 and not lines[-1]:
+            lines.pop()  # the break that ends the last line opens no new one
+        # Line k starts after the k lines and k breaks (2 characters each) before it.
+        lengths = itertools.accumulate(map(len, lines), initial=0)
+        return [length + 2 * k for k, length in zip(range(len(lines)), lengths)], lines
+    lines = _LINE_BREAK.split(text)
+    ends = [len(found.group()) for found in _LINE_BREAK.finditer(text)] + [0]
     if len(lines) > 1 and not lines[-1]:
-        lines.pop()  # the break that ends the last line opens no new one
+        lines.pop()
     starts: list[int] = []
     start = 0
     for line, end in zip(lines, ends, strict=False):  # ends may count one more: the popped line
