@@ -416,16 +416,22 @@ class PdfGlyphs:
         raw = self._raw
         turn = self._turn(textpage, self.count_chars(page))
         left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
-        refs = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+        ref_left, ref_bottom, ref_right, ref_top = (
+            ctypes.byref(left),
+            ctypes.byref(bottom),
+            ctypes.byref(right),
+            ctypes.byref(top),
+        )
         get_object, get_type, get_bounds = raw.FPDFPage_GetObject, raw.FPDFPageObj_GetType, raw.FPDFPageObj_GetBounds
         out: list[Rule] = []
         for index in range(int(raw.FPDFPage_CountObjects(page_handle))):
             obj = get_object(page_handle, index)
-            if get_type(obj) != _PATH_OBJECT or not get_bounds(obj, *refs):
+            if get_type(obj) != _PATH_OBJECT or not get_bounds(obj, ref_left, ref_bottom, ref_right, ref_top):
                 continue
             x0, x1, y0, y1 = left.value, right.value, bottom.value, top.value
-            if x1 - x0 <= _MAX_RULE_WIDTH or y1 - y0 <= _MAX_RULE_WIDTH:
-                if max(x1 - x0, y1 - y0) < _MIN_RULE_LENGTH:
+            wide, tall = x1 - x0, y1 - y0
+            if wide <= _MAX_RULE_WIDTH or tall <= _MAX_RULE_WIDTH:
+                if wide < _MIN_RULE_LENGTH and tall < _MIN_RULE_LENGTH:
                     continue
                 if turn == 0:  # most pages: no need to turn, only to flip y
                     out.append(Rule(x0, height - y1, x1, height - y0))

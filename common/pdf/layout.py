@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Any, cast
 
 from common.pdf.document import Document, Line, LineBox, OutlineEntry
 
-__all__ = ["build_document", "document_from_pdf", "join_lines", "normalise_chars", "normalise_line"]
+__all__ = [
+    "build_document",
+    "collapse_spaces",
+    "document_from_pdf",
+    "join_lines",
+    "line_normaliser",
+    "normalise_chars",
+    "normalise_line",
+]
 
 if TYPE_CHECKING:
     from common.pdf.text import PdfText
@@ -131,7 +139,7 @@ def document_from_pdf(pdf: PdfText) -> Document:
     Returns:
         The document, footnotes separated where the line boxes allow it.
     """
-    return build_document(pdf.pages, pdf.outline, boxes=pdf.boxes, page_heights=pdf.page_heights)
+    return _assemble([list(page) for page in pdf.lines], pdf.outline, pdf.page_heights)
 
 
 def build_document(
@@ -162,6 +170,11 @@ def build_document(
         page_boxes = boxes[number - 1] if number <= len(boxes) else None
         xs = line_x[number - 1] if number <= len(line_x) else None
         per_page.append(_split_page(text, number, xs, page_boxes))
+    return _assemble(per_page, outline, page_heights)
+
+
+def _assemble(per_page: list[list[Line]], outline: Sequence[OutlineEntry], page_heights: Sequence[float]) -> Document:
+    """Drop running headers and footers, separate footnotes and repair artefacts of split pages."""
     zones = [_zone_keys(page_lines) for page_lines in per_page]
     recurring = _recurring_keys(zones)
     body_size = _body_size(per_page)
@@ -175,7 +188,7 @@ def build_document(
         footnotes.extend(line for line in kept[cut:] if line.text)
     return Document(
         lines=tuple(_repair(lines)),
-        page_count=len(pages),
+        page_count=len(per_page),
         outline=tuple(outline),
         footnotes=tuple(footnotes),
         page_heights=tuple(page_heights),
@@ -218,18 +231,36 @@ def join_lines(texts: Iterable[str]) -> str:
     return _SPACES.sub(" ", out.replace("\u00ad", "")).strip()
 
 
+def line_normaliser(page_text: str) -> Callable[[str], str]:
+    """:func:`normalise_line`, or a cheaper equivalent for a page that needs no character mapped.
+
+    Args:
+        page_text: The whole text of the page whose lines will be normalised.
+
+    Returns:
+        A function from a raw line of that page to its :class:`~common.pdf.document.Line` text.
+    """
+    if _ODD.search(page_text) is None and _PRIVATE_ANYWHERE.search(page_text) is None:
+        return collapse_spaces  # most pages: a line only needs its spaces collapsed
+    return normalise_line
+
+
+def collapse_spaces(raw: str) -> str:
+    """``raw`` stripped, with every run of whitespace made one space."""
+    return " ".join(raw.split())
+
+
 def _split_page(
     text: str, page: int, xs: Sequence[float | None] | None, boxes: Sequence[LineBox | None] | None
 ) -> list[Line]:
     raws = text.splitlines()
-    # Most pages have no character to map: then a line only needs its spaces collapsed.
-    plain = _ODD.search(text) is None and _PRIVATE_ANYWHERE.search(text) is None
     if boxes is not None and len(boxes) == len(raws):
+        normalise = line_normaliser(text)
         # Built straight from tuples (Line is a NamedTuple): this runs for every line of a PDF.
         make = cast(Callable[[type[Line], tuple[object, ...]], Line], _TUPLE_NEW)
         lines: list[Line] = []
         for raw, box in zip(raws, boxes, strict=True):
-            stripped = " ".join(raw.split()) if plain else normalise_line(raw)
+            stripped = normalise(raw)
             if box is None or not stripped:
                 lines.append(make(Line, (stripped, page, 0, None, None, None, False, -1, "")))
             else:

@@ -24,13 +24,14 @@ from __future__ import annotations
 import ctypes
 import itertools
 import math
+import operator
 import re
 from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from common.pdf.document import LineBox, OutlineEntry
+from common.pdf.document import Line, OutlineEntry
 from common.pdf.errors import (
     CorruptDocument,
     DocumentTooLarge,
@@ -40,6 +41,7 @@ from common.pdf.errors import (
     NoTextLayer,
 )
 from common.pdf.glyphs import PdfGlyphs
+from common.pdf.layout import collapse_spaces, line_normaliser
 from common.pdf.pdfium_calls import untyped_pdfium
 
 __all__ = [
@@ -68,6 +70,8 @@ _MIN_TEXT_PAGE_SHARE = 0.1
 # At least _MIN_PAGE_ALNUM letters or digits; the scan stops as soon as it has seen them.
 _ENOUGH_ALNUM = re.compile(rf"(?:[\W_]*[^\W_]){{{_MIN_PAGE_ALNUM}}}", re.UNICODE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Whitespace other than a plain space and the line breaks.
+_OTHER_WHITESPACE = re.compile(r"[^\S \r\n]")
 # Characters that str.splitlines() treats as line breaks but PDFium leaves inside a line.
 _SPLITLINES_ONLY = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
 _SPLITLINES_ONLY_RE = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -92,9 +96,10 @@ class PdfText:
         pages: Text of each page in order (index 0 is PDF page 1), lines joined by ``"\\n"``;
             ``""`` for a page without text.
         outline: The bookmarks in document order, empty when the PDF has none.
-        boxes: Per page, the :class:`~common.pdf.document.LineBox` of each line of
-            ``pages[i].split("\\n")`` (``None`` for a blank line), or ``None`` for a page whose
-            positions could not be read.
+        lines: Per page, one :class:`~common.pdf.document.Line` for each line of
+            ``pages[i].split("\\n")``: its text normalised
+            (:func:`common.pdf.layout.normalise_line`), with its position, type size, weight and
+            first character index where PDFium gave them (a blank line has none).
         page_heights: Height of each page in points.
         glyphs: Glyph-level access while the PDF is open (:func:`open_pdf`); ``None`` once closed
             or when read with :func:`read_pdf`.
@@ -102,7 +107,7 @@ class PdfText:
 
     pages: tuple[str, ...]
     outline: tuple[OutlineEntry, ...] = ()
-    boxes: tuple[tuple[LineBox | None, ...] | None, ...] = ()
+    lines: tuple[tuple[Line, ...], ...] = ()
     page_heights: tuple[float, ...] = ()
     glyphs: PdfGlyphs | None = None
 
@@ -112,11 +117,9 @@ class PdfText:
         return len(self.pages)
 
     @property
-    def line_x(self) -> tuple[LineX | None, ...]:
-        """Per page, the left x of each line (``None`` for blank lines), from :attr:`boxes`."""
-        return tuple(
-            None if page is None else tuple(None if box is None else box.x for box in page) for page in self.boxes
-        )
+    def line_x(self) -> tuple[LineX, ...]:
+        """Per page, the left x of each line (``None`` for blank lines), from :attr:`lines`."""
+        return tuple(tuple(line.x for line in page) for page in self.lines)
 
 
 def extract_pages(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pages: int = DEFAULT_MAX_PAGES) -> list[str]:
@@ -168,7 +171,7 @@ def read_pdf(
         NoTextLayer: (almost) no page has extractable text, e.g. a scan.
     """
     with open_pdf(data, max_bytes=max_bytes, max_pages=max_pages, with_outline=with_outline) as pdf:
-        return PdfText(pages=pdf.pages, outline=pdf.outline, boxes=pdf.boxes, page_heights=pdf.page_heights)
+        return PdfText(pages=pdf.pages, outline=pdf.outline, lines=pdf.lines, page_heights=pdf.page_heights)
 
 
 @contextmanager
@@ -210,10 +213,10 @@ def open_pdf(
             )
         if page_count == 0:
             raise CorruptDocument("The PDF has no pages.")
-        pages, boxes, heights = _read_pages(glyphs, page_count)
+        pages, lines, heights = _read_pages(glyphs, page_count)
         _require_text_layer(pages)
         outline = _outline(document) if with_outline else ()
-        yield PdfText(pages=pages, outline=outline, boxes=boxes, page_heights=heights, glyphs=glyphs)
+        yield PdfText(pages=pages, outline=outline, lines=lines, page_heights=heights, glyphs=glyphs)
     finally:
         glyphs.close()
 
@@ -252,7 +255,7 @@ def _open(data: bytes) -> Any:
 
 def _read_pages(
     glyphs: PdfGlyphs, page_count: int
-) -> tuple[tuple[str, ...], tuple[tuple[LineBox | None, ...] | None, ...], tuple[float, ...]]:
+) -> tuple[tuple[str, ...], tuple[tuple[Line, ...], ...], tuple[float, ...]]:
     raw = untyped_pdfium()
     get_box, get_size, get_weight = raw.FPDFText_GetCharBox, raw.FPDFText_GetFontSize, raw.FPDFText_GetFontWeight
     get_index = raw.FPDFText_GetCharIndexFromTextIndex
@@ -265,38 +268,49 @@ def _read_pages(
         ctypes.byref(top),
     )
     pages: list[str] = []
-    boxes: list[tuple[LineBox | None, ...] | None] = []
+    per_page: list[tuple[Line, ...]] = []
     heights: list[float] = []
     failures = 0
     last_error: Exception | None = None
-    # A NamedTuple built straight from a tuple, without its Python-level __new__ (per line).
-    make_box = cast(Callable[[type[LineBox], tuple[float, float, float, float, bool, int]], LineBox], _TUPLE_NEW)
+    # Lines are built straight from tuples, without the NamedTuple's Python-level __new__: this
+    # runs for every line of a protocol.
+    make = cast(Callable[[type[Line], tuple[object, ...]], Line], _TUPLE_NEW)
     for index in range(page_count):
+        number = index + 1
         try:
-            handle, height = glyphs.load(index + 1)
-            text = glyphs.text(index + 1)
+            handle, height = glyphs.load(number)
+            text = glyphs.text(number)
         except Exception as e:  # one bad content stream should not sink a whole protocol
             failures += 1
             last_error = e
             pages.append("")
-            boxes.append(None)
+            per_page.append((make(Line, ("", number, 0, None, None, None, False, -1, "")),))
             heights.append(0.0)
             continue
         identity = len(text) == count_chars(handle)
         if _SPLITLINES_ONLY_RE.search(text):  # one-for-one replacements: offsets stay valid
             text = text.translate(_SPLITLINES_ONLY)
+        normalise = line_normaliser(text)
+        # Most pages need no character mapped and hold no whitespace but plain spaces: then a
+        # line is normalised by stripping it, and collapsing only where two spaces meet.
+        plain = normalise is collapse_spaces and _OTHER_WHITESPACE.search(text) is None
         starts, lines = _lines(text)
-        page_boxes: list[LineBox | None] = []
-        for start, line in zip(starts, lines, strict=True):
+        page_lines: list[Line] = []
+        append = page_lines.append
+        for start, line in zip(starts, lines, strict=False):  # starts may hold one more
             content = line.lstrip()
-            if not content:
-                page_boxes.append(None)
+            if plain:
+                stripped = content.rstrip(" ") if "  " not in content else " ".join(content.split())
+            else:
+                stripped = normalise(line) if content else ""
+            if not stripped:
+                append(make(Line, (stripped, number, 0, None, None, None, False, -1, "")))
                 continue
             char = start + len(line) - len(content)
             if not identity:
                 char = get_index(handle, char)
             if char < 0 or not get_box(handle, char, ref_left, ref_right, ref_bottom, ref_top):
-                page_boxes.append(None)
+                append(make(Line, (stripped, number, 0, None, None, None, False, -1, "")))
                 continue
             # Weight matters for the lines that can be sub-headings (short, not opening in lower
             # case) and for list items ("a)", "iv."), whose weight tells a bold list from a
@@ -307,37 +321,41 @@ def _read_pages(
                 and (not content[0].islower() or _LOWER_MARKER.match(content) is not None)
                 and get_weight(handle, char) >= _BOLD_WEIGHT
             )
-            page_boxes.append(
-                make_box(
-                    LineBox,
+            size = get_size(handle, char)
+            append(
+                make(
+                    Line,
                     (
+                        stripped,
+                        number,
+                        0,
                         left.value,
                         height - top.value,
-                        height - bottom.value,
-                        get_size(handle, char),
+                        size or None,
                         bold,
                         start if identity else get_index(handle, start),
+                        line,
                     ),
                 )
             )
         pages.append("\n".join(lines))
-        boxes.append(tuple(page_boxes))
+        per_page.append(tuple(page_lines))
         heights.append(height)
     if failures == page_count:
         raise CorruptDocument("No page of the PDF could be read.") from last_error
-    return tuple(pages), tuple(boxes), tuple(heights)
+    return tuple(pages), tuple(per_page), tuple(heights)
 
 
 def _lines(text: str) -> tuple[list[int], list[str]]:
-    """The lines of PDFium's page text, and the text index where each starts."""
+    """The lines of PDFium's page text, and the text index where each starts (maybe one more)."""
     if text.count("\n") == text.count("\r\n") and text.count("\r") == text.count("\r\n"):
         # PDFium ends lines with CRLF; splitting on it is much cheaper than a regex scan.
         lines = text.split("\r\n")
         if len(lines) > 1 and not lines[-1]:
             lines.pop()  # the break that ends the last line opens no new one
-        # Line k starts after the k lines and k breaks (2 characters each) before it.
-        lengths = itertools.accumulate(map(len, lines), initial=0)
-        return [length + 2 * k for k, length in zip(range(len(lines)), lengths)], lines
+        # Line k starts after the k lines and k breaks (2 characters each) before it; the sums
+        # run in C (one more than there are lines).
+        return list(itertools.accumulate(map(operator.add, map(len, lines), itertools.repeat(2)), initial=0)), lines
     lines = _LINE_BREAK.split(text)
     ends = [len(found.group()) for found in _LINE_BREAK.finditer(text)] + [0]
     if len(lines) > 1 and not lines[-1]:

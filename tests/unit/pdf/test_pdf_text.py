@@ -171,3 +171,46 @@ def test_all_errors_share_the_document_base() -> None:
         e.code for e in (EmptyDocument, DocumentTooLarge, NotAPdf, CorruptDocument, EncryptedDocument, NoTextLayer)
     }
     assert len(codes) == 6
+
+
+def test_page_text_and_glyph_calls_match_pypdfium2() -> None:
+    # PdfGlyphs reads pages through raw handles and untyped calls; pypdfium2's helpers are the
+    # reference for what they must return.
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as typed
+
+    from common.pdf.pdfium_calls import untyped_pdfium
+    from common.pdf.text import open_pdf
+
+    data = _text_pdf([BODY, ["Second page line one", "", "Second page line three"]])
+    reference = pdfium.PdfDocument(data)
+    try:
+        with open_pdf(data, with_outline=False) as pdf:
+            assert pdf.glyphs is not None
+            for number in (1, 2):
+                textpage = reference[number - 1].get_textpage()
+                assert pdf.glyphs.text(number) == textpage.get_text_range()
+                handle, _ = pdf.glyphs.load(number)
+                boxes = [(ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()) for _ in "ab"]
+                for index in range(textpage.count_chars()):
+                    untyped_pdfium().FPDFText_GetCharBox(handle, index, *map(ctypes.byref, boxes[0]))
+                    typed.FPDFText_GetCharBox(textpage, index, *map(ctypes.byref, boxes[1]))
+                    assert [v.value for v in boxes[0]] == [v.value for v in boxes[1]]
+                    assert untyped_pdfium().FPDFText_GetFontSize(handle, index) == typed.FPDFText_GetFontSize(
+                        textpage, index
+                    )
+            lines = [line for line in pdf.lines[0] if line.text]
+            assert [line.text for line in lines] == BODY
+            assert all(line.x is not None and line.top is not None and line.size == 11 for line in lines)
+            assert lines[0].top is not None and lines[1].top is not None and lines[1].top > lines[0].top
+    finally:
+        reference.close()
+
+
+def test_untyped_pdfium_refuses_a_function_with_double_parameters() -> None:
+    from common.pdf.pdfium_calls import untyped_pdfium
+
+    with pytest.raises(TypeError, match="c_double"):
+        _ = untyped_pdfium().FPDFText_GetBoundedText

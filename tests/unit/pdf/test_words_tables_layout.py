@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from common.pdf.document import Document, Line, LineBox
 from common.pdf.glyphs import Rule, Word
 from common.pdf.layout import build_document, join_lines, normalise_line
-from common.pdf.tables import find_ruled_table, find_unruled_table
+from common.pdf.tables import (
+    _coverages,  # pyright: ignore[reportPrivateUsage]
+    _covered,  # pyright: ignore[reportPrivateUsage]
+    find_ruled_table,
+    find_unruled_table,
+)
 from common.pdf.words import repair_lines
 
 
@@ -153,3 +162,15 @@ def test_unruled_table_columns_from_gaps() -> None:
     assert table.column_count == 4 and table.row_count == 4
     assert [c.text for c in table.row_cells(1)] == ["Week", "-2", "0", "4"]
     assert table.cell(2, 1).text == "X" and table.cell(2, 2).text == ""
+
+
+@given(
+    points=st.lists(st.floats(min_value=0, max_value=100), max_size=12, unique=True),
+    bounds=st.lists(st.floats(min_value=-5, max_value=105), min_size=2, max_size=10),
+)
+def test_coverage_sweep_equals_coverage_per_interval(points: list[float], bounds: list[float]) -> None:
+    ends = sorted(points)
+    spans = [(ends[i], ends[i + 1]) for i in range(0, len(ends) - 1, 2)]  # sorted and disjoint
+    bounds = sorted(bounds)
+    expected = [_covered(spans, start, end) for start, end in itertools.pairwise(bounds)]
+    assert _coverages(spans, bounds) == expected
