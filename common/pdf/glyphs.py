@@ -3,7 +3,7 @@
 Reading every glyph of a protocol costs several times more than its text, so nothing here runs
 for the whole document. Stages ask about the few lines or pages they care about:
 
-* :meth:`PdfGlyphs.space_gap`: is a space between two letters a real word gap, or a break
+* :meth:`PdfGlyphs.space_gaps`: is a space between two letters a real word gap, or a break
   between two text runs inside one word ("accordin g")? Answered from the glyphs' boxes;
 * :meth:`PdfGlyphs.is_superscript`: is a character set smaller or raised against the one before
   (a footnote number stuck to a word, "conduct1")?
@@ -22,7 +22,7 @@ import ctypes
 import itertools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -213,26 +213,28 @@ class PdfGlyphs:
             return None
         return rect.left, rect.right, rect.bottom, rect.top
 
-    def space_gap(self, page: int, index: int) -> float | None:
-        """The gap around the space at character ``index``, as a share of the font size.
+    def space_gaps(self, page: int, indexes: Sequence[int]) -> list[float | None]:
+        """The gap around each space at the given character indexes, as a share of the font size.
 
         Only a space that PDFium generated (where the PDF draws no space glyph, but the text runs
         leave a gap) can split a word; a space the PDF draws is a word space, and costs a single
-        lookup.
+        lookup. The spaces of a line are asked together: a criteria section has thousands.
 
         Args:
             page: 1-based page.
-            index: PDFium character index of a space between two glyphs.
+            indexes: PDFium character indexes of spaces, each between two glyphs.
 
         Returns:
-            ``(left edge of the next glyph - right edge of the previous glyph) / font size``;
-            about 0.25 for a word space, near 0 when a text run broke inside a word. ``None``
-            when the space is drawn by the PDF, or the neighbours' boxes are unknown or not on
-            one line.
+            Per index, ``(left edge of the next glyph - right edge of the previous glyph) / font
+            size``: about 0.25 for a word space, near 0 when a text run broke inside a word.
+            ``None`` when the space is drawn by the PDF, or the neighbours' boxes are unknown or
+            not on one line.
         """
         handle, _ = self.load(page)
-        if self._raw.FPDFText_IsGenerated(handle, index) != 1:
-            return None
+        generated = self._raw.FPDFText_IsGenerated
+        return [self._gap(handle, index) if generated(handle, index) == 1 else None for index in indexes]
+
+    def _gap(self, handle: Any, index: int) -> float | None:
         before = self._char_box(handle, index - 1)
         after = self._char_box(handle, index + 1)
         size = float(self._raw.FPDFText_GetFontSize(handle, index - 1))

@@ -13,7 +13,7 @@ objectives), not on the whole document.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -26,8 +26,8 @@ __all__ = ["MAX_SPLIT_GAP", "GlyphQueries", "repair_lines"]
 class GlyphQueries(Protocol):
     """What the repairs ask of the glyphs (:class:`common.pdf.glyphs.PdfGlyphs` answers it)."""
 
-    def space_gap(self, page: int, index: int) -> float | None:
-        """Gap around the space at ``index`` as a share of the font size (see ``PdfGlyphs``)."""
+    def space_gaps(self, page: int, indexes: Sequence[int]) -> list[float | None]:
+        """Gap around each space at ``indexes`` as a share of the font size (see ``PdfGlyphs``)."""
         ...
 
     def is_superscript(self, page: int, index: int) -> bool:
@@ -72,10 +72,10 @@ def repair_lines(doc: Document, indexes: Iterable[int], glyphs: GlyphQueries | N
 def _repair(line: Line, glyphs: GlyphQueries) -> Line | None:
     raw = line.raw
     drop: set[int] = set()
-    for match in _LETTER_SPACE.finditer(raw):
-        gap = glyphs.space_gap(line.page, line.char_start + match.start())
-        if gap is not None and gap < MAX_SPLIT_GAP:
-            drop.add(match.start())
+    spaces = [match.start() for match in _LETTER_SPACE.finditer(raw)]
+    if spaces:
+        gaps = glyphs.space_gaps(line.page, [line.char_start + k for k in spaces])
+        drop.update(k for k, gap in zip(spaces, gaps, strict=True) if gap is not None and gap < MAX_SPLIT_GAP)
     for match in _STUCK_NUMBER.finditer(raw):
         if glyphs.is_superscript(line.page, line.char_start + match.start()):
             drop.update(range(match.start(), match.end()))

@@ -149,6 +149,8 @@ _DESIGN_ALLOWED = frozenset(
 # title with a regex phrase may have (eligibility; synopsis allows 4).
 _RULE_VOCABULARY = _CRITERIA_WORDS | _OBJECTIVE_ALLOWED | _DESIGN_ALLOWED | frozenset({"measure"})
 _STRICT_MAX_WORDS = 5
+# ... and "non", which a merge can make, or join to "inclusion", that a rule reads as "exclusion".
+_RETRY_VOCABULARY = _RULE_VOCABULARY | frozenset({"non"})
 _SYNOPSIS = re.compile(
     r"\bsynopsis\b|^(?:protocol|study|trial|clinical study|clinical trial) summary$|"
     r"^summary of (?:the )?protocol$"
@@ -237,19 +239,20 @@ def _strict_retry_can_classify(title: str, compact: str) -> bool:
     skip the retries: removing a space at most merges two adjacent words, and a strict rule
     needs either a short title (synopsis: 4 words, eligibility: 5), a schedule phrase (whose
     letters ``compact`` then holds), or every word in a rule's vocabulary, which one merge can
-    reach only when the merged word is in it and no other word is out of it.
+    reach only when the merged word is in it and no other word is out of it. Titles with a
+    number or a parenthesis, which normalisation may strip, always get the retries.
     """
-    if title.lstrip()[:1].isdigit():
-        return True  # a removed space can change what the number pattern strips: no shortcut
+    if title.lstrip()[:1].isdigit() or "(" in title:
+        return True  # a removed space can change what the number or "(continued)" strip: no shortcut
     words = _words(_prepared(title))
     if len(words) <= _STRICT_MAX_WORDS + 1:
         return True
     if "schedul" in compact or "flowchart" in compact or ("time" in compact and "event" in compact):
         return True
-    outside = [w not in _RULE_VOCABULARY for w in words]
+    outside = [w not in _RETRY_VOCABULARY for w in words]
     stray = sum(outside)
     return any(
-        stray - outside[k] - outside[k + 1] == 0 and words[k] + words[k + 1] in _RULE_VOCABULARY
+        stray - outside[k] - outside[k + 1] == 0 and words[k] + words[k + 1] in _RETRY_VOCABULARY
         for k in range(len(words) - 1)
     )
 

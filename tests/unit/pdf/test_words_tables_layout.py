@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -27,8 +27,8 @@ class FakeGlyphs:
         self.gaps = gaps
         self.raised = raised
 
-    def space_gap(self, page: int, index: int) -> float | None:
-        return self.gaps.get(index, 0.3)
+    def space_gaps(self, page: int, indexes: Sequence[int]) -> list[float | None]:
+        return [self.gaps.get(index, 0.3) for index in indexes]
 
     def is_superscript(self, page: int, index: int) -> bool:
         return index in self.raised

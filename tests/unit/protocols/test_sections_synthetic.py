@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.pdf.document import Document, Line, OutlineEntry
@@ -82,6 +82,7 @@ WORDS += ["design", "objectives", "endpoints", "non", "this", "are", "time", "an
 WORDS += ["patients", "selection", "(continued)", "outcome", "measures", "soa", "the", "primary", "visit", "plan"]
 
 
+@settings(max_examples=2000, deadline=None)
 @given(
     words=st.lists(st.sampled_from(WORDS), min_size=7, max_size=12),
     split=st.integers(min_value=0),
