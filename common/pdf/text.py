@@ -41,7 +41,7 @@ from common.pdf.errors import (
     NoTextLayer,
 )
 from common.pdf.glyphs import PdfGlyphs
-from common.pdf.layout import collapse_spaces, line_normaliser
+from common.pdf.layout import collapse_spaces, is_plain, line_normaliser
 from common.pdf.pdfium_calls import untyped_pdfium
 
 __all__ = [
@@ -70,8 +70,6 @@ _MIN_TEXT_PAGE_SHARE = 0.1
 # At least _MIN_PAGE_ALNUM letters or digits; the scan stops as soon as it has seen them.
 _ENOUGH_ALNUM = re.compile(rf"(?:[\W_]*[^\W_]){{{_MIN_PAGE_ALNUM}}}", re.UNICODE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# Whitespace other than a plain space and the line breaks.
-_OTHER_WHITESPACE = re.compile(r"[^\S \r\n]")
 # Characters that str.splitlines() treats as line breaks but PDFium leaves inside a line.
 _SPLITLINES_ONLY = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
 _SPLITLINES_ONLY_RE = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -288,12 +286,12 @@ def _read_pages(
             heights.append(0.0)
             continue
         identity = len(text) == count_chars(handle)
-        if _SPLITLINES_ONLY_RE.search(text):  # one-for-one replacements: offsets stay valid
+        # On a plain page (most) a line is normalised by stripping it and collapsing only where
+        # two spaces meet; one scan of the page tells, and spares the scans below.
+        plain = is_plain(text)
+        if not plain and _SPLITLINES_ONLY_RE.search(text):  # one-for-one: offsets stay valid
             text = text.translate(_SPLITLINES_ONLY)
-        normalise = line_normaliser(text)
-        # Most pages need no character mapped and hold no whitespace but plain spaces: then a
-        # line is normalised by stripping it, and collapsing only where two spaces meet.
-        plain = normalise is collapse_spaces and _OTHER_WHITESPACE.search(text) is None
+        normalise = line_normaliser(text) if not plain else collapse_spaces
         starts, lines = _lines(text)
         page_lines: list[Line] = []
         append = page_lines.append

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.pdf.layout import build_document, join_lines, normalise_chars
+from common.pdf.layout import build_document, collapse_spaces, is_plain, join_lines, normalise_chars, normalise_line
 
 _WORDS = [
     "screening",
@@ -104,3 +104,17 @@ def test_join_lines_soft_hyphen_and_split_units() -> None:
 def test_join_lines_skips_blanks_and_collapses_spaces() -> None:
     assert join_lines(["a  b", "", "  c "]) == "a b c"
     assert join_lines([]) == ""
+
+
+def test_a_plain_page_needs_only_its_spaces_collapsed() -> None:
+    # is_plain() lists the whitespace str.isspace() accepts; a missing one would let a line
+    # through with, say, a thin space kept. All of them, and every mapped character, are in
+    # the Basic Multilingual Plane.
+    for code in range(0x10000):
+        char = chr(code)
+        needs_more = (char.isspace() and char not in " \r\n") or normalise_line(f"a{char}b") not in {f"a{char}b", "a b"}
+        if needs_more or 0xE000 <= code <= 0xF8FF:
+            assert not is_plain(f"text{char}text"), hex(code)
+    page = "Inclusion  criteria \r\n1. Adults aged 18 or over.\r\n"
+    assert is_plain(page)
+    assert all(normalise_line(line) == collapse_spaces(line) for line in page.split("\r\n"))
