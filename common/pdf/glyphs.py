@@ -132,6 +132,7 @@ class PdfGlyphs:
         self._texts: dict[int, str] = {}
         self._buffer: Any = (ctypes.c_ushort * _BUFFER_CHARS)()
         self._rules: dict[int, list[Rule]] = {}
+        self._turns: dict[int, int] = {}
         self._rect: Any = pdfium_c.FS_RECTF()
         self._rect_ref = ctypes.byref(self._rect)
         self._closed = False
@@ -288,7 +289,7 @@ class PdfGlyphs:
         count = self.count_chars(page)
         if text is None or len(text) != count:
             text = "".join(chr(max(0, int(raw.FPDFText_GetUnicode(handle, i)))) for i in range(count))
-        turn = self._turn(handle, count)
+        turn = self._turn(page)
         rect = self._rect
         ref = self._rect_ref
         get_box = raw.FPDFText_GetLooseCharBox
@@ -319,7 +320,7 @@ class PdfGlyphs:
         from common.pdf.layout import normalise_chars
 
         handle, height = self.load(page)
-        if self._turn(handle, self.count_chars(page)) != 0:
+        if self._turn(page) != 0:
             return None
 
         get_text = self._typed.FPDFText_GetBoundedText  # double parameters: the typed binding
@@ -378,8 +379,15 @@ class PdfGlyphs:
         runs.sort(key=lambda run: run[1])
         return runs
 
-    def _turn(self, handle: Any, count: int) -> int:
+    def _turn(self, page: int) -> int:
         """The page's text direction in quarter turns: 0 (normal), 1 (reads upward), 3 (downward)."""
+        turn = self._turns.get(page)
+        if turn is None:
+            handle, _ = self.load(page)
+            turn = self._turns[page] = self._read_turn(handle, self.count_chars(page))
+        return turn
+
+    def _read_turn(self, handle: Any, count: int) -> int:
         votes = [0, 0, 0, 0]
         seen = 0
         step = max(1, count // _ANGLE_SAMPLE)
@@ -413,10 +421,10 @@ class PdfGlyphs:
         return cached
 
     def _read_rules(self, page: int) -> list[Rule]:
-        textpage, _ = self.load(page)
+        self.load(page)
         page_handle, _, width, height = self._pages[page]
         raw = self._raw
-        turn = self._turn(textpage, self.count_chars(page))
+        turn = self._turn(page)
         left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
         ref_left, ref_bottom, ref_right, ref_top = (
             ctypes.byref(left),

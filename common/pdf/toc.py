@@ -105,7 +105,7 @@ def find_toc_pages(doc: Document) -> frozenset[int]:
     for line in doc.lines:
         if not line.text:
             continue
-        if _CONTENTS_TITLE.match(line.text):
+        if line.text[0] in "tTcC" and _CONTENTS_TITLE.match(line.text):  # cheap test first
             titled.add(line.page)
         if _leader_entry(line.text):
             leader[line.page] = leader.get(line.page, 0) + 1

@@ -18,6 +18,8 @@ the section cannot be read this way, nothing is returned.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -174,12 +176,9 @@ def endpoints_from_prose(doc: Document) -> tuple[list[str], list[str]]:
         ``(primary, secondary)`` endpoint names, empty when no such sentence exists.
     """
     found: dict[str, list[str]] = {}
-    page_text: dict[int, list[str]] = {}
-    for line in doc.lines:
-        if line.text:
-            page_text.setdefault(line.page, []).append(line.text)
-    for page in sorted(page_text):
-        texts = page_text[page]
+    # Lines run page after page, so a page's lines are one group.
+    for _, group in itertools.groupby((line for line in doc.lines if line.text), key=operator.attrgetter("page")):
+        texts = [line.text for line in group]
         hits = [k for k, t in enumerate(texts) if "efficacy" in t or "endpoint" in t]
         if not hits:
             continue

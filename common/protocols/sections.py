@@ -24,6 +24,7 @@ Usage::
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -301,7 +302,10 @@ def _match_in_order(
 
 def _line_at_page(first_line: dict[int, int], page: int, total: int) -> int:
     """First line index on ``page`` or on the next page that has lines; ``total`` if none."""
-    return min((i for p, i in first_line.items() if p >= page), default=total)
+    # Lines run page after page: the dict is in page order, and so are its line indexes.
+    pages = list(first_line)
+    at = bisect.bisect_left(pages, page)
+    return first_line[pages[at]] if at < len(pages) else total
 
 
 def _page_offset(doc: Document, matches: list[tuple[TocEntry, int | None]]) -> int | None:
