@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -302,11 +302,12 @@ def _split_page(
 
 def _body_size(per_page: list[list[Line]]) -> float | None:
     """The most common type size of the document's lines (the body text), in points."""
-    exact: dict[float, int] = {}
+    exact: defaultdict[float, int] = defaultdict(int)
     for page_lines in per_page:
         for line in page_lines:
-            if line.size:
-                exact[line.size] = exact.get(line.size, 0) + len(line.text)
+            size = line.size
+            if size:
+                exact[size] += len(line.text)
     sizes: Counter[float] = Counter()
     for size, chars in exact.items():  # a few distinct sizes: round each once, not per line
         sizes[round(size, 1)] += chars
@@ -343,9 +344,20 @@ def _key(text: str) -> str:
 
 def _zone_keys(lines: list[Line]) -> dict[int, str]:
     """The lines that can be running headers or footers (by index) and their digit-masked keys."""
-    filled = [i for i, line in enumerate(lines) if line.text]
-    top = filled[:_TOP_ZONE]
-    bottom = filled[-_BOTTOM_ZONE:] if len(filled) > _TOP_ZONE else []
+    # The first and last non-blank lines, found from each end without walking the whole page.
+    top: list[int] = []
+    for i, line in enumerate(lines):
+        if line.text:
+            top.append(i)
+            if len(top) == _TOP_ZONE:
+                break
+    bottom: list[int] = []
+    if len(top) == _TOP_ZONE:  # with exactly _TOP_ZONE lines, the bottom ones are among them
+        for i in range(len(lines) - 1, -1, -1):
+            if lines[i].text:
+                bottom.append(i)
+                if len(bottom) == _BOTTOM_ZONE:
+                    break
     return {i: _key(lines[i].text) for i in sorted(set(top) | set(bottom))}
 
 
