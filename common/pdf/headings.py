@@ -417,7 +417,7 @@ def _phrase_headings(doc: Document, skip_pages: frozenset[int], key_phrase: Call
         text = line.text
         if not text or line.page in skip_pages or not text[0].isupper() or text[-1] in ".,;":
             continue
-        if len(text.split()) > _MAX_PHRASE_WORDS or is_continuation(text):
+        if (text.count(" ") >= _MAX_PHRASE_WORDS and len(text.split()) > _MAX_PHRASE_WORDS) or is_continuation(text):
             continue
         if not key_phrase(text):
             continue
@@ -443,7 +443,7 @@ def is_capitalised_heading(text: str) -> bool:
         Whether the line has 2 to 10 words, at least two of three or more letters, no lower-case
         letter and no sentence punctuation at its end.
     """
-    if not text[0].isalpha() or text != text.upper() or text[-1] in ".,;":
+    if not text[0].isalpha() or "a" <= text[1:2] <= "z" or text[-1] in ".,;" or text != text.upper():
         return False  # cheap tests first: a line with a lower-case letter is no capitals heading
     words = text.split()
     if not 2 <= len(words) <= _MAX_PHRASE_WORDS:
