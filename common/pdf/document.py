@@ -28,18 +28,17 @@ class OutlineEntry:
 
 
 class LineBox(NamedTuple):
-    """Where a line of extracted text sits and how it is set, from the PDF's glyphs.
+    """Where a line of extracted text sits and how it is set (input of ``build_document``).
 
-    A named tuple, not a dataclass: one is made per line of every page, and tuples are cheap.
+    For lines whose positions come from elsewhere than :func:`common.pdf.text.open_pdf`, which
+    builds each :class:`Line` with its position directly.
 
     Attributes:
         x: Left edge of the line's first visible glyph, in PDF points from the page's left edge.
         top: Top edge of that glyph, in points from the page's top edge.
         bottom: Bottom edge of that glyph, in points from the page's top edge.
         size: Font size of that glyph, in points (0.0 when the PDF does not say).
-        bold: The glyph's font weight is 600 or more (only looked up for short lines that open
-            with a capital, a digit, a symbol or a list marker, the ones that can be headings or
-            list items; ``False`` for other lines).
+        bold: The glyph's font weight is 600 or more.
         char_start: Index of the line's first character in the page's text (PDFium's character
             index), so the glyphs of the line can be looked up again.
     """

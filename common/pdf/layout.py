@@ -164,8 +164,9 @@ def build_document(
         line_x: Optional per-page x positions of the lines of ``pages[i].splitlines()``; a page
             whose positions are missing or do not match its lines gets ``Line.x = None``.
             Ignored for pages that have ``boxes``.
-        boxes: Optional per-page :class:`~common.pdf.document.LineBox` of each line
-            (:attr:`common.pdf.text.PdfText.boxes`): positions, type size and weight.
+        boxes: Optional per-page :class:`~common.pdf.document.LineBox` of each line of
+            ``pages[i].splitlines()``: positions, type size and weight (a PDF read with
+            :func:`common.pdf.text.open_pdf` has its lines already: :func:`document_from_pdf`).
         page_heights: Page heights in points, needed to find footnotes at the page foot.
 
     Returns:

@@ -7,13 +7,15 @@ functions, never at module import, so a cold start that never reads a PDF does n
 Every failure becomes a :class:`~common.pdf.errors.DocumentError` whose message never quotes
 the document.
 
-For each line PDFium reports, one glyph lookup records where the line starts (x, top, bottom),
-its font size and whether it is bold (:class:`~common.pdf.document.LineBox`). Later stages use
-these as layout hints: a hanging indent, a footnote in smaller type at the page foot, a bold
-sub-heading inside a list. Glyph-level questions that only a few lines need (is this space a
-real word gap, is this digit a superscript, where are the words and rules of a table) are
-answered lazily by :class:`~common.pdf.glyphs.PdfGlyphs` while the PDF is open
-(:func:`open_pdf`).
+Each line PDFium reports becomes a :class:`~common.pdf.document.Line` while its page is open:
+one glyph lookup records where the line starts (x, top), its font size and, for the lines that
+can be sub-headings or list items, whether it is bold. Later stages use these as layout hints: a
+hanging indent, a footnote in smaller type at the page foot, a bold sub-heading inside a list.
+The per-line PDFium calls go through :func:`common.pdf.pdfium_calls.untyped_pdfium`.
+
+Glyph-level questions that only a few lines need (is this space a real word gap, is this digit
+a superscript, where are the words and rules of a table) are answered lazily by
+:class:`~common.pdf.glyphs.PdfGlyphs` while the PDF is open (:func:`open_pdf`).
 
 Why PDFium: on the reference protocols it extracts text 11-23x faster than pypdf and does not
 split words where a PDF's text runs break ("azathiop rine").
@@ -158,7 +160,7 @@ def read_pdf(
         with_outline: Also read the bookmarks. A damaged outline is ignored, never fatal.
 
     Returns:
-        The pages' text and line boxes, and the outline; ``glyphs`` is ``None``.
+        The pages' text and lines, and the outline; ``glyphs`` is ``None``.
 
     Raises:
         EmptyDocument: ``data`` is empty.
