@@ -93,7 +93,7 @@ class Heading:
 
 def is_continuation(title: str) -> bool:
     """True when a heading says it continues an earlier one ("... (continued)")."""
-    return _CONTINUED.search(title.strip().lower()) is not None
+    return "(" in title and _CONTINUED.search(title.strip().lower()) is not None  # cheap test first
 
 
 def title_key(text: str) -> str:
