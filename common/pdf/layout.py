@@ -23,9 +23,9 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
-from common.pdf.document import Document, Line, LineBox, OutlineEntry
+from common.pdf.document import Document, Line, LineBox, OutlineEntry, blank_line, line_of
 
 __all__ = [
     "build_document",
@@ -104,7 +104,6 @@ _SPACES = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
 _OPENERS = frozenset({"[", "("})
 _CLOSING = frozenset(".,;:)]")
-_TUPLE_NEW: Any = tuple.__new__  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 
 
 def normalise_chars(text: str) -> str:
@@ -280,15 +279,13 @@ def _split_page(
     raws = text.splitlines()
     if boxes is not None and len(boxes) == len(raws):
         normalise = line_normaliser(text)
-        # Built straight from tuples (Line is a NamedTuple): this runs for every line of a PDF.
-        make = cast(Callable[[type[Line], tuple[object, ...]], Line], _TUPLE_NEW)
         lines: list[Line] = []
         for raw, box in zip(raws, boxes, strict=True):
             stripped = normalise(raw)
             if box is None or not stripped:
-                lines.append(make(Line, (stripped, page, 0, None, None, None, False, -1, "")))
+                lines.append(blank_line(page, stripped))
             else:
-                lines.append(make(Line, (stripped, page, 0, box[0], box[1], box[3] or None, box[4], box[5], raw)))
+                lines.append(line_of((stripped, page, 0, box[0], box[1], box[3] or None, box[4], box[5], raw)))
         return lines
     if xs is None or len(xs) != len(raws):
         xs = [None] * len(raws)

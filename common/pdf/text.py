@@ -28,12 +28,12 @@ import itertools
 import math
 import operator
 import re
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from common.pdf.document import Line, OutlineEntry
+from common.pdf.document import Line, OutlineEntry, blank_line, line_of
 from common.pdf.errors import (
     CorruptDocument,
     DocumentTooLarge,
@@ -76,7 +76,6 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPLITLINES_ONLY = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
 _SPLITLINES_ONLY_RE = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _BOLD_WEIGHT = 600
-_TUPLE_NEW: Any = tuple.__new__  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 _MAX_HEADING_CHARS = 100
 _LOWER_MARKER = re.compile(r"[a-z]{1,4}[.)]")
 # PDFium load errors (FPDF_GetLastError).
@@ -272,9 +271,6 @@ def _read_pages(
     heights: list[float] = []
     failures = 0
     last_error: Exception | None = None
-    # Lines are built straight from tuples, without the NamedTuple's Python-level __new__: this
-    # runs for every line of a protocol.
-    make = cast(Callable[[type[Line], tuple[object, ...]], Line], _TUPLE_NEW)
     for index in range(page_count):
         number = index + 1
         try:
@@ -284,7 +280,7 @@ def _read_pages(
             failures += 1
             last_error = e
             pages.append("")
-            per_page.append((make(Line, ("", number, 0, None, None, None, False, -1, "")),))
+            per_page.append((blank_line(number),))
             heights.append(0.0)
             continue
         identity = len(text) == count_chars(handle)
@@ -304,13 +300,13 @@ def _read_pages(
             else:
                 stripped = normalise(line) if content else ""
             if not stripped:
-                append(make(Line, (stripped, number, 0, None, None, None, False, -1, "")))
+                append(blank_line(number, stripped))
                 continue
             char = start + len(line) - len(content)
             if not identity:
                 char = get_index(handle, char)
             if char < 0 or not get_box(handle, char, ref_left, ref_right, ref_bottom, ref_top):
-                append(make(Line, (stripped, number, 0, None, None, None, False, -1, "")))
+                append(blank_line(number, stripped))
                 continue
             # Weight matters for the lines that can be sub-headings (short, not opening in lower
             # case) and for list items ("a)", "iv."), whose weight tells a bold list from a
@@ -322,22 +318,8 @@ def _read_pages(
                 and get_weight(handle, char) >= _BOLD_WEIGHT
             )
             size = get_size(handle, char)
-            append(
-                make(
-                    Line,
-                    (
-                        stripped,
-                        number,
-                        0,
-                        left.value,
-                        height - top.value,
-                        size or None,
-                        bold,
-                        start if identity else get_index(handle, start),
-                        line,
-                    ),
-                )
-            )
+            start_char = start if identity else get_index(handle, start)
+            append(line_of((stripped, number, 0, left.value, height - top.value, size or None, bold, start_char, line)))
         pages.append("\n".join(lines))
         per_page.append(tuple(page_lines))
         heights.append(height)

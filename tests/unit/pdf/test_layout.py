@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from common.pdf.document import Line, blank_line, line_of
 from common.pdf.layout import build_document, collapse_spaces, is_plain, join_lines, normalise_chars, normalise_line
 
 _WORDS = [
@@ -118,3 +119,12 @@ def test_a_plain_page_needs_only_its_spaces_collapsed() -> None:
     page = "Inclusion  criteria \r\n1. Adults aged 18 or over.\r\n"
     assert is_plain(page)
     assert all(normalise_line(line) == collapse_spaces(line) for line in page.split("\r\n"))
+
+
+def test_fast_line_builders_fill_the_fields_in_order() -> None:
+    # line_of() and blank_line() skip Line's __new__; a reordered field would go unnoticed.
+    assert line_of(("Text", 3, 0, 72.0, 90.5, 11.0, True, 40, " Text")) == Line(
+        text="Text", page=3, indent=0, x=72.0, top=90.5, size=11.0, bold=True, char_start=40, raw=" Text"
+    )
+    assert blank_line(4) == Line(text="", page=4)
+    assert blank_line(4, "Unplaced") == Line(text="Unplaced", page=4)
