@@ -35,10 +35,12 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from common.adapters.sdk_errors import translate
+from common.events.models import JobEvent
 from common.jobs.models import Job
 from common.plans.budget import LedgerTotals, settlement
 from common.plans.ports import LedgerView, Reservation, Settled, reservation_key
 from common.plans.windows import WINDOW_SECONDS, WindowCounts
+from common.ports import JobEventSink
 
 __all__ = ["OPEN", "RESERVATIONS", "SETTLED", "FirestorePlanLedger", "FirestoreWindowCounter"]
 
@@ -95,8 +97,16 @@ def _reservation_from_doc(doc: dict[str, Any]) -> Reservation:
 class FirestorePlanLedger:
     """Implements :class:`common.plans.ports.PlanLedger`."""
 
-    def __init__(self, client: firestore.Client):
+    def __init__(self, client: firestore.Client, *, sink: JobEventSink | None = None):
+        """Bind to a Firestore client.
+
+        Args:
+            client: The project's Firestore client.
+            sink: Where the events of a job created with its reservation
+                (:meth:`reserve_creating`) go, as the job store's own creations do.
+        """
         self._client: Any = client
+        self._sink = sink
 
     def _tenant(self, tenant_id: str) -> Any:
         return self._client.collection("tenants").document(tenant_id)
@@ -176,17 +186,17 @@ class FirestorePlanLedger:
         exactly as :meth:`common.adapters.firestore_store.FirestoreJobStore.create` writes it.
         ``None`` when the job or the reservation existed (nothing written).
         """
-        from common.adapters.firestore_store import add_job_creation
+        from common.adapters.firestore_store import add_job_creation, announce_committed
 
         r = reservation
         if job.tenant_id != r.tenant_id or job.job_id != r.job_id:
             raise ValueError("the reservation is not the job's")
         changes, paths = self._changes(r.agent, 1, r.period, committed=r.estimate_micros)
-        created: list[Job] = []
+        created: list[tuple[Job, list[JobEvent]]] = []
 
         def build() -> Any:
             batch: Any = self._client.batch()
-            created[:] = [add_job_creation(batch, self._client, job)[0]]
+            created[:] = [add_job_creation(batch, self._client, job)]
             batch.create(self._reservation(r.tenant_id, r.key), self._record(r))
             batch.set(self._ledger(r.tenant_id), changes, merge=True)
             return batch
@@ -198,7 +208,9 @@ class FirestorePlanLedger:
         except Exception as e:
             raise translate(e, what="create job and reserve budget") from e
         values = _transformed(results[3], paths)
-        stored = created[0].replace(revision=cast(str, results[0].update_time.rfc3339()))
+        first, events = created[0]
+        stored = first.replace(revision=cast(str, results[0].update_time.rfc3339()))
+        announce_committed(self._sink, stored, events)
         return self._totals(values, r.period), int(values[("active", r.agent)]), stored
 
     def cancel(self, reservation: Reservation) -> None:

@@ -125,6 +125,20 @@ def add_job_creation(batch: Any, client: Any, job: Job) -> tuple[Job, list[JobEv
     return job, events
 
 
+def announce_committed(sink: JobEventSink | None, job: Job, events: Sequence[JobEvent]) -> None:
+    """Hand the events a commit stored to ``sink`` (the job events fan-out), if any.
+
+    Every writer of job documents calls it after its commit. A failure is logged, never raised:
+    the write is done, and telling others about it must not undo or fail it.
+    """
+    if sink is None or not events:
+        return
+    try:
+        sink.committed(job, events)
+    except Exception as e:
+        log("job_events.sink_failed", severity="WARNING", job_id=job.job_id, error_type=type(e).__name__)
+
+
 class JobNotFound(NotFound):
     """No job with that id in this tenant."""
 
@@ -185,12 +199,7 @@ class FirestoreJobStore:
         return self._jobs.document(job_id).collection("events").document(_page_id(first_seq))
 
     def _committed(self, job: Job, events: Sequence[JobEvent]) -> None:
-        if self._sink is None or not events:
-            return
-        try:
-            self._sink.committed(job, events)
-        except Exception as e:  # the write is done; telling others about it must not undo or fail it
-            log("job_events.sink_failed", severity="WARNING", job_id=job.job_id, error_type=type(e).__name__)
+        announce_committed(self._sink, job, events)
 
     def get(self, job_id: str) -> Job | None:
         """The job, or ``None``."""

@@ -50,7 +50,8 @@ _firestore = firestore_client(_settings.project)
 # Job events go to the job events topic; the tenant's choice of events is read through a cache.
 # Tenant reads need no events sink; the cache answers the fan-out's per-tenant choice of events.
 _tenant_cache = TenantCache(FirestoreTenantDirectory(_firestore), ttl_seconds=_settings.auth_cache_seconds)
-_tenants = FirestoreTenantDirectory(_firestore, sink=job_event_sink(_settings, _tenant_cache.get))
+_events = job_event_sink(_settings, _tenant_cache.get)
+_tenants = FirestoreTenantDirectory(_firestore, sink=_events)
 _auth = Authenticator(_tenants, ttl_seconds=_settings.auth_cache_seconds)
 _publisher = publisher_client()
 _signers: list[UploadSigner] = []
@@ -100,7 +101,8 @@ _service = SubmitService(
     publisher=PubSubJobPublisher(_publisher, _publisher.topic_path(_settings.project, _settings.jobs_topic)),
     clock=lambda: datetime.now(UTC),
     blobs_for=_blobs_for,
-    admission=Admission(ledger=FirestorePlanLedger(_firestore), clock=lambda: datetime.now(UTC)),
+    # A job admitted under a budget is stored by the ledger, with its reservation: same events.
+    admission=Admission(ledger=FirestorePlanLedger(_firestore, sink=_events), clock=lambda: datetime.now(UTC)),
 )
 
 

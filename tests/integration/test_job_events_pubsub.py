@@ -18,9 +18,14 @@ import json
 import re
 import time
 import uuid
+from decimal import Decimal
 
 from google.cloud import pubsub_v1
 
+from common.adapters.clients import firestore_client
+from common.adapters.firestore_plans import RESERVATIONS
+from common.costs.models import PriceOverride
+from common.plans.models import Budget, BudgetPeriod, UsagePlan
 from common.topology import JOB_EVENTS_TOPIC
 from tests.integration.conftest import bearer
 from tests.integration.test_firestore_cost import job_message
@@ -120,3 +125,23 @@ def _pdf() -> bytes:
     from tests.support.hostile_pdfs import tiny_protocol_pdf
 
     return tiny_protocol_pdf()
+
+
+def test_a_job_admitted_under_a_budget_publishes_its_created_event(make_app, emulators, tenant, admin, directory):
+    # Under a budget, admission stores the job, its first events page and its reservation in one
+    # commit of the plan ledger, not through the job store: the events must still go out.
+    everything = _subscribe(emulators.project, "")
+    admin.set_stage_events("acme", True)
+    price = PriceOverride("openai", "*", Decimal(1), Decimal(1))
+    budget = UsagePlan(budget=Budget(BudgetPeriod.MONTH, Decimal(10)))
+    directory.save(directory.get("acme").replace(plan=budget, price_overrides=(price,)))
+    submit = make_app("submit", AGENTJOBS_MODEL="openai/gpt-4o-mini:completions")
+    request = {"criteria": [{"type": "inclusion", "text": "Age 18 or over"}], "patient_profile": ["A 40 year old."]}
+    response = submit.post("/v1/agents/criteria-evaluator/jobs", json=request, headers=bearer(tenant))
+    assert response.status_code == 202, response.get_json()
+    job_id = response.get_json()["job_id"]
+    reservations = firestore_client(emulators.project).collection(f"tenants/acme/{RESERVATIONS}").stream()
+    assert any(job_id in r.id for r in reservations), "admission reserved the budget"
+
+    published = [(a["type"], int(a["seq"])) for a, _ in _drain(everything) if a["job_id"] == job_id]
+    assert published == [("created", 1)]
