@@ -85,15 +85,18 @@ _CHAR_MAP = str.maketrans(
         "\uf02d": "-",
     }
 )
-_ODD = re.compile("[" + "".join(re.escape(chr(c)) for c in _CHAR_MAP) + "]")
+# Character-class bodies: the characters to map, and the private-use area.
+_MAPPED = "".join(re.escape(chr(c)) for c in _CHAR_MAP)
+_PRIVATE = "\ue000-\uf8ff"
+_ODD = re.compile(f"[{_MAPPED}]")
 # One scan for both: a character to map, or any private-use glyph.
-_MAPPED_OR_PRIVATE = re.compile("[" + "".join(re.escape(chr(c)) for c in _CHAR_MAP) + "\ue000-\uf8ff]")
+_MAPPED_OR_PRIVATE = re.compile(f"[{_MAPPED}{_PRIVATE}]")
 # Whitespace other than a plain space and the line breaks (all that str.isspace() accepts),
 # listed: a listed class scans a page twice as fast as the equivalent [^\S \r\n].
 _OTHER_WHITESPACE = "\t\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_NOT_PLAIN = re.compile("[" + "".join(re.escape(chr(c)) for c in _CHAR_MAP) + "\ue000-\uf8ff" + _OTHER_WHITESPACE + "]")
+_NOT_PLAIN = re.compile(f"[{_MAPPED}{_PRIVATE}{_OTHER_WHITESPACE}]")
 # Any other private-use glyph that opens a line is a bullet from a symbol font.
-_PRIVATE_BULLET = re.compile("^([\ue000-\uf8ff])(?=\\s)")
+_PRIVATE_BULLET = re.compile(f"^([{_PRIVATE}])(?=\\s)")
 # A footnote at the page foot opens with its marker: "1 The ...", "a Only ...", "* Not ...".
 _FOOTNOTE_START = re.compile(r"^(?:\d{1,2}[.)]?\s*|[a-z][.)]?\s+|[*\u2020\u2021\u00a7\u00b6#]{1,3}\s*)[A-Za-z(\[]")
 # Footnote type is at most this share of the body type...
